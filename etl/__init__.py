@@ -1,0 +1,1 @@
+"""ETL: plan workbooks/CSV + national reference -> data/warehouse.duckdb."""

