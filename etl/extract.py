@@ -110,7 +110,11 @@ def _build_sheet(
     """Turn (row number, cells) records into a RawSheet; the first non-blank record is the header."""
     records = [(n, cells) for n, cells in records if not _blank(cells)]
     if not records:
-        issues.add(Issue(label, name, None, None, None, "le fichier ou la feuille est vide"))
+        spec = SHEETS_BY_NAME.get(name)
+        if spec is not None and not spec.required:
+            issues.warn(label, name, None, None, None, "feuille vide, ignorée")
+        else:
+            issues.add(Issue(label, name, None, None, None, "le fichier ou la feuille est vide"))
         return None
     header_row, header_cells = records[0]
     headers = [normalize_header(h) for h in header_cells]

@@ -74,7 +74,7 @@ def parse_sheet(raw: RawSheet, spec: Sheet, issues: IssueList) -> pd.DataFrame:
     for header in raw.headers:
         if header not in known:
             issues.warn(file, sheet, raw.header_row, header, None, "colonne inconnue, ignorée")
-    if not raw.rows:
+    if not raw.rows and spec.required:
         issues.add(Issue(file, sheet, None, None, None, "aucune ligne de données sous l'en-tête"))
     records = []
     for values, row in zip(raw.rows, raw.row_numbers, strict=True):

@@ -1,0 +1,1 @@
+"""The dashboard's library: queries, charts, maps and Streamlit pieces; importable without a server."""

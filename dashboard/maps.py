@@ -1,0 +1,138 @@
+"""Folium maps served with the app's own Leaflet: no CDN, no tile server (no Streamlit here)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import folium
+import numpy as np
+import pandas as pd
+import shapely
+
+from dashboard.formatting import SEQUENTIAL, escape, format_number
+
+# Absolute paths: the map lives in the component's iframe, where a relative path would not resolve.
+STATIC_ROOT = "/app/static/leaflet"
+NO_DATA_COLOR = "#e0e0e0"
+
+
+class LocalLeafletMap(folium.Map):
+    """folium.Map whose only assets are Leaflet's, served by Streamlit's static file server."""
+
+    default_js = [("leaflet", f"{STATIC_ROOT}/leaflet.js")]
+    default_css = [("leaflet_css", f"{STATIC_ROOT}/leaflet.css")]
+
+
+@dataclass(frozen=True)
+class Measure:
+    column: str
+    label: str
+    unit: str = ""
+    decimals: int = 0
+
+
+MEASURES = (
+    Measure("n_actions", "Nombre d'actions"),
+    Measure("amount_planned", "Montant prévu des actions", "€"),
+    Measure("amount_per_inhabitant", "Montant prévu par habitant", "€/hab.", 1),
+    Measure("population", "Population", "hab."),
+    Measure("population_change_pct", "Évolution de la population légale", "%", 1),
+    Measure("density", "Densité", "hab./km²", 1),
+)
+MEASURES_BY_COLUMN = {m.column: m for m in MEASURES}
+
+
+def quantile_breaks(values: pd.Series, n_classes: int = 5) -> list[float]:
+    """Class limits by quantiles, deduplicated so that equal values don't create empty classes."""
+    clean = values.dropna().astype(float)
+    if clean.empty:
+        return []
+    breaks = np.unique(np.quantile(clean, np.linspace(0, 1, n_classes + 1)))
+    return [float(b) for b in breaks]
+
+
+def class_color(value: object, breaks: list[float]) -> str:
+    if value is None or pd.isna(value) or not breaks:
+        return NO_DATA_COLOR
+    if len(breaks) == 1:
+        return SEQUENTIAL[-2]
+    index = int(np.searchsorted(breaks[1:-1], float(value), side="right"))
+    palette = SEQUENTIAL[-(len(breaks) - 1):] if len(breaks) - 1 <= len(SEQUENTIAL) else SEQUENTIAL
+    return palette[min(index, len(palette) - 1)]
+
+
+def legend_entries(breaks: list[float], measure: Measure) -> list[tuple[str, str]]:
+    """(colour, French label) per class, e.g. ('#c6dbef', '1 200 à 3 400 hab.')."""
+    def fmt(value: float) -> str:
+        text = format_number(value, measure.decimals)
+        return f"{text} {measure.unit}".strip()
+
+    if len(breaks) == 1:
+        return [(class_color(breaks[0], breaks), fmt(breaks[0]))]
+    entries = []
+    for low, high in zip(breaks[:-1], breaks[1:], strict=True):
+        entries.append((class_color(low, breaks), f"{fmt(low)} à {fmt(high)}"))
+    return entries
+
+
+def _feature_collection(frame: pd.DataFrame, measure: Measure, breaks: list[float],
+                        precision: float) -> dict:
+    shapes = shapely.from_wkb(np.array([bytes(g) if g is not None else None for g in frame["geometry"]],
+                                       dtype=object))
+    extent = shapely.bounds(shapely.union_all(shapes[~shapely.is_missing(shapes)]))
+    tolerance = max(extent[2] - extent[0], extent[3] - extent[1]) / 2000
+    shapes = shapely.set_precision(shapely.simplify(shapes, tolerance), precision)
+    features = []
+    for row, shape in zip(frame.to_dict("records"), shapes, strict=True):
+        if shape is None or shape.is_empty:
+            continue
+        value = row.get(measure.column)
+        shown = "—" if value is None or pd.isna(value) else f"{format_number(value, measure.decimals)} {measure.unit}".strip()
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": json.loads(shapely.to_geojson(shape)),
+                "properties": {
+                    "insee_code": row["insee_code"],
+                    "fill": class_color(value, breaks),
+                    "tooltip": f"<b>{escape(row['name'])}</b> ({escape(row['insee_code'])})<br>"
+                    f"{escape(measure.label)} : {escape(shown)}",
+                    "popup": (
+                        f"<b>{escape(row['name'])}</b><br>Code INSEE : {escape(row['insee_code'])}"
+                        f"<br>Population : {escape(format_number(row.get('population')))} hab."
+                        f"<br>Actions : {escape(format_number(row.get('n_actions')))}"
+                        f"<br>Montant prévu : {escape(format_number(row.get('amount_planned')))} €"
+                    ),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def build_communes_map(frame: pd.DataFrame, measure: Measure, breaks: list[float] | None = None,
+                       tiles_url: str | None = None, precision: float = 1e-4) -> folium.Map:
+    """Choropleth of the communes in `frame` (WKB `geometry`), coloured by `measure`."""
+    breaks = quantile_breaks(frame[measure.column]) if breaks is None else breaks
+    collection = _feature_collection(frame, measure, breaks, precision)
+    fmap = LocalLeafletMap(tiles=None, control_scale=True, prefer_canvas=False, zoom_snap=0.25)
+    if tiles_url:
+        folium.TileLayer(tiles=tiles_url, attr="Fond de carte configuré", name="Fond").add_to(fmap)
+    layer = folium.GeoJson(
+        collection,
+        name="Communes",
+        style_function=lambda feature: {
+            "fillColor": feature["properties"]["fill"],
+            "color": "#37474f",
+            "weight": 0.8,
+            "fillOpacity": 0.85,
+        },
+        highlight_function=lambda _feature: {"weight": 3, "color": "#d84315"},
+        tooltip=folium.GeoJsonTooltip(fields=["tooltip"], labels=False, sticky=True),
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+    )
+    layer.add_to(fmap)
+    bounds = layer.get_bounds()
+    if bounds and bounds[0][0] is not None:
+        fmap.fit_bounds(bounds)
+    return fmap

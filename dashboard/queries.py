@@ -1,0 +1,97 @@
+"""Cached loaders: each runs one named query of dashboard/sql with bound parameters."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.db import get_conn, warehouse_version
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+
+@cache
+def read_sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def run_query(name: str, **params: object) -> pd.DataFrame:
+    """Uncached: a fresh cursor on the shared read-only connection."""
+    cursor = get_conn().cursor()
+    try:
+        return cursor.execute(read_sql(name), params or None).df()
+    finally:
+        cursor.close()
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _cached_query(name: str, version: str | None, params: tuple) -> pd.DataFrame:
+    """Refreshes when the warehouse file is republished (`version` changes)."""
+    return run_query(name, **dict(params))
+
+
+def load(name: str, **params: object) -> pd.DataFrame:
+    return _cached_query(name, warehouse_version(), tuple(sorted(params.items())))
+
+
+def load_territories() -> pd.DataFrame:
+    return load("territories")
+
+
+def load_build_info() -> pd.DataFrame:
+    return load("build_info")
+
+
+def load_overview_kpis(territory: str) -> pd.DataFrame:
+    return load("overview_kpis", territory=territory)
+
+
+def load_status_by_root(territory: str) -> pd.DataFrame:
+    return load("status_by_root", territory=territory)
+
+
+def load_actions(territory: str) -> pd.DataFrame:
+    return load("actions", territory=territory)
+
+
+def load_plan_items(territory: str) -> pd.DataFrame:
+    return load("plan_items", territory=territory)
+
+
+def load_funding_by_contract(territory: str) -> pd.DataFrame:
+    return load("funding_by_contract", territory=territory)
+
+
+def load_funding_by_funder(territory: str) -> pd.DataFrame:
+    return load("funding_by_funder", territory=territory)
+
+
+def load_budget_by_year(territory: str) -> pd.DataFrame:
+    return load("budget_by_year", territory=territory)
+
+
+def load_commune_map(territory: str) -> pd.DataFrame:
+    return load("commune_map", territory=territory)
+
+
+def load_commune_actions(territory: str, insee_code: str) -> pd.DataFrame:
+    return load("commune_actions", territory=territory, insee_code=insee_code)
+
+
+def load_population_series(territory: str) -> pd.DataFrame:
+    return load("population_series", territory=territory)
+
+
+def load_territory_figures(territory: str) -> pd.DataFrame:
+    return load("territory_figures", territory=territory)
+
+
+def load_sources(territory: str) -> pd.DataFrame:
+    return load("sources", territory=territory)
+
+
+def load_quality(territory: str) -> pd.DataFrame:
+    return load("quality", territory=territory)

@@ -1,0 +1,1 @@
+select built_at, etl_version, reference_versions from build_info

@@ -1,0 +1,5 @@
+select item_id, code, parent_id, root_id, depth, level, title, description, path, sort_order,
+       is_demo, source
+from plan_items
+where territory_id = $territory
+order by sort_order

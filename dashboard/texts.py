@@ -1,0 +1,34 @@
+"""Generated French sentences, usable as-is in a report."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.formatting import format_compact_euros, format_percent, plural
+
+
+def build_overview_summary(kpis: pd.Series) -> str:
+    total = int(kpis["n_actions"])
+    if total == 0:
+        return "Aucune action n'est encore saisie pour ce territoire."
+    done, running, late = int(kpis["n_done"]), int(kpis["n_in_progress"]), int(kpis["n_late"])
+    parts = [
+        f"{done} action{'s' if done > 1 else ''} sur {total} "
+        f"{'sont terminées' if done > 1 else 'est terminée'}",
+        f"{running} {'sont' if running > 1 else 'est'} en cours",
+    ]
+    sentence = ", ".join(parts) + "."
+    if late:
+        sentence += f" {plural(late, 'action')} {'sont' if late > 1 else 'est'} en retard sur leur date de fin prévue."
+    else:
+        sentence += " Aucune action n'est en retard sur sa date de fin prévue."
+    if pd.notna(kpis["progress_by_count"]):
+        sentence += f" L'avancement moyen est de {format_percent(kpis['progress_by_count'])}."
+    if pd.notna(kpis["budget_planned"]) and kpis["budget_planned"]:
+        sentence += (
+            f" Les dépenses prévues s'élèvent à {format_compact_euros(kpis['budget_planned'])}, "
+            f"dont {format_compact_euros(kpis['budget_paid'])} payés."
+        )
+    if pd.notna(kpis["funding_granted"]) and kpis["funding_granted"]:
+        sentence += f" Les financements accordés atteignent {format_compact_euros(kpis['funding_granted'])}."
+    return sentence
