@@ -189,6 +189,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("statut", "enum", choices=STATUSES, label="Statut à cette date"),
             Column("avancement", "pct", label="Avancement à cette date (%)"),
             Column("texte", required=True, label="Note"),
+            _SOURCE,
             _DEMO,
         ),
         description="Notes de suivi datées par action.",

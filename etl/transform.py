@@ -220,6 +220,7 @@ def build_followups(tid: str, notes: pd.DataFrame) -> pd.DataFrame:
     frame["status"] = notes["statut"]
     frame["progress"] = notes["avancement"].astype("float64")
     frame["text"] = notes["texte"]
+    frame["source"] = notes["source"]
     frame["is_demo"] = _demo(notes)
     return frame
 
@@ -280,7 +281,7 @@ EMPTY = {
     "financements": ["action", "contrat", "financeur", "type_financeur", "dispositif", "demande",
                      "accorde", "verse", "date_decision", "source", "demo"],
     "contrats": ["id", "type", "nom", "signataires", "debut", "fin", "enveloppe", "source", "demo"],
-    "suivi": ["action", "date", "auteur", "statut", "avancement", "texte", "demo"],
+    "suivi": ["action", "date", "auteur", "statut", "avancement", "texte", "source", "demo"],
 }
 
 

@@ -180,6 +180,7 @@ create table followups (
     status varchar,
     progress double,
     text varchar not null,
+    source varchar,
     is_demo boolean not null
 );
 

@@ -1,0 +1,56 @@
+# Pilotage territorial — `make run` (dashboard on the demo data) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+WAREHOUSE := data/warehouse.duckdb
+ETL_INPUTS := $(shell find data/sources data/reference etl -type f -not -name '*.pyc' 2>/dev/null)
+PORT ?= 8501
+
+.PHONY: run etl check test lint format bench template reference browser clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# Rebuilt only when missing or older than a source, a reference file or the ETL code.
+$(WAREHOUSE): $(VENV)/.installed $(ETL_INPUTS)
+	$(PY) -m etl build --quiet
+
+run: $(WAREHOUSE)
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+etl: $(VENV)/.installed
+	$(PY) -m etl build
+
+check: $(VENV)/.installed
+	$(PY) -m etl check
+
+test: $(VENV)/.installed
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(VENV)/.installed
+	$(PY) -m bench
+
+template: $(VENV)/.installed
+	$(PY) -m etl template --output modele_plan_territorial.xlsx
+
+# Needs pip and npm access to the registries; rewrites data/reference/.
+reference: $(VENV)/.installed
+	$(PY) -m etl reference
+
+# Browser tests need Debian's Chromium (Playwright cannot download its own here).
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+clean:
+	rm -f $(WAREHOUSE)

@@ -1,0 +1,48 @@
+"""Shared fixtures: the demo warehouse is built once from the real demo sources and reference."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dashboard.db import READ_ONLY_CONFIG
+from etl import pipeline
+
+FIXTURES = Path(__file__).parent / "fixtures"
+VALID_MINI = FIXTURES / "valid" / "mini"
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """data/sources + data/reference built by the real ETL into a temporary file."""
+    output = tmp_path_factory.mktemp("demo") / "warehouse.duckdb"
+    pipeline.run_build(pipeline.SOURCES_DIR, pipeline.REFERENCE_DIR, output)
+    return output
+
+
+@pytest.fixture(scope="session")
+def demo_db(demo_warehouse: Path):
+    # Same configuration as the app's: DuckDB refuses two configurations for one file in a process.
+    con = duckdb.connect(str(demo_warehouse), read_only=True, config=READ_ONLY_CONFIG)
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def mini_sources(tmp_path: Path) -> Path:
+    """A writable copy of the small valid territory, under a sources folder of its own."""
+    sources = tmp_path / "sources"
+    shutil.copytree(VALID_MINI, sources / "mini")
+    return sources
+
+
+@pytest.fixture(scope="session")
+def app_env(demo_warehouse: Path):
+    """Point the app at the demo warehouse for AppTest runs."""
+    patcher = pytest.MonkeyPatch()
+    patcher.setenv("PILOTAGE_WAREHOUSE", str(demo_warehouse))
+    yield demo_warehouse
+    patcher.undo()

@@ -1,0 +1,153 @@
+"""The running app in headless Chromium: every page opens with no exception box, no failed
+request and no request leaving the machine; the map draws one path per commune."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "test-results" / "screenshots"
+PAGES = {
+    "vue-d-ensemble": "Vue d'ensemble",
+    "plan-d-action": "Plan d'action",
+    "financements": "Financements",
+    "carte": "Carte des communes",
+    "indicateurs": "Indicateurs",
+    "qualite": "Qualité des données",
+}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL_HOSTS = {"localhost", "127.0.0.1"}
+
+pytestmark = pytest.mark.browser
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        pytest.fail("Chromium absent : installez-le (make browser, ou apt-get install chromium)")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(demo_warehouse):
+    port = free_port()
+    env = {**os.environ, "PILOTAGE_WAREHOUSE": str(demo_warehouse)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("le serveur Streamlit n'a pas démarré : " + process.stdout.read().decode()[-2000:])
+    yield base
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+class Watch:
+    """Records failed requests and blocks (and records) any request to another host."""
+
+    def __init__(self, page):
+        self.failed: list[str] = []
+        self.outside: list[str] = []
+        page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
+        page.route("**/*", self._route)
+
+    def _route(self, route):
+        host = urlparse(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+
+def open_page(browser, url: str, title: str, name: str):
+    page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="fr-FR")
+    watch = Watch(page)
+    page.goto(url)
+    page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
+    )
+    page.wait_for_timeout(1500)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    return page, watch
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_page_opens_cleanly_in_chromium(server, browser, path):
+    page, watch = open_page(browser, f"{server}/{path}?territoire=200068666", PAGES[path], path)
+    try:
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert watch.failed == [], watch.failed
+        assert watch.outside == [], watch.outside
+        assert "territoire=200068666" in page.url
+    finally:
+        page.close()
+
+
+def test_map_draws_one_path_per_commune_with_no_outside_request(server, browser):
+    page, watch = open_page(browser, f"{server}/carte?territoire=200068666", PAGES["carte"], "carte-60")
+    try:
+        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+        paths = frame.locator("path.leaflet-interactive")
+        paths.first.wait_for(timeout=30_000)
+        assert paths.count() == 60
+        assert watch.outside == [], watch.outside
+        assert watch.failed == [], watch.failed
+    finally:
+        page.close()
+
+
+def test_territory_link_opens_the_same_territory(server, browser):
+    page, _ = open_page(browser, f"{server}/plan-d-action?territoire=245400601", PAGES["plan-d-action"],
+                        "plan-pompey")
+    try:
+        assert page.get_by_text("CC du Bassin de Pompey").first.is_visible()
+    finally:
+        page.close()
