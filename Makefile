@@ -27,7 +27,7 @@ etl: $(VENV)/.installed
 check: $(VENV)/.installed
 	$(PY) -m etl check
 
-test: $(VENV)/.installed
+test: lint
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed

@@ -10,13 +10,35 @@ from dashboard.db import warehouse_path, warehouse_version
 st.set_page_config(page_title="Pilotage territorial", page_icon="🗺️", layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Vue d'ensemble", icon="📊", url_path="vue-d-ensemble",
-            default=True),
-    st.Page("pages/plan.py", title="Plan d'action", icon="🗂️", url_path="plan-d-action"),
-    st.Page("pages/funding.py", title="Financements", icon="💶", url_path="financements"),
-    st.Page("pages/map.py", title="Carte des communes", icon="🗺️", url_path="carte"),
-    st.Page("pages/indicators.py", title="Indicateurs", icon="📈", url_path="indicateurs"),
-    st.Page("pages/quality.py", title="Qualité des données", icon="✅", url_path="qualite"),
+    st.Page(
+        "pages/overview.py",
+        title="Vue d'ensemble",
+        icon=":material/dashboard:",
+        url_path="vue-d-ensemble",
+        default=True,
+    ),
+    st.Page(
+        "pages/plan.py",
+        title="Plan d'action",
+        icon=":material/account_tree:",
+        url_path="plan-d-action",
+    ),
+    st.Page(
+        "pages/funding.py", title="Financements", icon=":material/euro:", url_path="financements"
+    ),
+    st.Page("pages/map.py", title="Carte des communes", icon=":material/map:", url_path="carte"),
+    st.Page(
+        "pages/indicators.py",
+        title="Indicateurs",
+        icon=":material/monitoring:",
+        url_path="indicateurs",
+    ),
+    st.Page(
+        "pages/quality.py",
+        title="Qualité des données",
+        icon=":material/fact_check:",
+        url_path="qualite",
+    ),
 ]
 
 
@@ -31,7 +53,9 @@ def missing_database() -> None:
 
 
 if warehouse_version() is None:
-    st.navigation([st.Page(missing_database, title="Base absente", icon="⚠️")]).run()
+    st.navigation(
+        [st.Page(missing_database, title="Base absente", icon=":material/warning:")]
+    ).run()
 else:
     st.sidebar.title("Pilotage territorial")
     components.select_territory(queries.load_territories())

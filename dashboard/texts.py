@@ -19,7 +19,8 @@ def build_overview_summary(kpis: pd.Series) -> str:
     ]
     sentence = ", ".join(parts) + "."
     if late:
-        sentence += f" {plural(late, 'action')} {'sont' if late > 1 else 'est'} en retard sur leur date de fin prévue."
+        verb = "sont" if late > 1 else "est"
+        sentence += f" {plural(late, 'action')} {verb} en retard sur leur date de fin prévue."
     else:
         sentence += " Aucune action n'est en retard sur sa date de fin prévue."
     if pd.notna(kpis["progress_by_count"]):
@@ -30,5 +31,6 @@ def build_overview_summary(kpis: pd.Series) -> str:
             f"dont {format_compact_euros(kpis['budget_paid'])} payés."
         )
     if pd.notna(kpis["funding_granted"]) and kpis["funding_granted"]:
-        sentence += f" Les financements accordés atteignent {format_compact_euros(kpis['funding_granted'])}."
+        granted = format_compact_euros(kpis["funding_granted"])
+        sentence += f" Les financements accordés atteignent {granted}."
     return sentence

@@ -21,7 +21,10 @@ def _print_issues(issues: IssueList, limit: int = 200) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m etl", description="Pilotage territorial — ETL")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, text in (("build", "valider puis construire la base"), ("check", "valider sans écrire")):
+    for name, text in (
+        ("build", "valider puis construire la base"),
+        ("check", "valider sans écrire"),
+    ):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--sources", type=Path, default=pipeline.SOURCES_DIR)
         cmd.add_argument("--reference", type=Path, default=pipeline.REFERENCE_DIR)
@@ -53,8 +56,11 @@ def main(argv: list[str] | None = None) -> int:
             result = pipeline.run_build(args.sources, args.reference, args.output)
         except ValidationError as exc:
             _print_issues(exc.issues)
-            print(f"Échec : {len(exc.issues.errors)} erreur(s) ; la base existante n'a pas été modifiée.",
-                  file=sys.stderr)
+            print(
+                f"Échec : {len(exc.issues.errors)} erreur(s) ; "
+                "la base existante n'a pas été modifiée.",
+                file=sys.stderr,
+            )
             return 1
     issues = result.issues
     if args.quiet:
@@ -65,8 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     elapsed = time.perf_counter() - started
     done = "Base construite" if args.command == "build" else "Sources valides"
-    print(f"{done} : {len(result.territories)} territoire(s), "
-          f"{len(result.issues.warnings)} avertissement(s), {elapsed:.1f} s.")
+    print(
+        f"{done} : {len(result.territories)} territoire(s), "
+        f"{len(result.issues.warnings)} avertissement(s), {elapsed:.1f} s."
+    )
     return 0
 
 

@@ -107,7 +107,7 @@ def _blank(values: list[str]) -> bool:
 def _build_sheet(
     name: str, label: str, is_csv: bool, records: list[tuple[int, list[str]]], issues: IssueList
 ) -> RawSheet | None:
-    """Turn (row number, cells) records into a RawSheet; the first non-blank record is the header."""
+    """(row number, cells) records -> RawSheet; the first non-blank record is the header."""
     records = [(n, cells) for n, cells in records if not _blank(cells)]
     if not records:
         spec = SHEETS_BY_NAME.get(name)
@@ -121,9 +121,7 @@ def _build_sheet(
     seen: set[str] = set()
     for position, header in enumerate(headers):
         if header and header in seen:
-            issues.add(
-                Issue(label, name, header_row, header, None, "colonne présente deux fois")
-            )
+            issues.add(Issue(label, name, header_row, header, None, "colonne présente deux fois"))
         seen.add(header)
         if not header:
             headers[position] = f"_colonne_{position + 1}"
@@ -156,7 +154,9 @@ def read_csv_table(path: Path, name: str, label: str, issues: IssueList) -> RawS
         issues.add(Issue(label, name, None, None, None, "fichier trop volumineux (> 50 Mo)"))
         return None
     if b"\x00" in data[:4096]:
-        issues.add(Issue(label, name, None, None, None, "fichier binaire : un CSV texte est attendu"))
+        issues.add(
+            Issue(label, name, None, None, None, "fichier binaire : un CSV texte est attendu")
+        )
         return None
     text = _decode(data)
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]
@@ -176,13 +176,22 @@ def _check_zip(path: Path, label: str, issues: IssueList) -> bool:
         return False
     if not zipfile.is_zipfile(path):
         issues.add(
-            Issue(label, None, None, None, None, "ce fichier n'est pas un classeur Excel (.xlsx) valide")
+            Issue(
+                label,
+                None,
+                None,
+                None,
+                None,
+                "ce fichier n'est pas un classeur Excel (.xlsx) valide",
+            )
         )
         return False
     with zipfile.ZipFile(path) as archive:
         if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
             issues.add(
-                Issue(label, None, None, None, None, "classeur refusé : contenu décompressé trop gros")
+                Issue(
+                    label, None, None, None, None, "classeur refusé : contenu décompressé trop gros"
+                )
             )
             return False
     return True
@@ -248,7 +257,14 @@ def read_territory_folder(folder: Path, issues: IssueList) -> TerritorySource:
         label = str(path.relative_to(label_root))
         if name in source.sheets:
             issues.add(
-                Issue(label, name, None, None, None, "table présente à la fois en CSV et dans le classeur")
+                Issue(
+                    label,
+                    name,
+                    None,
+                    None,
+                    None,
+                    "table présente à la fois en CSV et dans le classeur",
+                )
             )
             continue
         source.files.append(SourceFile(path, label, "plan"))
@@ -277,7 +293,9 @@ def read_territory_folder(folder: Path, issues: IssueList) -> TerritorySource:
 
 
 def list_territory_folders(sources_dir: Path) -> list[Path]:
-    return sorted(p for p in sources_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    return sorted(
+        p for p in sources_dir.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+    )
 
 
 # --- reference data -------------------------------------------------------------------------

@@ -34,7 +34,9 @@ class Issue:
         value = f" (valeur : « {self.value} »)" if self.value not in (None, "") else ""
         label = "Erreur" if self.severity == ERROR else "Avertissement"
         where = self.location()
-        return f"{label} — {where} : {self.message}{value}" if where else f"{label} : {self.message}"
+        return (
+            f"{label} — {where} : {self.message}{value}" if where else f"{label} : {self.message}"
+        )
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -63,8 +63,9 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
         con.unregister("incoming")
 
 
-def write_database(path: Path, communes: pd.DataFrame, tables: dict[str, pd.DataFrame],
-                   build_info: dict) -> None:
+def write_database(
+    path: Path, communes: pd.DataFrame, tables: dict[str, pd.DataFrame], build_info: dict
+) -> None:
     con = duckdb.connect(str(path))
     try:
         con.execute((SQL_DIR / "schema.sql").read_text(encoding="utf-8"))

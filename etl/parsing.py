@@ -8,7 +8,7 @@ import re
 import unicodedata
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
-# Excel serials for 1955-01-01 .. 2119-12-31: wide enough for plans, narrow enough to refuse amounts.
+# Excel serials for 1955-01-01 .. 2119-12-31: wide enough for plans, too narrow for amounts.
 EXCEL_SERIAL_RANGE = (20090, 80354)
 MAX_AMOUNT = 100_000_000_000  # 100 Md€: anything above is a typing error, not a budget
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
@@ -42,7 +42,9 @@ def parse_amount(text: str) -> float:
     try:
         value = float(cleaned)
     except ValueError:
-        raise ValueError("montant illisible : un nombre en euros est attendu (ex. 1 234 567,50 €)") from None
+        raise ValueError(
+            "montant illisible : un nombre en euros est attendu (ex. 1 234 567,50 €)"
+        ) from None
     if value != value or value in (float("inf"), float("-inf")):
         raise ValueError("montant illisible")
     if value < 0:
@@ -131,4 +133,6 @@ def match_choice(text: str, choices: tuple[str, ...]) -> str:
     for choice in choices:
         if fold(choice) == folded:
             return choice
-    raise ValueError("valeur non reconnue ; valeurs admises : " + ", ".join(f"« {c} »" for c in choices))
+    raise ValueError(
+        "valeur non reconnue ; valeurs admises : " + ", ".join(f"« {c} »" for c in choices)
+    )

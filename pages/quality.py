@@ -1,4 +1,4 @@
-"""Qualité des données — for the people who maintain the plan: what is missing, where data comes from."""
+"""Qualité des données — for those who maintain the plan: what is missing, where data comes from."""
 
 import streamlit as st
 
@@ -15,14 +15,19 @@ checks = {
     "missing_dates": "Sans date de fin prévue",
     "missing_budget": "Sans budget",
     "missing_funding": "Sans financement",
-    "missing_communes": "Sans commune",
+    "missing_communes": "Sans commune précisée",
     "stale": "Sans suivi depuis 6 mois",
 }
-components.render_kpis([(label, str(int(quality[c].sum())), None) for c, label in checks.items()], columns=6)
+components.render_kpis(
+    [(label, str(int(quality[c].sum())), None) for c, label in checks.items()], columns=6
+)
 problems = quality[quality[list(checks)].any(axis=1)].copy()
-problems["À compléter"] = problems.apply(lambda r: ", ".join(l for c, l in checks.items() if r[c]), axis=1)
-shown = problems.rename(columns={"code": "Code", "title": "Action", "root_title": "Premier niveau",
-                                 "status": "Statut"})[["Code", "Action", "Premier niveau", "Statut", "À compléter"]]
+problems["À compléter"] = problems.apply(
+    lambda r: ", ".join(label for c, label in checks.items() if r[c]), axis=1
+)
+shown = problems.rename(
+    columns={"code": "Code", "title": "Action", "root_title": "Premier niveau", "status": "Statut"}
+)[["Code", "Action", "Premier niveau", "Statut", "À compléter"]]
 st.dataframe(shown, hide_index=True, key="quality_list")
 components.render_downloads(shown, "a_completer", "quality_export")
 

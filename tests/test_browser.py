@@ -19,7 +19,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "test-results" / "screenshots"
 PAGES = {
-    "vue-d-ensemble": "Vue d'ensemble",
+    "": "Vue d'ensemble",  # the default page lives at the root URL
     "plan-d-action": "Plan d'action",
     "financements": "Financements",
     "carte": "Carte des communes",
@@ -58,9 +58,23 @@ def server(demo_warehouse):
     port = free_port()
     env = {**os.environ, "PILOTAGE_WAREHOUSE": str(demo_warehouse)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -73,7 +87,9 @@ def server(demo_warehouse):
             time.sleep(0.3)
     else:
         process.kill()
-        pytest.fail("le serveur Streamlit n'a pas démarré : " + process.stdout.read().decode()[-2000:])
+        pytest.fail(
+            "le serveur Streamlit n'a pas démarré : " + process.stdout.read().decode()[-2000:]
+        )
     yield base
     process.terminate()
     process.wait(timeout=20)
@@ -121,9 +137,12 @@ def open_page(browser, url: str, title: str, name: str):
 
 @pytest.mark.parametrize("path", list(PAGES))
 def test_page_opens_cleanly_in_chromium(server, browser, path):
-    page, watch = open_page(browser, f"{server}/{path}?territoire=200068666", PAGES[path], path)
+    page, watch = open_page(
+        browser, f"{server}/{path}?territoire=200068666", PAGES[path], path or "vue-d-ensemble"
+    )
     try:
         assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.get_by_text("Page not found").count() == 0
         assert watch.failed == [], watch.failed
         assert watch.outside == [], watch.outside
         assert "territoire=200068666" in page.url
@@ -132,7 +151,9 @@ def test_page_opens_cleanly_in_chromium(server, browser, path):
 
 
 def test_map_draws_one_path_per_commune_with_no_outside_request(server, browser):
-    page, watch = open_page(browser, f"{server}/carte?territoire=200068666", PAGES["carte"], "carte-60")
+    page, watch = open_page(
+        browser, f"{server}/carte?territoire=200068666", PAGES["carte"], "carte-60"
+    )
     try:
         frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
         paths = frame.locator("path.leaflet-interactive")
@@ -145,8 +166,12 @@ def test_map_draws_one_path_per_commune_with_no_outside_request(server, browser)
 
 
 def test_territory_link_opens_the_same_territory(server, browser):
-    page, _ = open_page(browser, f"{server}/plan-d-action?territoire=245400601", PAGES["plan-d-action"],
-                        "plan-pompey")
+    page, _ = open_page(
+        browser,
+        f"{server}/plan-d-action?territoire=245400601",
+        PAGES["plan-d-action"],
+        "plan-pompey",
+    )
     try:
         assert page.get_by_text("CC du Bassin de Pompey").first.is_visible()
     finally:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pytest
 from openpyxl import Workbook, load_workbook
 
 from etl import pipeline
@@ -16,8 +15,19 @@ from etl.template import write_template
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 REQUIRED_TABLES = {
-    "territories", "communes", "plan_items", "actions", "budget_lines", "funding", "contracts",
-    "indicators", "sources", "epci", "followups", "action_communes", "territory_communes",
+    "territories",
+    "communes",
+    "plan_items",
+    "actions",
+    "budget_lines",
+    "funding",
+    "contracts",
+    "indicators",
+    "sources",
+    "epci",
+    "followups",
+    "action_communes",
+    "territory_communes",
 }
 
 
@@ -26,7 +36,10 @@ def scalar(con, sql, *params):
 
 
 def test_required_tables_exist(demo_db):
-    tables = {row[0] for row in demo_db.execute("select table_name from information_schema.tables").fetchall()}
+    tables = {
+        row[0]
+        for row in demo_db.execute("select table_name from information_schema.tables").fetchall()
+    }
     assert tables >= REQUIRED_TABLES
 
 
@@ -52,9 +65,12 @@ def test_saint_dizier_has_its_60_communes_with_geometry_and_area(demo_db):
 
 
 def test_saint_dizier_full_plan_from_seed_000(demo_db):
-    counts = dict(demo_db.execute(
-        "select level, count(*) from plan_items where territory_id = 'saint-dizier' group by level"
-    ).fetchall())
+    counts = dict(
+        demo_db.execute(
+            "select level, count(*) from plan_items"
+            " where territory_id = 'saint-dizier' group by level"
+        ).fetchall()
+    )
     assert counts == {"pilier": 2, "ambition": 6, "objectif": 18}
     seed = (next(SEEDS.glob("000_*.txt"))).read_text(encoding="utf-8")
     flat_seed = "".join(seed.split())
@@ -67,7 +83,10 @@ def test_saint_dizier_full_plan_from_seed_000(demo_db):
     missing = [t for t in from_000 if "".join(t.split()) not in flat_seed]
     assert not missing, missing[:3]
     titles = {t for t, _ in actions}
-    assert "Obtenir de l’Etat et de ses partenaires le doublement du contournement de Saint-Dizier par la RN4" in titles
+    assert (
+        "Obtenir de l’Etat et de ses partenaires le doublement du contournement "
+        "de Saint-Dizier par la RN4" in titles
+    )
 
 
 def test_saint_dizier_pvd_contract_and_opah_ru(demo_db):
@@ -77,37 +96,48 @@ def test_saint_dizier_pvd_contract_and_opah_ru(demo_db):
     types = {t for t, _ in contracts}
     assert {"PVD", "CRTE", "ACV"} <= types
     assert any("OPAH-RU" in name for _, name in contracts)
-    pvd_places = {r[0] for r in demo_db.execute(
-        """select ac.insee_code from actions a join action_communes ac using (action_id)
+    pvd_places = {
+        r[0]
+        for r in demo_db.execute(
+            """select ac.insee_code from actions a join action_communes ac using (action_id)
            where a.territory_id = 'saint-dizier' and a.title ilike '%petites villes de demain%'"""
-    ).fetchall()}
+        ).fetchall()
+    }
     assert {"52550", "52331"} <= pvd_places  # Wassy, La Porte du Der
 
 
 def test_invented_values_are_flagged_as_demo(demo_db):
-    assert scalar(demo_db, "select has_demo_data from territories where territory_id = 'saint-dizier'")
+    assert scalar(
+        demo_db, "select has_demo_data from territories where territory_id = 'saint-dizier'"
+    )
     undeclared = scalar(
         demo_db,
         "select count(*) from budget_lines where territory_id = 'saint-dizier' and not is_demo",
     )
     assert undeclared == 0
     # The Hauts-de-France portfolio carries only figures from seed 004.
-    assert not scalar(demo_db, "select has_demo_data from territories where territory_id = 'hauts-de-france'")
+    assert not scalar(
+        demo_db, "select has_demo_data from territories where territory_id = 'hauts-de-france'"
+    )
 
 
 def test_other_demo_territories(demo_db):
     rows = dict(demo_db.execute("select siren, territory_id from territories").fetchall())
     assert {"200068666", "245400601", "242100410", "200053742"} <= set(rows)
-    pompey = dict(demo_db.execute(
-        "select level, count(*) from plan_items where territory_id = $t group by level",
-        {"t": rows["245400601"]},
-    ).fetchall())
+    pompey = dict(
+        demo_db.execute(
+            "select level, count(*) from plan_items where territory_id = $t group by level",
+            {"t": rows["245400601"]},
+        ).fetchall()
+    )
     assert pompey == {"enjeu": 4, "défi": 16}
     assert scalar(demo_db, "select n_communes from territories where siren = '245400601'") == 13
-    dijon = dict(demo_db.execute(
-        "select depth, count(*) from plan_items where territory_id = $t group by depth",
-        {"t": rows["242100410"]},
-    ).fetchall())
+    dijon = dict(
+        demo_db.execute(
+            "select depth, count(*) from plan_items where territory_id = $t group by depth",
+            {"t": rows["242100410"]},
+        ).fetchall()
+    )
     assert dijon[1] == 7
     assert scalar(demo_db, "select n_communes from territories where siren = '242100410'") == 23
 
@@ -129,12 +159,14 @@ def test_hauts_de_france_projects_with_real_amounts(demo_db):
     )
     assert projects >= 20
     # Nausicaa (004, l. 360-364): 17 M€ FEDER + ~24 M€ Région + >8 M€ Département, of ~50 M€.
-    by_funder = dict(demo_db.execute(
-        """select f.funder_type, sum(f.granted) from funding f join actions a using (action_id)
+    by_funder = dict(
+        demo_db.execute(
+            """select f.funder_type, sum(f.granted) from funding f join actions a using (action_id)
            where a.territory_id = 'hauts-de-france' and a.title ilike '%nausicaa%'
              and f.granted is not null
            group by f.funder_type"""
-    ).fetchall())
+        ).fetchall()
+    )
     assert by_funder == {"Europe": 17_000_000, "Région": 24_000_000, "Département": 8_000_000}
     total = scalar(
         demo_db,
@@ -157,11 +189,19 @@ def test_population_series_is_real_and_marks_repeats(demo_db):
            where insee_code = '52448' and indicator = 'population_legale' order by year"""
     ).fetchall()
     assert [(y, int(v)) for y, v, _ in series] == [
-        (2021, 22928), (2022, 23085), (2023, 23085), (2024, 22811), (2025, 22858), (2026, 22858)
+        (2021, 22928),
+        (2022, 23085),
+        (2023, 23085),
+        (2024, 22811),
+        (2025, 22858),
+        (2026, 22858),
     ]
     assert [r for _, _, r in series] == [False, False, True, False, False, True]
-    source = scalar(demo_db, "select source from indicators where insee_code = '52448' and year = 2024")
-    assert "COG 2024" in source and "4.1.0" in source
+    source = scalar(
+        demo_db, "select source from indicators where insee_code = '52448' and year = 2024"
+    )
+    assert "COG 2024" in source
+    assert "4.1.0" in source
 
 
 def test_sources_table_records_every_file_with_checksum(demo_db):
@@ -185,8 +225,10 @@ def test_lateness_is_derived_from_dates(demo_db):
 def _frames(path: Path) -> dict[str, pd.DataFrame]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return {t: con.execute(f"select * exclude (source) from {t} order by all").df()
-                for t in ("plan_items", "actions", "budget_lines", "funding", "contracts")}
+        return {
+            t: con.execute(f"select * exclude (source) from {t} order by all").df()
+            for t in ("plan_items", "actions", "budget_lines", "funding", "contracts")
+        }
     finally:
         con.close()
 
@@ -231,7 +273,9 @@ def test_windows_1252_comma_separated_csv_with_bom_free_headers(mini_sources, tm
     folder = mini_sources / "mini"
     actions = (folder / "actions.csv").read_text(encoding="utf-8")
     frame = pd.read_csv(folder / "actions.csv", sep=";", dtype=str, keep_default_na=False)
-    frame.columns = [c.replace("_", " ").title() for c in frame.columns]  # "Code Parent", "Intitule"
+    frame.columns = [
+        c.replace("_", " ").title() for c in frame.columns
+    ]  # "Code Parent", "Intitule"
     frame.to_csv(folder / "actions.csv", sep=",", index=False, encoding="cp1252", decimal=",")
     assert "Désimperméabiliser" in actions
     output = tmp_path / "w.duckdb"
@@ -262,7 +306,9 @@ def test_template_has_every_sheet_header_and_drop_down_lists(tmp_path):
         headers = [c.value for c in workbook[sheet.name][1]]
         assert headers == sheet.column_names
     ranges = {
-        sheet: {str(v.sqref).split(":")[0][0] for v in workbook[sheet].data_validations.dataValidation}
+        sheet: {
+            str(v.sqref).split(":")[0][0] for v in workbook[sheet].data_validations.dataValidation
+        }
         for sheet in ("plan", "actions", "financements", "contrats")
     }
     assert "E" in ranges["actions"]  # statut
@@ -285,8 +331,10 @@ def test_an_empty_template_is_refused_with_a_clear_message(tmp_path):
 
 def test_build_output_is_complete_after_success(mini_sources, tmp_path):
     output = tmp_path / "ok.duckdb"
-    shutil.copy(Path(__file__).parent / "fixtures" / "broken" / "binary_named_xlsx" / "plan.xlsx",
-                tmp_path / "unrelated.bin")
+    shutil.copy(
+        Path(__file__).parent / "fixtures" / "broken" / "binary_named_xlsx" / "plan.xlsx",
+        tmp_path / "unrelated.bin",
+    )
     pipeline.run_build(mini_sources, pipeline.REFERENCE_DIR, output)
     con = duckdb.connect(str(output), read_only=True)
     assert scalar(con, "select count(*) from actions") == 3

@@ -63,9 +63,20 @@ def test_cli_exits_non_zero_with_french_message_and_keeps_database(mini_sources,
     apply_case(mini_sources, "unknown_status")
     before = digest(published)
     completed = subprocess.run(
-        [sys.executable, "-m", "etl", "build", "--sources", str(mini_sources),
-         "--output", str(published)],
-        capture_output=True, text=True, cwd=pipeline.ROOT, check=False,
+        [
+            sys.executable,
+            "-m",
+            "etl",
+            "build",
+            "--sources",
+            str(mini_sources),
+            "--output",
+            str(published),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=pipeline.ROOT,
+        check=False,
     )
     assert completed.returncode == 1
     assert "colonne « statut » : valeur non reconnue" in completed.stderr
@@ -77,7 +88,10 @@ def test_check_reports_without_writing(mini_sources, tmp_path):
     apply_case(mini_sources, "end_before_start")
     completed = subprocess.run(
         [sys.executable, "-m", "etl", "check", "--sources", str(mini_sources)],
-        capture_output=True, text=True, cwd=pipeline.ROOT, check=False,
+        capture_output=True,
+        text=True,
+        cwd=pipeline.ROOT,
+        check=False,
     )
     assert completed.returncode == 1
     assert "fin prévue antérieure au début prévu" in completed.stderr

@@ -45,9 +45,12 @@ def test_page_renders_without_exception(app_env, page, siren):
 
 def test_overview_numbers_match_the_database(app_env, demo_db):
     at = run_page("overview", "200068666")
-    counts = dict(demo_db.execute(
-        "select status, count(*) from actions where territory_id = 'saint-dizier' group by status"
-    ).fetchall())
+    counts = dict(
+        demo_db.execute(
+            "select status, count(*) from actions"
+            " where territory_id = 'saint-dizier' group by status"
+        ).fetchall()
+    )
     late = demo_db.execute(
         "select count(*) from action_status where territory_id = 'saint-dizier' and is_late"
     ).fetchone()[0]
@@ -80,7 +83,8 @@ def test_funding_totals_by_funder_match_sql(app_env, demo_db):
     ).fetchone()[0]
     shown = sum(
         float(v.replace("\u00a0", "").replace("€", "").replace(",", "."))
-        for v in table["Accordé (€)"] if v != "—"
+        for v in table["Accordé (€)"]
+        if v != "—"
     )
     assert round(shown) == round(float(expected))
 
