@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import queries
+from dashboard import queries, tables
 from dashboard.exports import to_csv_bytes, to_excel_bytes
 from dashboard.formatting import DEMO_LABEL, escape_markdown, format_datetime
 
@@ -50,7 +50,7 @@ def current_territory() -> pd.Series:
 
 def render_page_header(title: str, territory: pd.Series) -> None:
     st.title(title)
-    st.caption(f"{territory['name']} — SIREN {territory['siren']}")
+    st.caption(f"{safe_text(territory['name'])} — SIREN {territory['siren']}")
     if territory["has_demo_data"]:
         st.info(
             f"Ce territoire contient des **{DEMO_LABEL}** : les statuts, dates, avancements et "
@@ -83,6 +83,14 @@ def render_downloads(frame: pd.DataFrame, basename: str, key: str) -> None:
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",
     )
+
+
+def render_table(
+    frame: pd.DataFrame, spec: list[tuple[str, str, str]], basename: str, key: str
+) -> None:
+    """French-formatted table with CSV and Excel downloads of exactly what it shows."""
+    st.dataframe(tables.to_display(frame, spec), hide_index=True, key=key)
+    render_downloads(tables.to_export(frame, spec), basename, f"{key}_export")
 
 
 def render_footer() -> None:

@@ -60,7 +60,8 @@ def format_compact_euros(value: object) -> str:
     for threshold, suffix in ((1e9, "Md€"), (1e6, "M€"), (1e3, "k€")):
         if abs(amount) >= threshold:
             decimals = 1 if abs(amount) < threshold * 100 else 0
-            return f"{format_number(amount / threshold, decimals)}{NBSP}{suffix}"
+            number = format_number(amount / threshold, decimals).removesuffix(",0")
+            return f"{number}{NBSP}{suffix}"
     return format_euros(amount)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl.issues import Issue, IssueList
+from etl.issues import IssueList
 from etl.schema import KEY_FIGURES_FILE, SHEETS_BY_NAME
 
 CSV_ENCODINGS = ("utf-8-sig", "cp1252")
@@ -114,30 +114,28 @@ def _build_sheet(
         if spec is not None and not spec.required:
             issues.warn(label, name, None, None, None, "feuille vide, ignorée")
         else:
-            issues.add(Issue(label, name, None, None, None, "le fichier ou la feuille est vide"))
+            issues.error(label, name, None, None, None, "le fichier ou la feuille est vide")
         return None
     header_row, header_cells = records[0]
     headers = [normalize_header(h) for h in header_cells]
     seen: set[str] = set()
     for position, header in enumerate(headers):
         if header and header in seen:
-            issues.add(Issue(label, name, header_row, header, None, "colonne présente deux fois"))
+            issues.error(label, name, header_row, header, None, "colonne présente deux fois")
         seen.add(header)
         if not header:
             headers[position] = f"_colonne_{position + 1}"
     sheet = RawSheet(name, label, is_csv, headers, header_row=header_row)
     for number, cells in records[1:]:
         if len(cells) > len(headers) and any(c.strip() for c in cells[len(headers) :]):
-            issues.add(
-                Issue(
-                    label,
-                    name,
-                    number,
-                    None,
-                    None,
-                    f"{len(cells)} valeurs pour {len(headers)} colonnes d'en-tête "
-                    "(séparateur ou guillemets incorrects ?)",
-                )
+            issues.error(
+                label,
+                name,
+                number,
+                None,
+                None,
+                f"{len(cells)} valeurs pour {len(headers)} colonnes d'en-tête "
+                "(séparateur ou guillemets incorrects ?)",
             )
             continue
         padded = [c.strip() for c in cells[: len(headers)]]
@@ -151,12 +149,10 @@ def read_csv_table(path: Path, name: str, label: str, issues: IssueList) -> RawS
     """Read one `;`/`,` CSV in UTF-8 or Windows-1252; row numbers count the header as row 1."""
     data = path.read_bytes()
     if len(data) > MAX_SOURCE_BYTES:
-        issues.add(Issue(label, name, None, None, None, "fichier trop volumineux (> 50 Mo)"))
+        issues.error(label, name, None, None, None, "fichier trop volumineux (> 50 Mo)")
         return None
     if b"\x00" in data[:4096]:
-        issues.add(
-            Issue(label, name, None, None, None, "fichier binaire : un CSV texte est attendu")
-        )
+        issues.error(label, name, None, None, None, "fichier binaire : un CSV texte est attendu")
         return None
     text = _decode(data)
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]
@@ -165,33 +161,24 @@ def read_csv_table(path: Path, name: str, label: str, issues: IssueList) -> RawS
     try:
         records.extend((reader.line_num, row) for row in reader)
     except csv.Error as exc:
-        issues.add(Issue(label, name, reader.line_num, None, None, f"CSV illisible ({exc})"))
+        issues.error(label, name, reader.line_num, None, None, f"CSV illisible ({exc})")
         return None
     return _build_sheet(name, label, True, records, issues)
 
 
 def _check_zip(path: Path, label: str, issues: IssueList) -> bool:
     if path.stat().st_size > MAX_SOURCE_BYTES:
-        issues.add(Issue(label, None, None, None, None, "fichier trop volumineux (> 50 Mo)"))
+        issues.error(label, None, None, None, None, "fichier trop volumineux (> 50 Mo)")
         return False
     if not zipfile.is_zipfile(path):
-        issues.add(
-            Issue(
-                label,
-                None,
-                None,
-                None,
-                None,
-                "ce fichier n'est pas un classeur Excel (.xlsx) valide",
-            )
+        issues.error(
+            label, None, None, None, None, "ce fichier n'est pas un classeur Excel (.xlsx) valide"
         )
         return False
     with zipfile.ZipFile(path) as archive:
         if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
-            issues.add(
-                Issue(
-                    label, None, None, None, None, "classeur refusé : contenu décompressé trop gros"
-                )
+            issues.error(
+                label, None, None, None, None, "classeur refusé : contenu décompressé trop gros"
             )
             return False
     return True
@@ -206,7 +193,7 @@ def read_workbook(path: Path, label: str, issues: IssueList) -> dict[str, RawShe
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
-        issues.add(Issue(label, None, None, None, None, f"classeur Excel illisible ({exc})"))
+        issues.error(label, None, None, None, None, f"classeur Excel illisible ({exc})")
         return {}
     sheets: dict[str, RawSheet] = {}
     try:
@@ -234,17 +221,10 @@ def read_territory_folder(folder: Path, issues: IssueList) -> TerritorySource:
     workbooks = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$"))
     csvs = {normalize_header(p.stem): p for p in folder.glob("*.csv")}
     label_root = folder.parent
+    folder_label = folder.name
     if len(workbooks) > 1:
-        issues.add(
-            Issue(
-                str(folder.relative_to(label_root)),
-                None,
-                None,
-                None,
-                None,
-                "plusieurs classeurs .xlsx dans le dossier : un seul est attendu",
-            )
-        )
+        message = "plusieurs classeurs .xlsx dans le dossier : un seul est attendu"
+        issues.error(folder_label, None, None, None, None, message)
     if workbooks:
         path = workbooks[0]
         label = str(path.relative_to(label_root))
@@ -256,15 +236,8 @@ def read_territory_folder(folder: Path, issues: IssueList) -> TerritorySource:
             continue
         label = str(path.relative_to(label_root))
         if name in source.sheets:
-            issues.add(
-                Issue(
-                    label,
-                    name,
-                    None,
-                    None,
-                    None,
-                    "table présente à la fois en CSV et dans le classeur",
-                )
+            issues.error(
+                label, name, None, None, None, "table présente à la fois en CSV et dans le classeur"
             )
             continue
         source.files.append(SourceFile(path, label, "plan"))
@@ -279,16 +252,8 @@ def read_territory_folder(folder: Path, issues: IssueList) -> TerritorySource:
         if sheet is not None:
             source.key_figures = sheet.to_frame()
     if not source.files:
-        issues.add(
-            Issue(
-                str(folder.relative_to(label_root)),
-                None,
-                None,
-                None,
-                None,
-                "aucun classeur .xlsx ni fichier CSV dans le dossier",
-            )
-        )
+        message = "aucun classeur .xlsx ni fichier CSV dans le dossier"
+        issues.error(folder_label, None, None, None, None, message)
     return source
 
 

@@ -57,6 +57,9 @@ class IssueList:
     def add(self, issue: Issue) -> None:
         self.items.append(issue)
 
+    def error(self, file, sheet, row, column, value, message) -> None:
+        self.items.append(Issue(file, sheet, row, column, value, message))
+
     def warn(self, file, sheet, row, column, value, message) -> None:
         self.items.append(Issue(file, sheet, row, column, value, message, WARNING))
 

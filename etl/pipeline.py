@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from etl import extract, load, transform
-from etl.issues import Issue, IssueList, ValidationError
+from etl.issues import IssueList, ValidationError
 from etl.reference import MANIFEST
 from etl.validate import ParsedTerritory, ReferenceIndex, validate_territory
 
@@ -43,13 +43,11 @@ def check_sources(sources_dir: Path, ref: ReferenceIndex) -> CheckResult:
     issues = IssueList()
     result = CheckResult(issues)
     if not sources_dir.is_dir():
-        issues.add(
-            Issue(str(sources_dir), None, None, None, None, "dossier des sources introuvable")
-        )
+        issues.error(str(sources_dir), None, None, None, None, "dossier des sources introuvable")
         return result
     folders = extract.list_territory_folders(sources_dir)
     if not folders:
-        issues.add(Issue(str(sources_dir), None, None, None, None, "aucun dossier de territoire"))
+        issues.error(str(sources_dir), None, None, None, None, "aucun dossier de territoire")
     sirens: dict[str, str] = {}
     for folder in folders:
         source = extract.read_territory_folder(folder, issues)
@@ -58,15 +56,13 @@ def check_sources(sources_dir: Path, ref: ReferenceIndex) -> CheckResult:
         result.territories.append(parsed)
         siren = parsed.territory.get("siren")
         if siren and siren in sirens:
-            issues.add(
-                Issue(
-                    folder.name,
-                    "territoire",
-                    None,
-                    "siren",
-                    siren,
-                    f"SIREN déjà utilisé par le dossier {sirens[siren]}",
-                )
+            issues.error(
+                folder.name,
+                "territoire",
+                None,
+                "siren",
+                siren,
+                f"SIREN déjà utilisé par le dossier {sirens[siren]}",
             )
         elif siren:
             sirens[siren] = folder.name

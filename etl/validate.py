@@ -11,7 +11,7 @@ import pandas as pd
 
 from etl import parsing
 from etl.extract import RawSheet, TerritorySource
-from etl.issues import Issue, IssueList
+from etl.issues import IssueList
 from etl.schema import DONE_STATUSES, SHEETS_BY_NAME, Column, Sheet
 
 PARSERS: dict[str, Callable[[str], object]] = {
@@ -61,22 +61,20 @@ def parse_sheet(raw: RawSheet, spec: Sheet, issues: IssueList) -> pd.DataFrame:
     missing = [c.name for c in spec.columns if c.required and c.name not in raw.headers]
     if missing:
         found = ", ".join(h for h in raw.headers if not h.startswith("_colonne_")) or "aucune"
-        issues.add(
-            Issue(
-                file,
-                sheet,
-                raw.header_row,
-                ", ".join(missing),
-                None,
-                f"colonne(s) obligatoire(s) absente(s) ; colonnes lues : {found}",
-            )
+        issues.error(
+            file,
+            sheet,
+            raw.header_row,
+            ", ".join(missing),
+            None,
+            f"colonne(s) obligatoire(s) absente(s) ; colonnes lues : {found}",
         )
     known = set(spec.column_names)
     for header in raw.headers:
         if header not in known:
             issues.warn(file, sheet, raw.header_row, header, None, "colonne inconnue, ignorée")
     if not raw.rows and spec.required:
-        issues.add(Issue(file, sheet, None, None, None, "aucune ligne de données sous l'en-tête"))
+        issues.error(file, sheet, None, None, None, "aucune ligne de données sous l'en-tête")
     records = []
     for values, row in zip(raw.rows, raw.row_numbers, strict=True):
         record: dict[str, object] = {"_row": row}
@@ -87,15 +85,15 @@ def parse_sheet(raw: RawSheet, spec: Sheet, issues: IssueList) -> pd.DataFrame:
             if not text:
                 record[column.name] = [] if column.kind == "list" else None
                 if column.required and column.name in raw.headers:
-                    issues.add(
-                        Issue(file, sheet, row, column.name, None, "valeur obligatoire manquante")
+                    issues.error(
+                        file, sheet, row, column.name, None, "valeur obligatoire manquante"
                     )
                 continue
             try:
                 record[column.name] = _parse_cell(column, text)
             except ValueError as exc:
                 record[column.name] = None
-                issues.add(Issue(file, sheet, row, column.name, text, str(exc)))
+                issues.error(file, sheet, row, column.name, text, str(exc))
         records.append(record)
     return pd.DataFrame(records, columns=["_row", *spec.column_names], dtype=object)
 
@@ -103,7 +101,7 @@ def parse_sheet(raw: RawSheet, spec: Sheet, issues: IssueList) -> pd.DataFrame:
 def _check_unique(frame: pd.DataFrame, column: str, raw: RawSheet, issues: IssueList) -> None:
     repeated = frame[column].notna() & frame.duplicated(column, keep="first")
     for row, value in zip(frame.loc[repeated, "_row"], frame.loc[repeated, column], strict=True):
-        issues.add(Issue(raw.file, raw.name, int(row), column, str(value), "code en double"))
+        issues.error(raw.file, raw.name, int(row), column, str(value), "code en double")
 
 
 def _check_refs(
@@ -116,7 +114,7 @@ def _check_refs(
 ) -> None:
     for row, value in zip(frame["_row"], frame[column], strict=True):
         if value is not None and value not in known:
-            issues.add(Issue(raw.file, raw.name, int(row), column, str(value), message))
+            issues.error(raw.file, raw.name, int(row), column, str(value), message)
 
 
 def _check_hierarchy(plan: pd.DataFrame, raw: RawSheet, issues: IssueList) -> None:
@@ -128,15 +126,8 @@ def _check_hierarchy(plan: pd.DataFrame, raw: RawSheet, issues: IssueList) -> No
         seen, current = {code}, parents.get(code)
         while current is not None and current in parents:
             if current in seen:
-                issues.add(
-                    Issue(
-                        raw.file,
-                        raw.name,
-                        int(row),
-                        "code_parent",
-                        code,
-                        "cycle dans la hiérarchie",
-                    )
+                issues.error(
+                    raw.file, raw.name, int(row), "code_parent", code, "cycle dans la hiérarchie"
                 )
                 break
             seen.add(current)
@@ -146,7 +137,7 @@ def _check_hierarchy(plan: pd.DataFrame, raw: RawSheet, issues: IssueList) -> No
 def _check_dates(frame, start, end, raw, issues, message) -> None:
     for row, first, last in zip(frame["_row"], frame[start], frame[end], strict=True):
         if isinstance(first, dt.date) and isinstance(last, dt.date) and last < first:
-            issues.add(Issue(raw.file, raw.name, int(row), end, last.strftime("%d/%m/%Y"), message))
+            issues.error(raw.file, raw.name, int(row), end, last.strftime("%d/%m/%Y"), message)
 
 
 def _check_actions(
@@ -161,39 +152,28 @@ def _check_actions(
         row = int(record["_row"])
         epci = record["epci"] or (None if portfolio else home)
         if record["epci"] and record["epci"] not in ref.epci_names:
-            issues.add(
-                Issue(
-                    raw.file, raw.name, row, "epci", record["epci"], "EPCI inconnu du référentiel"
-                )
+            issues.error(
+                raw.file, raw.name, row, "epci", record["epci"], "EPCI inconnu du référentiel"
             )
             epci = None
         for text in record["communes"]:
             try:
                 code = parsing.parse_insee(text)
             except ValueError as exc:
-                issues.add(Issue(raw.file, raw.name, row, "communes", text, str(exc)))
+                issues.error(raw.file, raw.name, row, "communes", text, str(exc))
                 continue
             if code not in ref.commune_epci:
-                issues.add(
-                    Issue(
-                        raw.file,
-                        raw.name,
-                        row,
-                        "communes",
-                        text,
-                        "code INSEE inconnu du référentiel",
-                    )
+                issues.error(
+                    raw.file, raw.name, row, "communes", text, "code INSEE inconnu du référentiel"
                 )
             elif epci and ref.commune_epci[code] != epci:
-                issues.add(
-                    Issue(
-                        raw.file,
-                        raw.name,
-                        row,
-                        "communes",
-                        text,
-                        f"commune hors de l'EPCI {ref.epci_names.get(epci, epci)}",
-                    )
+                issues.error(
+                    raw.file,
+                    raw.name,
+                    row,
+                    "communes",
+                    text,
+                    f"commune hors de l'EPCI {ref.epci_names.get(epci, epci)}",
                 )
         if record["fin_reelle"] is not None and record["statut"] != "Réalisé":
             issues.warn(
@@ -236,21 +216,19 @@ def _parse_territory_row(raw: RawSheet, issues: IssueList, ref: ReferenceIndex) 
     frame = parse_sheet(raw, SHEETS_BY_NAME["territoire"], issues)
     if len(frame) != 1:
         if len(frame) > 1:
-            issues.add(Issue(raw.file, raw.name, None, None, None, "une seule ligne attendue"))
+            issues.error(raw.file, raw.name, None, None, None, "une seule ligne attendue")
         return {}
     territory = frame.iloc[0].to_dict()
     territory["type"] = territory.get("type") or "EPCI"
     siren = territory.get("siren")
     if siren and territory["type"] == "EPCI" and siren not in ref.epci_names:
-        issues.add(
-            Issue(
-                raw.file,
-                raw.name,
-                int(territory["_row"]),
-                "siren",
-                siren,
-                "SIREN d'EPCI inconnu du référentiel",
-            )
+        issues.error(
+            raw.file,
+            raw.name,
+            int(territory["_row"]),
+            "siren",
+            siren,
+            "SIREN d'EPCI inconnu du référentiel",
         )
     return territory
 
@@ -262,15 +240,8 @@ def validate_territory(
     folder_label = source.folder.name
     for spec in SHEETS_BY_NAME.values():
         if spec.required and spec.name not in source.sheets and source.files:
-            issues.add(
-                Issue(
-                    folder_label,
-                    spec.name,
-                    None,
-                    None,
-                    None,
-                    "feuille ou fichier obligatoire absent",
-                )
+            issues.error(
+                folder_label, spec.name, None, None, None, "feuille ou fichier obligatoire absent"
             )
     territory: dict = {}
     if "territoire" in source.sheets:

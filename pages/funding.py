@@ -17,12 +17,7 @@ if not territory["has_funding"] and not territory["has_budget"]:
 
 st.subheader("Par contrat")
 contracts = queries.load_funding_by_contract(tid)
-st.dataframe(
-    tables.to_display(contracts, tables.CONTRACT_COLUMNS), hide_index=True, key="by_contract"
-)
-components.render_downloads(
-    tables.to_export(contracts, tables.CONTRACT_COLUMNS), "contrats", "contracts"
-)
+components.render_table(contracts, tables.CONTRACT_COLUMNS, "contrats", "by_contract")
 
 st.subheader("Par financeur")
 funders = queries.load_funding_by_funder(tid)
@@ -30,12 +25,7 @@ if funders.empty:
     st.info("Aucune ligne de financement.")
 else:
     st.plotly_chart(charts.build_funding_by_funder_figure(funders), key="by_funder_chart")
-    st.dataframe(
-        tables.to_display(funders, tables.FUNDER_COLUMNS), hide_index=True, key="by_funder"
-    )
-    components.render_downloads(
-        tables.to_export(funders, tables.FUNDER_COLUMNS), "financeurs", "funders"
-    )
+    components.render_table(funders, tables.FUNDER_COLUMNS, "financeurs", "by_funder")
 
 st.subheader("Budget pluriannuel (PPI)")
 budget = queries.load_budget_by_year(tid)
@@ -43,7 +33,4 @@ if budget.empty:
     st.info("Aucune ligne de budget n'a été saisie : le coût des actions est inconnu, pas nul.")
 else:
     st.plotly_chart(charts.build_budget_by_year_figure(budget), key="budget_chart")
-    st.dataframe(tables.to_display(budget, tables.BUDGET_COLUMNS), hide_index=True, key="budget")
-    components.render_downloads(
-        tables.to_export(budget, tables.BUDGET_COLUMNS), "budget", "budget_export"
-    )
+    components.render_table(budget, tables.BUDGET_COLUMNS, "budget", "budget")

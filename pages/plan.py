@@ -45,7 +45,8 @@ components.render_downloads(
 
 st.subheader("Hiérarchie du plan")
 for root in roots.itertuples():
-    with st.expander(f"{root.level.capitalize()} — {root.title}"):
+    label = f"{root.level.capitalize()} — {root.title}"
+    with st.expander(components.safe_text(label)):
         below = items[(items["root_id"] == root.item_id) & (items["depth"] > 1)]
         for item in below.itertuples():
             indent = "  " * (item.depth - 2)

@@ -1,0 +1,80 @@
+"""French formats, escaping of loaded text, and exports with formulas neutralised."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from openpyxl import load_workbook
+
+from dashboard import exports, formatting, texts
+
+NBSP = "\u00a0"
+
+
+def test_french_numbers_euros_and_dates():
+    assert formatting.format_euros(1234567) == f"1{NBSP}234{NBSP}567{NBSP}€"
+    assert formatting.format_number(12.5, 1) == "12,5"
+    assert formatting.format_compact_euros(12_500_000) == f"12,5{NBSP}M€"
+    assert formatting.format_compact_euros(350_000) == f"350{NBSP}k€"
+    assert formatting.format_compact_euros(2_000_000) == f"2{NBSP}M€"
+    assert formatting.format_date("2026-03-23") == "23/03/2026"
+    assert formatting.format_percent(59.4) == f"59{NBSP}%"
+    assert formatting.format_euros(None) == "—"
+    assert formatting.format_euros(float("nan")) == "—"
+
+
+def test_loaded_text_is_escaped_for_html_and_markdown():
+    hostile = '<img src=x onerror="alert(1)"> **gras** [lien](javascript:alert(1))'
+    html = formatting.escape(hostile)
+    assert "<img" not in html
+    assert "&lt;img" in html
+    markdown = formatting.escape_markdown(hostile)
+    assert "<img" not in markdown
+    assert "\\*\\*gras\\*\\*" in markdown
+    assert "\\[lien\\]\\(javascript" in markdown
+
+
+def test_exports_neutralise_formulas_and_use_french_csv():
+    frame = pd.DataFrame(
+        {
+            "Action": ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "Normal"],
+            "Montant (€)": [1.5, 2.0, 3.0, 4.0, 1234.5],
+        }
+    )
+    csv = exports.to_csv_bytes(frame).decode("utf-8-sig")
+    assert csv.splitlines()[0] == "Action;Montant (€)"
+    assert "'=HYPERLINK" in csv
+    assert "'+1;2,0" in csv
+    assert "Normal;1234,5" in csv
+    workbook = load_workbook(io.BytesIO(exports.to_excel_bytes(frame, "actions")))
+    sheet = workbook["actions"]
+    assert [sheet.cell(row=r, column=1).value for r in range(2, 7)] == [
+        '\'=HYPERLINK("http://x")',
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "Normal",
+    ]
+    assert sheet.cell(row=6, column=2).value == 1234.5
+    assert sheet.freeze_panes == "A2"
+
+
+def test_overview_summary_sentence():
+    kpis = pd.Series(
+        {
+            "n_actions": 51,
+            "n_done": 12,
+            "n_in_progress": 20,
+            "n_late": 3,
+            "progress_by_count": 47.0,
+            "budget_planned": 12_500_000.0,
+            "budget_paid": 3_000_000.0,
+            "funding_granted": None,
+        }
+    )
+    sentence = texts.build_overview_summary(kpis)
+    assert sentence.startswith("12 actions sur 51 sont terminées, 20 sont en cours.")
+    assert "3 actions sont en retard" in sentence
+    assert f"12,5{NBSP}M€" in sentence
+    assert "financements" not in sentence
