@@ -9,36 +9,27 @@ from dashboard.db import warehouse_path, warehouse_version
 
 st.set_page_config(page_title="Pilotage territorial", page_icon="🗺️", layout="wide")
 
+# (file in pages/, title, Material icon, URL path); the first page is the default, served at "/".
+PAGE_SPECS = [
+    ("overview", "Vue d'ensemble", "dashboard", "vue-d-ensemble"),
+    ("my_actions", "Mes actions", "person", "mes-actions"),
+    ("plan", "Plan d'action", "account_tree", "plan-d-action"),
+    ("action", "Fiche action", "description", "fiche-action"),
+    ("calendar", "Calendrier", "calendar_month", "calendrier"),
+    ("funding", "Financements", "euro", "financements"),
+    ("map", "Carte des communes", "map", "carte"),
+    ("indicators", "Indicateurs", "monitoring", "indicateurs"),
+    ("quality", "Qualité des données", "fact_check", "qualite"),
+]
 PAGES = [
     st.Page(
-        "pages/overview.py",
-        title="Vue d'ensemble",
-        icon=":material/dashboard:",
-        url_path="vue-d-ensemble",
-        default=True,
-    ),
-    st.Page(
-        "pages/plan.py",
-        title="Plan d'action",
-        icon=":material/account_tree:",
-        url_path="plan-d-action",
-    ),
-    st.Page(
-        "pages/funding.py", title="Financements", icon=":material/euro:", url_path="financements"
-    ),
-    st.Page("pages/map.py", title="Carte des communes", icon=":material/map:", url_path="carte"),
-    st.Page(
-        "pages/indicators.py",
-        title="Indicateurs",
-        icon=":material/monitoring:",
-        url_path="indicateurs",
-    ),
-    st.Page(
-        "pages/quality.py",
-        title="Qualité des données",
-        icon=":material/fact_check:",
-        url_path="qualite",
-    ),
+        f"pages/{file}.py",
+        title=title,
+        icon=f":material/{icon}:",
+        url_path=path,
+        default=index == 0,
+    )
+    for index, (file, title, icon, path) in enumerate(PAGE_SPECS)
 ]
 
 
@@ -57,8 +48,11 @@ if warehouse_version() is None:
         [st.Page(missing_database, title="Base absente", icon=":material/warning:")]
     ).run()
 else:
+    # Navigation first, then the shared sidebar. (Known upstream issue streamlit#8860: the very
+    # first session of a freshly started headless server that opens a deep link sees a
+    # "Page not found" notice above the right page; later sessions do not.)
+    navigation = st.navigation(PAGES)
     st.sidebar.title("Pilotage territorial")
     components.select_territory(queries.load_territories())
-    navigation = st.navigation(PAGES)
     components.render_footer()
     navigation.run()

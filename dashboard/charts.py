@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.formatting import LATE_COLOR as LATE_OUTLINE
 from dashboard.formatting import STAGE_COLORS, STATUS_COLORS, STATUS_ORDER
 
 FONT = "Marianne, Arial, sans-serif"
@@ -12,16 +13,21 @@ SEPARATORS = ", "  # decimal comma, space as thousands separator
 
 
 def _layout(figure: go.Figure, height: int, **kwargs) -> go.Figure:
-    figure.update_layout(
-        height=height,
-        separators=SEPARATORS,
-        font={"family": FONT, "size": 15},
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-        plot_bgcolor="white",
-        **kwargs,
-    )
+    settings = {
+        "height": height,
+        "separators": SEPARATORS,
+        "font": {"family": FONT, "size": 15},
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        "plot_bgcolor": "white",
+    }
+    figure.update_layout(**{**settings, **kwargs})
     return figure
+
+
+def shorten(text: str, width: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def wrap_label(text: str, width: int = 38) -> str:
@@ -52,6 +58,7 @@ def build_status_by_root_figure(frame: pd.DataFrame) -> go.Figure:
             y=[labels[i] for i in subset["item_id"]],
             x=subset["n_actions"],
             marker_color=STATUS_COLORS[status],
+            customdata=subset[["code"]],
             hovertemplate="%{y}<br>" + status + " : %{x} action(s)<extra></extra>",
         )
     height = 140 + 70 * max(1, len(order))
@@ -128,4 +135,203 @@ def build_population_figure(frame: pd.DataFrame, title: str) -> go.Figure:
     _layout(figure, 380, title={"text": title, "x": 0}, yaxis_title="Habitants")
     figure.update_xaxes(dtick=1, title="Année du code officiel géographique (COG)")
     figure.update_yaxes(gridcolor="#e0e0e0", tickformat=",.0f")
+    return figure
+
+
+def _hierarchy_frame(items: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
+    """Plan items and actions as one tree: ids, parents, action counts and mean progress."""
+    nodes = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "id": items["item_id"],
+                    "parent": items["parent_id"].fillna(""),
+                    "label": items["title"],
+                    "kind": items["level"],
+                    "status": None,
+                    "progress": None,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "id": actions["action_id"],
+                    "parent": actions["item_id"],
+                    "label": actions["title"],
+                    "kind": "action",
+                    "status": actions["status"],
+                    "progress": actions["progress"],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    is_action = nodes["kind"] == "action"
+    nodes["count"] = is_action.astype(int)
+    nodes["progress_sum"] = nodes["progress"].where(is_action).astype(float).fillna(0)
+    nodes["progress_n"] = (is_action & nodes["progress"].notna()).astype(int)
+    parent_of = dict(zip(nodes["id"], nodes["parent"], strict=True))
+    totals = nodes.set_index("id")[["count", "progress_sum", "progress_n"]].copy()
+    for node_id, row in nodes[is_action].set_index("id").iterrows():
+        parent = parent_of.get(node_id)
+        while parent:
+            totals.loc[parent, ["count", "progress_sum", "progress_n"]] += (
+                1,
+                row["progress_sum"],
+                row["progress_n"],
+            )
+            parent = parent_of.get(parent)
+    nodes["count"] = nodes["id"].map(totals["count"])
+    mean = totals["progress_sum"] / totals["progress_n"].where(totals["progress_n"] > 0)
+    nodes["mean_progress"] = nodes["id"].map(mean)
+    return nodes[nodes["count"] > 0]
+
+
+def build_plan_hierarchy_figure(
+    items: pd.DataFrame, actions: pd.DataFrame, color_by: str = "status", kind: str = "treemap"
+) -> go.Figure:
+    """Treemap or sunburst of the plan down to the actions; click a block to zoom into it."""
+    nodes = _hierarchy_frame(items, actions)
+    if color_by == "status":
+        colors = [
+            STATUS_COLORS.get(s, "#eceff1") if k == "action" else "#eceff1"
+            for s, k in zip(nodes["status"], nodes["kind"], strict=True)
+        ]
+        marker = {"colors": colors, "line": {"color": "white", "width": 1}}
+    else:
+        marker = {
+            "colors": nodes["mean_progress"].fillna(-1),
+            "colorscale": [[0, "#eceff1"], [0.001, "#ffebee"], [0.5, "#90caf9"], [1, "#1b5e20"]],
+            "cmin": -1,
+            "cmax": 100,
+            "colorbar": {"title": "Avancement (%)", "tickvals": [0, 25, 50, 75, 100]},
+        }
+    trace_type = go.Treemap if kind == "treemap" else go.Sunburst
+    figure = go.Figure(
+        trace_type(
+            ids=nodes["id"],
+            parents=nodes["parent"],
+            labels=[wrap_label(t, 30) for t in nodes["label"]],
+            values=nodes["count"],
+            branchvalues="total",
+            marker=marker,
+            customdata=nodes[["kind", "count", "mean_progress"]].fillna(-1),
+            hovertemplate=(
+                "%{label}<br>%{customdata[0]} — %{customdata[1]} action(s)"
+                "<br>Avancement moyen : %{customdata[2]:.0f} %<extra></extra>"
+            ),
+            maxdepth=3 if kind == "sunburst" else -1,
+        )
+    )
+    return _layout(figure, 640, margin={"l": 0, "r": 0, "t": 10, "b": 0})
+
+
+def build_gantt_figure(
+    actions: pd.DataFrame, today: pd.Timestamp, year: int | None = None
+) -> go.Figure:
+    """Planned period of each action, grouped by first-level item, coloured by status; late
+    actions outlined in red; a diamond marks an actual end; a line marks today."""
+    dated = actions.dropna(subset=["planned_start", "planned_end"]).copy()
+    dated = dated.sort_values(["sort_order"])
+    dated["label"] = [
+        f"{code} · {shorten(title, 48)}"
+        for code, title in zip(dated["code"], dated["title"], strict=True)
+    ]
+    dated["group"] = [wrap_label(root, 22) for root in dated["root_title"]]
+    figure = go.Figure()
+    # Invisible first trace: categories appear in plan order, not grouped by status.
+    figure.add_scatter(
+        x=pd.to_datetime(dated["planned_start"]),
+        y=[dated["group"], dated["label"]],
+        mode="markers",
+        marker={"opacity": 0},
+        showlegend=False,
+        hoverinfo="skip",
+    )
+    for status in STATUS_ORDER:
+        subset = dated[dated["status"] == status]
+        if subset.empty:
+            continue
+        start = pd.to_datetime(subset["planned_start"])
+        end = pd.to_datetime(subset["planned_end"])
+        figure.add_bar(
+            name=status,
+            orientation="h",
+            y=[subset["group"], subset["label"]],
+            base=start,
+            x=(end - start).dt.days * 86_400_000,  # milliseconds on a date axis
+            marker={
+                "color": STATUS_COLORS[status],
+                "line": {
+                    "color": [LATE_OUTLINE if late else "white" for late in subset["is_late"]],
+                    "width": [3 if late else 0.5 for late in subset["is_late"]],
+                },
+            },
+            customdata=subset[["title", "planned_start", "planned_end"]].astype(str),
+            hovertemplate=(
+                "%{customdata[0]}<br>Prévu du %{customdata[1]} au %{customdata[2]}"
+                f"<br>{status}<extra></extra>"
+            ),
+        )
+    finished = dated.dropna(subset=["actual_end"])
+    if not finished.empty:
+        figure.add_scatter(
+            name="Fin réelle",
+            mode="markers",
+            x=pd.to_datetime(finished["actual_end"]),
+            y=[finished["group"], finished["label"]],
+            marker={"symbol": "diamond", "size": 11, "color": "#212121"},
+            hovertemplate="Fin réelle : %{x|%d/%m/%Y}<extra></extra>",
+        )
+    figure.add_shape(
+        type="line",
+        x0=today,
+        x1=today,
+        y0=0,
+        y1=1,
+        yref="paper",
+        line={"color": LATE_OUTLINE, "width": 2, "dash": "dash"},
+    )
+    figure.add_annotation(
+        x=today,
+        y=0,
+        yref="paper",
+        text="Aujourd'hui",
+        showarrow=False,
+        yanchor="top",
+        font={"color": LATE_OUTLINE},
+    )
+    _layout(
+        figure,
+        180 + 26 * max(1, len(dated)),
+        barmode="overlay",
+        margin={"l": 10, "r": 10, "t": 70, "b": 30},
+    )
+    figure.update_yaxes(autorange="reversed", tickfont={"size": 12})
+    figure.update_xaxes(type="date", tickformat="%m/%Y", gridcolor="#e0e0e0", side="top")
+    if year:
+        figure.update_xaxes(range=[f"{year}-01-01", f"{year}-12-31"])
+    return figure
+
+
+def build_followup_figure(notes: pd.DataFrame) -> go.Figure:
+    """Progress over time from the follow-up notes, coloured by the status at each date."""
+    dated = notes.sort_values("note_date")
+    figure = go.Figure()
+    figure.add_scatter(
+        x=pd.to_datetime(dated["note_date"]),
+        y=dated["progress"],
+        mode="lines+markers",
+        line={"color": "#90a4ae"},
+        marker={
+            "size": 14,
+            "color": [STATUS_COLORS.get(s, "#90a4ae") for s in dated["status"]],
+            "line": {"color": "white", "width": 1},
+        },
+        customdata=dated[["status"]].fillna("—"),
+        hovertemplate="%{x|%d/%m/%Y} — %{customdata[0]}<br>Avancement : %{y} %<extra></extra>",
+        showlegend=False,
+    )
+    _layout(figure, 300, yaxis_title="Avancement (%)")
+    figure.update_yaxes(range=[-5, 105], gridcolor="#e0e0e0")
+    figure.update_xaxes(tickformat="%m/%Y")
     return figure

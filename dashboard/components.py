@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pandas as pd
 import streamlit as st
 
-from dashboard import queries, tables
+from dashboard import filters, queries, tables
 from dashboard.exports import to_csv_bytes, to_excel_bytes
-from dashboard.formatting import DEMO_LABEL, escape_markdown, format_datetime
+from dashboard.formatting import (
+    DEMO_LABEL,
+    STATUS_ORDER,
+    escape_markdown,
+    format_date,
+    format_datetime,
+    format_percent,
+)
 
 TERRITORY_PARAM = "territoire"
 TERRITORY_KEY = "territory_siren"
@@ -108,3 +117,225 @@ def render_footer() -> None:
 def safe_text(text: object) -> str:
     """Loaded text ready for st.markdown: no HTML, no Markdown injection."""
     return escape_markdown(text)
+
+
+def sync_query_params(values: dict[str, str], managed: list[str]) -> None:
+    """Write `values` into the URL and drop the managed parameters that are now empty."""
+    for name in managed:
+        if name in values:
+            if st.query_params.get(name) != values[name]:
+                st.query_params[name] = values[name]
+        elif name in st.query_params:
+            del st.query_params[name]
+
+
+def _choice(
+    container, label: str, options: dict[str, str], key: str, initial: str | None
+) -> str | None:
+    """A selectbox whose empty choice means "all"; its first value comes from the URL."""
+    values = ["", *options]
+    if key not in st.session_state or st.session_state[key] not in values:
+        st.session_state[key] = initial if initial in options else ""
+    chosen = container.selectbox(
+        label, values, key=key, format_func=lambda v: options.get(v, "Tous") if v else "Tous"
+    )
+    return chosen or None
+
+
+def render_action_filters(
+    actions: pd.DataFrame, items: pd.DataFrame, links: pd.DataFrame
+) -> filters.ActionFilters:
+    """Every action filter, initialised from the URL and written back to it (shareable link)."""
+    initial = filters.ActionFilters.from_params(st.query_params)
+    item_labels = {
+        row.code: f"{'  ' * (row.depth - 1)}{row.level.capitalize()} — {row.title}"
+        for row in items.itertuples()
+    }
+    pilots = sorted(actions["pilot_service"].dropna().unique())
+    referents = sorted(actions["elected_referent"].dropna().unique())
+    with st.container(border=True):
+        row1 = st.columns([3, 2, 2, 2])
+        item = _choice(row1[0], "Élément du plan", item_labels, "filter_item", initial.item)
+        if "filter_statuses" not in st.session_state:
+            st.session_state["filter_statuses"] = [s for s in initial.statuses if s in STATUS_ORDER]
+        statuses = row1[1].multiselect(
+            "Statut", STATUS_ORDER, key="filter_statuses", placeholder="Tous les statuts"
+        )
+        pilot_options = {filters.NO_PILOT: "Sans pilote", **{p: p for p in pilots}}
+        pilot = _choice(row1[2], "Service pilote", pilot_options, "filter_pilot", initial.pilot)
+        referent = _choice(
+            row1[3], "Élu référent", {r: r for r in referents}, "filter_referent", initial.referent
+        )
+        row2 = st.columns(5)
+        theme = _choice(
+            row2[0],
+            "Thématique",
+            filters.link_choices(links, "theme"),
+            "filter_theme",
+            initial.theme,
+        )
+        commune = _choice(
+            row2[1],
+            "Commune",
+            filters.link_choices(links, "commune"),
+            "filter_commune",
+            initial.commune,
+        )
+        contract = _choice(
+            row2[2],
+            "Contrat",
+            filters.link_choices(links, "contrat"),
+            "filter_contract",
+            initial.contract,
+        )
+        funder = _choice(
+            row2[3],
+            "Financeur",
+            filters.link_choices(links, "financeur"),
+            "filter_funder",
+            initial.funder,
+        )
+        if "filter_text" not in st.session_state:
+            st.session_state["filter_text"] = initial.text
+        text = row2[4].text_input("Recherche", key="filter_text", placeholder="Mot, code…")
+        if "filter_late" not in st.session_state:
+            st.session_state["filter_late"] = initial.late_only
+        late = st.toggle("Actions en retard seulement", key="filter_late")
+    chosen = filters.ActionFilters(
+        item, tuple(statuses), pilot, referent, theme, commune, contract, funder, late, text
+    )
+    sync_query_params(chosen.to_params(), list(filters.PARAMS.values()))
+    return chosen
+
+
+ACTION_PAGE = "fiche-action"
+
+
+def action_links(frame: pd.DataFrame, siren: str) -> pd.Series:
+    """Relative link to each action's fiche, keeping the territory in the URL."""
+    return frame["code"].map(lambda code: f"{ACTION_PAGE}?territoire={siren}&action={quote(code)}")
+
+
+def render_action_table(
+    frame: pd.DataFrame,
+    siren: str,
+    key: str,
+    spec: list[tuple[str, str, str]] | None = None,
+    extra: dict[str, pd.Series] | None = None,
+) -> None:
+    """Actions with a progress bar and a link to each fiche; CSV/Excel of the same rows."""
+    spec = spec or tables.ACTION_COLUMNS
+    shown = tables.to_display(frame, spec)
+    for label, values in (extra or {}).items():
+        shown.insert(2, label, values.to_numpy())
+    config = {"Fiche": st.column_config.LinkColumn("Fiche", display_text="Ouvrir", width="small")}
+    if "Avancement (%)" in shown:
+        shown["Avancement (%)"] = frame["progress"].to_numpy()
+        config["Avancement (%)"] = st.column_config.ProgressColumn(
+            "Avancement", min_value=0, max_value=100, format="%.0f %%"
+        )
+    shown.insert(0, "Fiche", action_links(frame, siren).to_numpy())
+    st.dataframe(shown, hide_index=True, key=key, column_config=config)
+    export = tables.to_export(frame, spec)
+    for label, values in (extra or {}).items():
+        export.insert(2, label, values.to_numpy())
+    render_downloads(export, "actions", f"{key}_export")
+
+
+def render_plan_outline(items: pd.DataFrame, actions: pd.DataFrame) -> None:
+    """The hierarchy as nested expanders with the number of (filtered) actions under each item."""
+    counts = actions.groupby("item_id").size()
+    roots = items[items["depth"] == 1]
+    for root in roots.itertuples():
+        below = items[(items["root_id"] == root.item_id) & (items["depth"] > 1)]
+        n_root = int(actions["root_item_id"].eq(root.item_id).sum())
+        label = f"{root.level.capitalize()} — {root.title} ({n_root} action(s))"
+        with st.expander(safe_text(label)):
+            for item in below.itertuples():
+                indent = "    " * (item.depth - 2)
+                st.markdown(
+                    f"{indent}- **{safe_text(item.level)}** : {safe_text(item.title)} "
+                    f"({int(counts.get(item.item_id, 0))} action(s))"
+                )
+
+
+ACTION_PARAM = "action"
+
+
+def select_action(actions: pd.DataFrame) -> pd.Series | None:
+    """Action chosen by `?action=<code>` (kept in the URL) or in a selector."""
+    if actions.empty:
+        st.info("Aucune action pour ce territoire.")
+        return None
+    codes = actions["code"].tolist()
+    titles = dict(zip(actions["code"], actions["title"], strict=True))
+    wanted = st.query_params.get(ACTION_PARAM)
+    if "action_code" not in st.session_state or st.session_state["action_code"] not in codes:
+        st.session_state["action_code"] = wanted if wanted in codes else codes[0]
+        if wanted and wanted not in codes:
+            st.warning(f"Aucune action de code « {safe_text(wanted)} » dans ce territoire.")
+    code = st.selectbox(
+        "Action", codes, key="action_code", format_func=lambda c: f"{c} — {titles[c]}"
+    )
+    st.query_params[ACTION_PARAM] = code
+    return actions[actions["code"] == code].iloc[0]
+
+
+def render_action_identity(action: pd.Series) -> None:
+    """Description, pilot, referent, priority, themes and source of one action."""
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(safe_text(action["description"]) or "*Pas de description.*")
+    with right:
+        for label, column in (
+            ("Service pilote", "pilot_service"),
+            ("Élu référent", "elected_referent"),
+            ("Priorité", "priority"),
+            ("Thématiques", "themes"),
+            ("Source", "source"),
+        ):
+            value = action[column]
+            shown = safe_text(value) if isinstance(value, str) and value else "—"
+            st.markdown(f"**{label}** : {shown}")
+
+
+def render_followup_timeline(notes: pd.DataFrame) -> None:
+    """Dated notes, newest first, with the status at each date."""
+    for note in notes.sort_values("note_date", ascending=False).itertuples():
+        with st.container(border=True):
+            header = f"**{format_date(note.note_date)}**"
+            if isinstance(note.status, str):
+                header += f" · {safe_text(note.status)}"
+            if note.progress == note.progress and note.progress is not None:
+                header += f" · {format_percent(note.progress)}"
+            if isinstance(note.author, str):
+                header += f" · {safe_text(note.author)}"
+            if note.is_demo:
+                header += " · *démo*"
+            st.markdown(header)
+            st.markdown(safe_text(note.text))
+
+
+PILOT_PARAM = "pilote"
+
+
+def select_pilot(actions: pd.DataFrame) -> str:
+    """Pilot service chosen in a selector kept in the URL (`?pilote=`)."""
+    open_actions = actions[~actions["status"].isin(["Réalisé", "Abandonné"])]
+    busiest = open_actions["pilot_service"].value_counts()
+    pilots = sorted(actions["pilot_service"].dropna().unique())
+    options = [*pilots, filters.NO_PILOT] if actions["pilot_service"].isna().any() else pilots
+    if not options:
+        options = [filters.NO_PILOT]
+    if st.session_state.get("pilot_choice") not in options:
+        wanted = st.query_params.get(PILOT_PARAM)
+        default = busiest.index[0] if not busiest.empty else options[0]  # most open actions
+        st.session_state["pilot_choice"] = wanted if wanted in options else default
+    pilot = st.selectbox(
+        "Service pilote",
+        options,
+        key="pilot_choice",
+        format_func=lambda p: "Actions sans pilote" if p == filters.NO_PILOT else p,
+    )
+    st.query_params[PILOT_PARAM] = pilot
+    return pilot

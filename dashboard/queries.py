@@ -95,3 +95,19 @@ def load_sources(territory: str) -> pd.DataFrame:
 
 def load_quality(territory: str) -> pd.DataFrame:
     return load("quality", territory=territory)
+
+
+def load_action_links(territory: str) -> pd.DataFrame:
+    return load("action_links", territory=territory)
+
+
+def load_action_budget(territory: str, action_id: str) -> pd.DataFrame:
+    return load("action_budget", territory=territory, action=action_id)
+
+
+def load_action_funding(territory: str, action_id: str) -> pd.DataFrame:
+    return load("action_funding", territory=territory, action=action_id)
+
+
+def load_action_followups(territory: str, action_id: str) -> pd.DataFrame:
+    return load("action_followups", territory=territory, action=action_id)

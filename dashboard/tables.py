@@ -10,6 +10,7 @@ FORMATTERS = {
     "euros": format_euros,
     "date": format_date,
     "number": format_number,
+    "decimal": lambda v: format_number(v, 1),
     "percent": format_percent,
     "ratio": lambda v: format_percent(None if v is None or pd.isna(v) else 100 * v),
     "bool": lambda v: "oui" if v is True else ("non" if v is False else "—"),
@@ -72,6 +73,28 @@ BUDGET_COLUMNS = [
     ("paid", "Payé (€)", "euros"),
     ("n_actions", "Actions", "number"),
     ("has_demo_lines", "Données", "demo"),
+]
+
+ACTION_FUNDING_COLUMNS = [
+    ("contract", "Contrat", "text"),
+    ("funder", "Financeur", "text"),
+    ("funder_type", "Type", "text"),
+    ("funding_line", "Dispositif", "text"),
+    ("requested", "Demandé (€)", "euros"),
+    ("granted", "Accordé (€)", "euros"),
+    ("received", "Versé (€)", "euros"),
+    ("decision_date", "Décision", "date"),
+    ("is_demo", "Données", "demo"),
+]
+
+COMMUNE_INDICATOR_COLUMNS = [
+    ("insee_code", "Code INSEE", "text"),
+    ("name", "Commune", "text"),
+    ("population_last", "Population légale", "number"),
+    ("year_last", "COG", "text"),
+    ("population_change_pct", "Évolution depuis 2021 (%)", "decimal"),
+    ("density", "Densité (hab./km²)", "number"),
+    ("n_actions", "Actions", "number"),
 ]
 
 SOURCE_COLUMNS = [

@@ -20,7 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "test-results" / "screenshots"
 PAGES = {
     "": "Vue d'ensemble",  # the default page lives at the root URL
+    "mes-actions": "Mes actions",
     "plan-d-action": "Plan d'action",
+    "fiche-action": "Fiche action",
+    "calendrier": "Calendrier",
     "financements": "Financements",
     "carte": "Carte des communes",
     "indicateurs": "Indicateurs",

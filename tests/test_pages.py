@@ -10,7 +10,17 @@ from streamlit.testing.v1 import AppTest
 from dashboard.formatting import format_number
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ["overview", "plan", "funding", "map", "indicators", "quality"]
+PAGES = [
+    "overview",
+    "my_actions",
+    "plan",
+    "action",
+    "calendar",
+    "funding",
+    "map",
+    "indicators",
+    "quality",
+]
 SIRENS = ["200068666", "245400601", "242100410", "200053742"]
 
 

@@ -194,7 +194,9 @@ with last_notes as (
 final as (
     select
         a.*,
-        a.planned_end < current_date and a.status not in ('Réalisé', 'Abandonné') as is_late,
+        coalesce(
+            a.planned_end < current_date and a.status not in ('Réalisé', 'Abandonné'), false
+        ) as is_late,
         case
             when a.planned_end < current_date and a.status not in ('Réalisé', 'Abandonné')
             then current_date - a.planned_end

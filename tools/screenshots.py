@@ -1,0 +1,110 @@
+"""Screenshots of every page in headless Chromium, at projector and laptop sizes.
+
+    python tools/screenshots.py [--territoire 200068666] [--out docs/screenshots] [--tall]
+
+Starts the app on a free port against data/warehouse.duckdb (build it first with `make etl`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = {
+    "vue-d-ensemble": "",
+    "mes-actions": "mes-actions",
+    "plan-d-action": "plan-d-action",
+    "fiche-action": "fiche-action",
+    "calendrier": "calendrier",
+    "financements": "financements",
+    "carte": "carte",
+    "indicateurs": "indicateurs",
+    "qualite": "qualite",
+}
+SIZES = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+
+
+def start_server() -> tuple[subprocess.Popen, str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"{base}/_stcore/health", timeout=1)
+            return process, base
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit("le serveur Streamlit n'a pas démarré")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--territoire", default="200068666")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--tall", action="store_true", help="viewport 3 fois plus haut")
+    parser.add_argument("--pages", nargs="*", default=list(PAGES))
+    parser.add_argument("--query", default="", help="paramètres d'URL ajoutés (a=b&c=d)")
+    args = parser.parse_args()
+    process, base = start_server()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=shutil.which("chromium"), args=ARGS
+            )
+            for size, (width, height) in SIZES.items():
+                folder = args.out / size
+                folder.mkdir(parents=True, exist_ok=True)
+                page = browser.new_page(
+                    viewport={"width": width, "height": height * (3 if args.tall else 1)}
+                )
+                for name in args.pages:
+                    extra = f"&{args.query}" if args.query else ""
+                    page.goto(f"{base}/{PAGES[name]}?territoire={args.territoire}{extra}")
+                    page.locator("h1").first.wait_for(timeout=30_000)
+                    page.wait_for_function(
+                        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                        timeout=30_000,
+                    )
+                    page.wait_for_timeout(2000)
+                    page.screenshot(path=str(folder / f"{name}.png"))
+                    print(folder / f"{name}.png")
+                page.close()
+            browser.close()
+    finally:
+        process.terminate()
+
+
+if __name__ == "__main__":
+    main()
