@@ -37,13 +37,14 @@ columns = [
 ]
 if open_ranked.empty:
     st.success("Aucune action ouverte pour ce service.")
-components.render_action_table(
-    open_ranked,
-    territory["siren"],
-    "my_actions",
-    columns,
-    extra={"À traiter": open_ranked["reasons"]},
-)
+else:
+    components.render_action_table(
+        open_ranked,
+        territory["siren"],
+        "my_actions",
+        columns,
+        extra={"À traiter": open_ranked["reasons"]},
+    )
 done = ranked[ranked["status"].isin(["Réalisé", "Abandonné"])]
 if not done.empty:
     with st.expander(f"Actions terminées ou abandonnées ({len(done)})"):
