@@ -43,9 +43,35 @@ def wrap_label(text: str, width: int = 38) -> str:
     return "<br>".join(lines[:3]) + ("…" if len(lines) > 3 else "")
 
 
-def build_status_by_root_figure(frame: pd.DataFrame) -> go.Figure:
+ROOT_SORTS = {
+    "plan": "Ordre du plan",
+    "late": "Actions en retard",
+    "done": "Part réalisée",
+    "count": "Nombre d'actions",
+}
+
+
+def sort_roots(frame: pd.DataFrame, order_by: str = "plan") -> pd.DataFrame:
+    """First-level items in the chosen order (most late, best done, largest first)."""
+    per_item = frame.groupby("item_id").agg(
+        sort_order=("sort_order", "first"), n_actions=("n_actions", "sum"), n_late=("n_late", "sum")
+    )
+    done = frame[frame["status"] == "Réalisé"].groupby("item_id")["n_actions"].sum()
+    per_item["share_done"] = done.reindex(per_item.index, fill_value=0) / per_item["n_actions"]
+    keys = {
+        "plan": ("sort_order", True),
+        "late": ("n_late", False),
+        "done": ("share_done", False),
+        "count": ("n_actions", False),
+    }
+    column, ascending = keys[order_by]
+    ranked = per_item.sort_values([column, "sort_order"], ascending=[ascending, True])
+    return frame.drop_duplicates("item_id").set_index("item_id").loc[ranked.index].reset_index()
+
+
+def build_status_by_root_figure(frame: pd.DataFrame, order_by: str = "plan") -> go.Figure:
     """Horizontal stacked bars: actions per first-level item, by status."""
-    order = frame.drop_duplicates("item_id").sort_values("sort_order")
+    order = sort_roots(frame, order_by)
     labels = {row.item_id: wrap_label(row.title) for row in order.itertuples()}
     figure = go.Figure()
     for status in STATUS_ORDER:

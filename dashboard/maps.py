@@ -68,9 +68,12 @@ def class_color(value: object, breaks: list[float]) -> str:
         return NO_DATA_COLOR
     if len(breaks) == 1:
         return SEQUENTIAL[-2]
-    index = int(np.searchsorted(breaks[1:-1], float(value), side="right"))
-    palette = SEQUENTIAL[-(len(breaks) - 1) :] if len(breaks) - 1 <= len(SEQUENTIAL) else SEQUENTIAL
-    return palette[min(index, len(palette) - 1)]
+    n_classes = len(breaks) - 1
+    index = min(int(np.searchsorted(breaks[1:-1], float(value), side="right")), n_classes - 1)
+    if n_classes == 1:
+        return SEQUENTIAL[-2]
+    # Spread the classes over the whole palette: two classes read light and dark, not two blues.
+    return SEQUENTIAL[round(index * (len(SEQUENTIAL) - 1) / (n_classes - 1))]
 
 
 def legend_entries(

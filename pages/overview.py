@@ -63,8 +63,15 @@ status = queries.load_status_by_root(tid)
 if status.empty:
     st.info("Aucune action n'est rattachée au plan.")
 else:
+    order_by = st.segmented_control(
+        "Trier par",
+        list(charts.ROOT_SORTS),
+        format_func=charts.ROOT_SORTS.get,
+        default="plan",
+        key="root_sort",
+    )
     event = st.plotly_chart(
-        charts.build_status_by_root_figure(status),
+        charts.build_status_by_root_figure(status, order_by or "plan"),
         key="status_by_root",
         on_select="rerun",
         selection_mode="points",

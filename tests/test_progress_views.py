@@ -204,3 +204,15 @@ def test_overview_watch_tabs_count_late_actions(app_env, demo_db):
     at = run_page("overview", "200068666")
     late = len(sql_codes(demo_db, "a.is_late"))
     assert any(tab.label == f"En retard ({late})" for tab in at.tabs)
+
+
+def test_first_level_bars_sort_by_lateness(demo_db):
+    from dashboard.queries import read_sql
+
+    status = demo_db.execute(read_sql("status_by_root"), {"territory": "dijon"}).df()
+    ranked = charts.sort_roots(status, "late")
+    late = status.groupby("item_id")["n_late"].sum().loc[ranked["item_id"]]
+    assert late.is_monotonic_decreasing
+    assert list(charts.sort_roots(status, "plan")["sort_order"]) == sorted(
+        status["sort_order"].unique()
+    )

@@ -76,6 +76,7 @@ def main() -> None:
     parser.add_argument("--tall", action="store_true", help="viewport 3 fois plus haut")
     parser.add_argument("--pages", nargs="*", default=list(PAGES))
     parser.add_argument("--query", default="", help="paramètres d'URL ajoutés (a=b&c=d)")
+    parser.add_argument("--prefix", default="", help="préfixe des noms de fichiers")
     args = parser.parse_args()
     process, base = start_server()
     try:
@@ -98,8 +99,15 @@ def main() -> None:
                         timeout=30_000,
                     )
                     page.wait_for_timeout(2000)
-                    page.screenshot(path=str(folder / f"{name}.png"))
-                    print(folder / f"{name}.png")
+                    if page.get_by_text("Page not found").count():  # streamlit#8860: retry once
+                        page.reload()
+                        page.locator("h1").first.wait_for(timeout=30_000)
+                        page.wait_for_timeout(2000)
+                    if page.get_by_text("Page not found").count():
+                        raise SystemExit(f"{name} : page introuvable")
+                    target = folder / f"{args.prefix}{name}.png"
+                    page.screenshot(path=str(target))
+                    print(target)
                 page.close()
             browser.close()
     finally:
