@@ -15,6 +15,8 @@ from dashboard.formatting import (
     escape_markdown,
     format_date,
     format_datetime,
+    format_euros,
+    format_number,
     format_percent,
 )
 
@@ -339,3 +341,82 @@ def select_pilot(actions: pd.DataFrame) -> str:
     )
     st.query_params[PILOT_PARAM] = pilot
     return pilot
+
+
+def render_selectable_table(
+    frame: pd.DataFrame, spec: list[tuple[str, str, str]], basename: str, key: str
+) -> int | None:
+    """Like render_table, but a click on a row returns its position (or None)."""
+    event = st.dataframe(
+        tables.to_display(frame, spec),
+        hide_index=True,
+        key=key,
+        on_select="rerun",
+        selection_mode="single-row",
+    )
+    render_downloads(tables.to_export(frame, spec), basename, f"{key}_export")
+    rows = event.selection.rows if event else []
+    return rows[0] if rows else None
+
+
+def render_ppi(budget: pd.DataFrame, key: str) -> None:
+    """Finance-committee table: a measure chosen, years as columns, totals that add up."""
+    measures = {"planned": "Prévu", "committed": "Engagé", "paid": "Payé"}
+    measure = st.segmented_control(
+        "Montants", list(measures), format_func=measures.get, default="planned", key=f"{key}_m"
+    )
+    table = tables.build_ppi_table(budget, measure or "planned")
+    shown = table.copy()
+    for column in shown.columns[1:]:
+        shown[column] = shown[column].map(format_euros)
+    st.dataframe(shown, hide_index=True, key=key)
+    render_downloads(table, f"ppi_{measure or 'planned'}", f"{key}_export")
+
+
+def render_funding_provenance(territory: pd.Series) -> None:
+    """Say which amounts come from a source document and which are demonstration data."""
+    provenance = queries.load_funding_provenance(territory["territory_id"])
+    if provenance.empty:
+        st.warning(
+            "Aucune ligne de budget ni de financement n'a été saisie pour ce territoire : "
+            "ajoutez les feuilles « budget » et « financements » au classeur du plan."
+        )
+        return
+    parts = []
+    for kind, label in (("financements", "lignes de financement"), ("budget", "lignes de budget")):
+        rows = provenance[provenance["kind"] == kind]
+        real = int(rows.loc[~rows["is_demo"], "n_lines"].sum())
+        demo = int(rows.loc[rows["is_demo"], "n_lines"].sum())
+        if real or demo:
+            parts.append(f"{real} {label} issues des documents sources, {demo} de démonstration")
+    st.caption("Provenance des montants : " + " ; ".join(parts) + ".")
+
+
+def render_leverage_summary(leverage: pd.DataFrame) -> None:
+    """Totals of the leverage table; unknown costs are counted and flagged, never taken as zero."""
+    known = leverage[leverage["cost"].notna()]
+    own = known["own_money"].sum()
+    ratio = known["external"].sum() / own if own else None
+    render_kpis(
+        [
+            ("Coût connu des actions", format_euros(known["cost"].sum()), None),
+            ("Financements accordés", format_euros(leverage["secured"].sum()), None),
+            (
+                "Reste à financer",
+                format_euros(known["gap"].clip(lower=0).sum()),
+                "Coût moins financements accordés, sur les actions dont le coût est connu",
+            ),
+            (
+                "Effet de levier",
+                "—" if ratio is None else f"{format_number(ratio, 2)} €",
+                "Financements extérieurs (hors EPCI et communes) "
+                "par euro de fonds propres de l'EPCI",
+            ),
+        ]
+    )
+    unknown = int(leverage["cost_unknown"].sum())
+    if unknown:
+        st.warning(
+            f"{unknown} action(s) sans budget : leur coût est inconnu ; elles figurent dans le "
+            "tableau (colonne « Coût inconnu ») mais pas dans le reste à financer."
+        )

@@ -111,3 +111,27 @@ def load_action_funding(territory: str, action_id: str) -> pd.DataFrame:
 
 def load_action_followups(territory: str, action_id: str) -> pd.DataFrame:
     return load("action_followups", territory=territory, action=action_id)
+
+
+def load_funding_flows(territory: str) -> pd.DataFrame:
+    return load("funding_flows", territory=territory)
+
+
+def load_action_leverage(territory: str) -> pd.DataFrame:
+    return load("action_leverage", territory=territory)
+
+
+def load_contract_actions(territory: str, contract_code: str) -> pd.DataFrame:
+    return load("contract_actions", territory=territory, contract=contract_code)
+
+
+def load_portfolio_by_epci(territory: str) -> pd.DataFrame:
+    return load("portfolio_by_epci", territory=territory)
+
+
+def load_portfolio_by_contract_type() -> pd.DataFrame:
+    return load("portfolio_by_contract_type")
+
+
+def load_funding_provenance(territory: str) -> pd.DataFrame:
+    return load("funding_provenance", territory=territory)

@@ -97,6 +97,62 @@ COMMUNE_INDICATOR_COLUMNS = [
     ("n_actions", "Actions", "number"),
 ]
 
+FLOW_COLUMNS = [
+    ("funder_type", "Type de financeur", "text"),
+    ("contract", "Contrat", "text"),
+    ("root_title", "Premier niveau du plan", "text"),
+    ("granted", "Accordé (€)", "euros"),
+    ("n_lines", "Lignes", "number"),
+]
+
+LEVERAGE_COLUMNS = [
+    ("code", "Code", "text"),
+    ("title", "Action", "text"),
+    ("root_title", "Premier niveau", "text"),
+    ("cost", "Coût (dépenses prévues, €)", "euros"),
+    ("secured", "Financements accordés (€)", "euros"),
+    ("external", "dont financeurs extérieurs (€)", "euros"),
+    ("own_money", "Fonds propres de l'EPCI (€)", "euros"),
+    ("own_money_derived", "Fonds propres déduits", "bool"),
+    ("leverage", "Effet de levier (€ extérieur par € propre)", "decimal"),
+    ("gap", "Reste à financer (€)", "euros"),
+    ("cost_unknown", "Coût inconnu", "bool"),
+    ("is_demo", "Données", "demo"),
+]
+
+CONTRACT_ACTION_COLUMNS = [
+    ("code", "Code", "text"),
+    ("title", "Action", "text"),
+    ("status", "Statut", "text"),
+    ("funder", "Financeur", "text"),
+    ("funding_line", "Dispositif", "text"),
+    ("requested", "Demandé (€)", "euros"),
+    ("granted", "Accordé (€)", "euros"),
+    ("received", "Versé (€)", "euros"),
+    ("is_demo", "Données", "demo"),
+]
+
+PORTFOLIO_EPCI_COLUMNS = [
+    ("epci", "EPCI", "text"),
+    ("n_projects", "Projets", "number"),
+    ("n_with_cost", "dont coût connu", "number"),
+    ("cost", "Coût connu (€)", "euros"),
+    ("granted", "Accordé (€)", "euros"),
+    ("granted_state", "dont État (€)", "euros"),
+    ("granted_region", "dont Région (€)", "euros"),
+    ("granted_europe", "dont Europe (€)", "euros"),
+]
+
+PORTFOLIO_TYPE_COLUMNS = [
+    ("territory", "Territoire", "text"),
+    ("contract_type", "Type de contrat", "text"),
+    ("n_actions", "Actions", "number"),
+    ("requested", "Demandé (€)", "euros"),
+    ("granted", "Accordé (€)", "euros"),
+    ("received", "Versé (€)", "euros"),
+    ("has_demo_lines", "Données", "demo"),
+]
+
 SOURCE_COLUMNS = [
     ("file", "Fichier", "text"),
     ("kind", "Nature", "text"),
@@ -120,3 +176,34 @@ def to_display(frame: pd.DataFrame, spec: list[tuple[str, str, str]]) -> pd.Data
         if column in frame.columns:
             shown[label] = frame[column].map(FORMATTERS[kind]).astype(str)
     return shown
+
+
+def build_ppi_table(budget: pd.DataFrame, measure: str = "planned") -> pd.DataFrame:
+    """Years as columns, section × direction as rows, with totals that add up and the balance."""
+    if budget.empty:
+        return pd.DataFrame()
+    pivot = budget.pivot_table(
+        index=["section", "direction"],
+        columns="year",
+        values=measure,
+        aggfunc="sum",
+        dropna=False,
+    )
+    pivot = pivot.astype("float64")
+    pivot.columns = [str(c) for c in pivot.columns]
+    rows = []
+    for (section, direction), values in pivot.iterrows():
+        rows.append({"Ligne": f"{section} — {direction.lower()}s", **values.to_dict()})
+    for direction in ("Dépense", "Recette"):
+        subset = (
+            pivot.xs(direction, level="direction")
+            if direction in pivot.index.get_level_values(1)
+            else None
+        )
+        if subset is not None:
+            rows.append(
+                {"Ligne": f"Total des {direction.lower()}s", **subset.sum(min_count=1).to_dict()}
+            )
+    table = pd.DataFrame(rows).set_index("Ligne")
+    table["Total"] = table.sum(axis=1, min_count=1)
+    return table.reset_index()

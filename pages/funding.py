@@ -1,4 +1,4 @@
-"""Financements — for those who follow contracts: who pays for what, year by year."""
+"""Financements — for contract followers: who pays for what, what is missing, year by year."""
 
 import streamlit as st
 
@@ -7,30 +7,68 @@ from dashboard import charts, components, queries, tables
 territory = components.current_territory()
 components.render_page_header("Financements", territory)
 tid = territory["territory_id"]
+components.render_funding_provenance(territory)
 
-if not territory["has_funding"] and not territory["has_budget"]:
-    st.warning(
-        "Aucune ligne de budget ni de financement n'a été saisie pour ce territoire : "
-        "ajoutez les feuilles « budget » et « financements » au classeur du plan."
+contract_tab, funder_tab, flow_tab, gap_tab, ppi_tab, portfolio_tab = st.tabs(
+    ["Par contrat", "Par financeur", "Flux", "Effet de levier", "Budget (PPI)", "Portefeuille"]
+)
+with contract_tab:
+    contracts = queries.load_funding_by_contract(tid)
+    st.caption("Cliquez sur une ligne pour voir les actions et financeurs du contrat.")
+    row = components.render_selectable_table(
+        contracts, tables.CONTRACT_COLUMNS, "contrats", "by_contract"
     )
-    st.stop()
-
-st.subheader("Par contrat")
-contracts = queries.load_funding_by_contract(tid)
-components.render_table(contracts, tables.CONTRACT_COLUMNS, "contrats", "by_contract")
-
-st.subheader("Par financeur")
-funders = queries.load_funding_by_funder(tid)
-if funders.empty:
-    st.info("Aucune ligne de financement.")
-else:
-    st.plotly_chart(charts.build_funding_by_funder_figure(funders), key="by_funder_chart")
-    components.render_table(funders, tables.FUNDER_COLUMNS, "financeurs", "by_funder")
-
-st.subheader("Budget pluriannuel (PPI)")
-budget = queries.load_budget_by_year(tid)
-if budget.empty:
-    st.info("Aucune ligne de budget n'a été saisie : le coût des actions est inconnu, pas nul.")
-else:
-    st.plotly_chart(charts.build_budget_by_year_figure(budget), key="budget_chart")
-    components.render_table(budget, tables.BUDGET_COLUMNS, "budget", "budget")
+    if row is not None and isinstance(contracts.iloc[row]["code"], str):
+        chosen = contracts.iloc[row]
+        st.subheader(components.safe_text(chosen["contract"]))
+        detail = queries.load_contract_actions(tid, chosen["code"])
+        components.render_table(
+            detail, tables.CONTRACT_ACTION_COLUMNS, "contrat", "contract_detail"
+        )
+with funder_tab:
+    funders = queries.load_funding_by_funder(tid)
+    if funders.empty:
+        st.info("Aucune ligne de financement n'a été saisie pour ce territoire.")
+    else:
+        st.plotly_chart(charts.build_funder_treemap_figure(funders), key="funder_treemap")
+        st.plotly_chart(charts.build_funding_by_funder_figure(funders), key="by_funder_chart")
+        components.render_table(funders, tables.FUNDER_COLUMNS, "financeurs", "by_funder")
+with flow_tab:
+    flows = queries.load_funding_flows(tid)
+    if flows.empty:
+        st.info("Aucun montant accordé : pas de flux à représenter.")
+    else:
+        st.plotly_chart(charts.build_funding_sankey_figure(flows), key="sankey")
+        st.caption(
+            "Montants accordés : financeur → contrat → premier niveau du plan. "
+            "Tableau équivalent ci-dessous."
+        )
+        components.render_table(flows, tables.FLOW_COLUMNS, "flux", "flows")
+with gap_tab:
+    leverage = queries.load_action_leverage(tid)
+    components.render_leverage_summary(leverage)
+    if leverage["cost"].notna().any():
+        st.plotly_chart(charts.build_gap_figure(leverage), key="gap_chart")
+    components.render_table(leverage, tables.LEVERAGE_COLUMNS, "levier", "leverage")
+with ppi_tab:
+    budget = queries.load_budget_by_year(tid)
+    if budget.empty:
+        st.info("Aucune ligne de budget n'a été saisie : le coût des actions est inconnu, pas nul.")
+    else:
+        st.plotly_chart(charts.build_budget_by_year_figure(budget), key="budget_chart")
+        components.render_ppi(budget, "ppi")
+        components.render_table(budget, tables.BUDGET_COLUMNS, "budget", "budget")
+with portfolio_tab:
+    components.render_table(
+        queries.load_portfolio_by_epci(tid),
+        tables.PORTFOLIO_EPCI_COLUMNS,
+        "portefeuille_epci",
+        "portfolio_epci",
+    )
+    st.subheader("Tous les territoires, par type de contrat")
+    components.render_table(
+        queries.load_portfolio_by_contract_type(),
+        tables.PORTFOLIO_TYPE_COLUMNS,
+        "portefeuille_contrats",
+        "portfolio_types",
+    )

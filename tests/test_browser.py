@@ -209,3 +209,31 @@ def test_shared_filtered_link_shows_the_same_rows(server, browser, demo_db):
         assert watch.outside == []
     finally:
         page.close()
+
+
+def test_funding_page_shows_the_sankey_and_its_tables(server, browser):
+    page, watch = open_page(
+        browser, f"{server}/financements?territoire=200053742", PAGES["financements"], "fin-hdf"
+    )
+    try:
+        page.get_by_role("tab", name="Flux").click()
+        nodes = page.locator("g.sankey-node")
+        nodes.first.wait_for(timeout=30_000)
+        assert nodes.count() >= 3
+        assert nodes.filter(has_text="Europe").count() == 1
+        panel = page.get_by_role("tabpanel", name="Flux")
+        assert panel.locator('[data-testid="stDataFrame"]').count() == 1
+        page.wait_for_timeout(1500)  # the Sankey re-lays itself out once its tab is shown
+        page.screenshot(path=str(SCREENSHOTS / "financements-flux.png"))
+        for tab in ("Par financeur", "Effet de levier", "Budget (PPI)", "Portefeuille"):
+            page.get_by_role("tab", name=tab).click()
+            assert (
+                page.get_by_role("tabpanel", name=tab)
+                .locator('[data-testid="stDataFrame"]')
+                .count()
+                >= 1
+            )
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert watch.outside == []
+    finally:
+        page.close()
