@@ -446,9 +446,14 @@ def build_funder_treemap_figure(funders: pd.DataFrame) -> go.Figure:
     return _layout(figure, 520, margin={"l": 0, "r": 0, "t": 10, "b": 0})
 
 
-def build_gap_figure(leverage: pd.DataFrame, top: int = 15) -> go.Figure:
+def largest_gaps(leverage: pd.DataFrame, top: int = 15) -> pd.DataFrame:
+    """The actions with a known cost that most need money, largest gap first."""
+    return leverage.dropna(subset=["cost"]).nlargest(top, "gap")
+
+
+def build_gap_figure(gaps: pd.DataFrame) -> go.Figure:
     """Actions that most need money: cost split into secured funding and the remaining gap."""
-    known = leverage.dropna(subset=["cost"]).nlargest(top, "gap").iloc[::-1]
+    known = gaps.iloc[::-1]
     labels = [
         f"{code} · {shorten(title, 40)}"
         for code, title in zip(known["code"], known["title"], strict=True)

@@ -420,3 +420,11 @@ def render_leverage_summary(leverage: pd.DataFrame) -> None:
             f"{unknown} action(s) sans budget : leur coût est inconnu ; elles figurent dans le "
             "tableau (colonne « Coût inconnu ») mais pas dans le reste à financer."
         )
+
+
+def render_chart_data(
+    frame: pd.DataFrame, spec: list[tuple[str, str, str]], basename: str, key: str
+) -> None:
+    """The table behind a chart, folded under it, with its CSV and Excel downloads."""
+    with st.expander("Données du graphique"):
+        render_table(frame, spec, basename, key)

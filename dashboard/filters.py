@@ -127,3 +127,24 @@ def link_choices(links: pd.DataFrame, kind: str) -> dict[str, str]:
     """value -> label for one kind of link, sorted by label."""
     subset = links[links["kind"] == kind].drop_duplicates("value").sort_values("label")
     return dict(zip(subset["value"], subset["label"], strict=True))
+
+
+def calendar_actions(
+    actions: pd.DataFrame, root_title: str | None, year: int | None
+) -> pd.DataFrame:
+    """Dated actions under one first-level item (or all) whose planned period touches `year`."""
+    dated = actions.dropna(subset=["planned_start", "planned_end"])
+    if root_title:
+        dated = dated[dated["root_title"] == root_title]
+    if year:
+        start = pd.to_datetime(dated["planned_start"]).dt.year
+        end = pd.to_datetime(dated["planned_end"]).dt.year
+        dated = dated[(start <= year) & (end >= year)]
+    return dated
+
+
+def planned_years(actions: pd.DataFrame) -> list[int]:
+    dated = actions.dropna(subset=["planned_start", "planned_end"])
+    starts = pd.to_datetime(dated["planned_start"]).dt.year
+    ends = pd.to_datetime(dated["planned_end"]).dt.year
+    return sorted({y for s, e in zip(starts, ends, strict=True) for y in range(s, e + 1)})

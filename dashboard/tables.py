@@ -153,6 +153,39 @@ PORTFOLIO_TYPE_COLUMNS = [
     ("has_demo_lines", "Données", "demo"),
 ]
 
+STATUS_BY_ROOT_COLUMNS = [
+    ("title", "Premier niveau", "text"),
+    ("status", "Statut", "text"),
+    ("n_actions", "Actions", "number"),
+    ("n_late", "dont en retard", "number"),
+]
+
+POPULATION_COLUMNS = [
+    ("name", "Commune", "text"),
+    ("year", "Année du COG", "text"),
+    ("value", "Population légale", "number"),
+    ("is_repeat", "Valeur non actualisée", "bool"),
+    ("source", "Source", "text"),
+]
+
+CALENDAR_COLUMNS = [
+    c
+    for c in ACTION_COLUMNS
+    if c[0]
+    in (
+        "code",
+        "title",
+        "root_title",
+        "status",
+        "is_late",
+        "planned_start",
+        "planned_end",
+        "actual_end",
+    )
+]
+
+GAP_COLUMNS = [c for c in LEVERAGE_COLUMNS if c[0] in ("code", "title", "cost", "secured", "gap")]
+
 SOURCE_COLUMNS = [
     ("file", "Fichier", "text"),
     ("kind", "Nature", "text"),

@@ -48,7 +48,9 @@ with gap_tab:
     leverage = queries.load_action_leverage(tid)
     components.render_leverage_summary(leverage)
     if leverage["cost"].notna().any():
-        st.plotly_chart(charts.build_gap_figure(leverage), key="gap_chart")
+        gaps = charts.largest_gaps(leverage)
+        st.plotly_chart(charts.build_gap_figure(gaps), key="gap_chart")
+        components.render_chart_data(gaps, tables.GAP_COLUMNS, "reste_a_financer", "gap_data")
     components.render_table(leverage, tables.LEVERAGE_COLUMNS, "levier", "leverage")
 with ppi_tab:
     budget = queries.load_budget_by_year(tid)

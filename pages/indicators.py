@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, components, queries
+from dashboard import charts, components, indicators, queries, tables
 from dashboard.formatting import format_number
 
 territory = components.current_territory()
@@ -11,23 +11,16 @@ tid = territory["territory_id"]
 series = queries.load_population_series(tid)
 
 st.subheader("Population légale")
-totals = series.groupby("year", as_index=False).agg(
-    value=("value", "sum"), is_repeat=("is_repeat", "all")
+totals = indicators.territory_population(series)
+title = f"Ensemble du territoire ({territory['n_communes']} communes)"
+st.plotly_chart(charts.build_population_figure(totals, title), key="population_total")
+components.render_chart_data(totals, tables.POPULATION_COLUMNS, "population_territoire", "pop_t")
+commune = st.selectbox(
+    "Commune", indicators.communes_by_population(series), key="indicator_commune"
 )
-totals["millesime"] = "COG " + totals["year"].astype(str)
-st.plotly_chart(
-    charts.build_population_figure(
-        totals, f"Ensemble du territoire ({territory['n_communes']} communes)"
-    ),
-    key="population_total",
-)
-latest = series.sort_values("year").drop_duplicates("name", keep="last")
-names = latest.sort_values("value", ascending=False)["name"].tolist()  # most populous first
-commune = st.selectbox("Commune", names, key="indicator_commune")
-st.plotly_chart(
-    charts.build_population_figure(series[series["name"] == commune], commune),
-    key="population_commune",
-)
+one = series[series["name"] == commune]
+st.plotly_chart(charts.build_population_figure(one, commune), key="population_commune")
+components.render_chart_data(one, tables.POPULATION_COLUMNS, "population_commune", "pop_c")
 st.caption(
     "Source : INSEE, populations légales en vigueur selon le code officiel géographique (COG) de "
     "chaque année, via @etalab/decoupage-administratif. Un marqueur creux signale une valeur "
@@ -42,6 +35,5 @@ if not figures.empty:
         value = format_number(row.value, 1 if row.value % 1 else 0)
         st.markdown(
             f"- **{components.safe_text(row.indicator)}** : {value} "
-            f"{components.safe_text(row.unit or '')}"
-            f" — *{components.safe_text(row.source)}*"
+            f"{components.safe_text(row.unit or '')} — *{components.safe_text(row.source)}*"
         )

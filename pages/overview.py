@@ -77,6 +77,7 @@ else:
         selection_mode="points",
     )
     st.caption("Cliquez sur une barre pour ouvrir le plan d'action filtré sur cet axe.")
+    components.render_chart_data(status, tables.STATUS_BY_ROOT_COLUMNS, "avancement", "status_data")
     points = event.selection.points if event else []
     if points:
         st.switch_page(
