@@ -60,6 +60,7 @@ FUNDER_COLUMNS = [
     ("n_actions", "Actions", "number"),
     ("requested", "Demandé (€)", "euros"),
     ("granted", "Accordé (€)", "euros"),
+    ("share_of_granted", "Part de l'accordé", "ratio"),
     ("received", "Versé (€)", "euros"),
     ("has_demo_lines", "Données", "demo"),
 ]

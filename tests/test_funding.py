@@ -144,3 +144,8 @@ def test_funding_page_without_budget_explains(app_env):
     at = run_page("funding", "245400601")
     assert not at.exception
     assert any("Aucune ligne de budget" in w.value for w in at.warning)
+
+
+def test_funder_shares_add_up_to_one(demo_db):
+    funders = query(demo_db, "funding_by_funder", territory="saint-dizier")
+    assert funders["share_of_granted"].sum() == pytest.approx(1.0)
