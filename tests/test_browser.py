@@ -3,145 +3,25 @@ request and no request leaving the machine; the map draws one path per commune."
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOTS = ROOT / "test-results" / "screenshots"
-PAGES = {
-    "": "Vue d'ensemble",  # the default page lives at the root URL
-    "mes-actions": "Mes actions",
-    "plan-d-action": "Plan d'action",
-    "fiche-action": "Fiche action",
-    "calendrier": "Calendrier",
-    "financements": "Financements",
-    "carte": "Carte des communes",
-    "indicateurs": "Indicateurs",
-    "qualite": "Qualité des données",
-}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-LOCAL_HOSTS = {"localhost", "127.0.0.1"}
+from tests.browser_support import PAGES, SCREENSHOTS, chromium, open_page, running_app
 
 pytestmark = pytest.mark.browser
 
 
-def chromium_path() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        pytest.fail("Chromium absent : installez-le (make browser, ou apt-get install chromium)")
-    return path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(demo_warehouse):
-    port = free_port()
-    env = {**os.environ, "PILOTAGE_WAREHOUSE": str(demo_warehouse)}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail(
-            "le serveur Streamlit n'a pas démarré : " + process.stdout.read().decode()[-2000:]
-        )
-    yield base
-    process.terminate()
-    process.wait(timeout=20)
+    with running_app(demo_warehouse) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser(server):
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        # Upstream streamlit#8860: the first session of a fresh headless server that opens a deep
-        # link gets a "Page not found" notice; one visit of the root page first avoids it.
-        page = instance.new_page()
-        page.goto(server)
-        page.locator("h1").first.wait_for(timeout=60_000)
-        page.close()
+    with chromium(server) as instance:
         yield instance
-        instance.close()
-
-
-class Watch:
-    """Records failed requests and blocks (and records) any request to another host."""
-
-    def __init__(self, page):
-        self.failed: list[str] = []
-        self.outside: list[str] = []
-        page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
-        page.route("**/*", self._route)
-
-    def _route(self, route):
-        host = urlparse(route.request.url).hostname
-        if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            self.outside.append(route.request.url)
-            route.abort()
-
-
-def open_page(browser, url: str, title: str, name: str):
-    page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="fr-FR")
-    watch = Watch(page)
-    page.goto(url)
-    page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=30_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
-    )
-    page.wait_for_timeout(1500)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    return page, watch
 
 
 @pytest.mark.parametrize("path", list(PAGES))

@@ -1,0 +1,76 @@
+"""Hostile text in a source (HTML, scripts, Markdown, javascript: links, formulas) is shown as
+text on every page: no script runs, no element is injected, exports neutralise formulas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from etl import pipeline
+from tests.browser_support import PAGES, chromium, open_page, running_app
+
+pytestmark = pytest.mark.browser
+HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
+SIREN = "245400601"
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory):
+    warehouse = tmp_path_factory.mktemp("hostile") / "warehouse.duckdb"
+    pipeline.run_build(HOSTILE, pipeline.REFERENCE_DIR, warehouse)
+    with running_app(warehouse) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def hostile_browser(hostile_server):
+    with chromium(hostile_server) as instance:
+        yield instance
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_hostile_text_never_runs_or_renders_as_html(hostile_server, hostile_browser, path):
+    url = f"{hostile_server}/{path}?territoire={SIREN}&action=H1"
+    page, watch = open_page(hostile_browser, url, PAGES[path], f"hostile-{path or 'accueil'}")
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        page.wait_for_timeout(500)
+        assert dialogs == []
+        # No injected element in the page or in any frame (map, components).
+        for frame in page.frames:
+            assert frame.locator("img[src='x']").count() == 0
+            assert frame.locator("iframe[src='x']").count() == 0
+            assert frame.locator("a[href^='javascript']").count() == 0
+        assert page.locator("b", has_text="Bassin").count() == 0
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert watch.outside == []
+    finally:
+        page.close()
+
+
+def test_hostile_action_fiche_shows_the_text_literally(hostile_server, hostile_browser):
+    url = f"{hostile_server}/fiche-action?territoire={SIREN}&action=H1"
+    page, _ = open_page(hostile_browser, url, PAGES["fiche-action"], "hostile-fiche")
+    try:
+        heading = page.get_by_role("heading", name="Action piégée")
+        assert "<img src=x onerror=alert('action')>" in heading.inner_text()
+        assert page.get_by_text("[clic](javascript:alert('desc'))").count() == 1
+        assert page.get_by_text("<img src=x onerror=alert('note')> note **gras**").count() == 1
+    finally:
+        page.close()
+
+
+def test_hostile_export_neutralises_formulas(hostile_server, hostile_browser):
+    url = f"{hostile_server}/plan-d-action?territoire={SIREN}"
+    page, _ = open_page(hostile_browser, url, PAGES["plan-d-action"], "hostile-plan")
+    try:
+        with page.expect_download() as download_info:
+            page.get_by_role("button", name="Télécharger (CSV)").first.click()
+        text = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
+        assert "'=1+1 formule" in text
+        assert "'@SUM(A1)" in text
+        assert ";=" not in text and ";@" not in text
+    finally:
+        page.close()
