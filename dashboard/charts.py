@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -26,13 +28,15 @@ def _layout(figure: go.Figure, height: int, **kwargs) -> go.Figure:
 
 
 def shorten(text: str, width: int) -> str:
+    """First `width` characters, HTML-escaped: Plotly renders tags such as <a> in labels."""
     text = " ".join(str(text).split())
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+    text = text if len(text) <= width else text[: width - 1].rstrip() + "…"
+    return html.escape(text)
 
 
 def wrap_label(text: str, width: int = 38) -> str:
     """Break long plan titles over lines so axis labels stay readable on a projector."""
-    words, lines, current = str(text).split(), [], ""
+    words, lines, current = html.escape(str(text)).split(), [], ""
     for word in words:
         if current and len(current) + len(word) + 1 > width:
             lines.append(current)
@@ -72,7 +76,11 @@ def sort_roots(frame: pd.DataFrame, order_by: str = "plan") -> pd.DataFrame:
 def build_status_by_root_figure(frame: pd.DataFrame, order_by: str = "plan") -> go.Figure:
     """Horizontal stacked bars: actions per first-level item, by status."""
     order = sort_roots(frame, order_by)
-    labels = {row.item_id: wrap_label(row.title) for row in order.itertuples()}
+    repeated = order["title"].duplicated(keep=False)
+    labels = {
+        row.item_id: wrap_label(f"{row.title} ({row.code})" if twin else row.title)
+        for row, twin in zip(order.itertuples(), repeated, strict=True)
+    }
     figure = go.Figure()
     for status in STATUS_ORDER:
         subset = frame[frame["status"] == status]
@@ -180,7 +188,7 @@ def _hierarchy_frame(items: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame
             ),
             pd.DataFrame(
                 {
-                    "id": actions["action_id"],
+                    "id": "action/" + actions["action_id"],  # never equal to a plan item id
                     "parent": actions["item_id"],
                     "label": actions["title"],
                     "kind": "action",
@@ -198,8 +206,9 @@ def _hierarchy_frame(items: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame
     parent_of = dict(zip(nodes["id"], nodes["parent"], strict=True))
     totals = nodes.set_index("id")[["count", "progress_sum", "progress_n"]].copy()
     for node_id, row in nodes[is_action].set_index("id").iterrows():
-        parent = parent_of.get(node_id)
-        while parent:
+        parent, seen = parent_of.get(node_id), set()
+        while parent and parent not in seen:  # the ETL refuses cycles; never loop regardless
+            seen.add(parent)
             totals.loc[parent, ["count", "progress_sum", "progress_n"]] += (
                 1,
                 row["progress_sum"],

@@ -19,6 +19,7 @@ from dashboard.formatting import (
     format_number,
     format_percent,
 )
+from etl.schema import DONE_STATUSES
 
 TERRITORY_PARAM = "territoire"
 TERRITORY_KEY = "territory_siren"
@@ -138,6 +139,8 @@ def _choice(
     values = ["", *options]
     if key not in st.session_state or st.session_state[key] not in values:
         st.session_state[key] = initial if initial in options else ""
+        if initial and initial not in options:
+            st.warning(f"Filtre « {label} » du lien ignoré : « {safe_text(initial)} » est inconnu.")
     chosen = container.selectbox(
         label, values, key=key, format_func=lambda v: options.get(v, "Tous") if v else "Tous"
     )
@@ -323,7 +326,7 @@ PILOT_PARAM = "pilote"
 
 def select_pilot(actions: pd.DataFrame) -> str:
     """Pilot service chosen in a selector kept in the URL (`?pilote=`)."""
-    open_actions = actions[~actions["status"].isin(["Réalisé", "Abandonné"])]
+    open_actions = actions[~actions["status"].isin(DONE_STATUSES)]
     busiest = open_actions["pilot_service"].value_counts()
     pilots = sorted(actions["pilot_service"].dropna().unique())
     options = [*pilots, filters.NO_PILOT] if actions["pilot_service"].isna().any() else pilots
@@ -331,6 +334,8 @@ def select_pilot(actions: pd.DataFrame) -> str:
         options = [filters.NO_PILOT]
     if st.session_state.get("pilot_choice") not in options:
         wanted = st.query_params.get(PILOT_PARAM)
+        if wanted and wanted not in options:
+            st.warning(f"Service pilote « {safe_text(wanted)} » inconnu dans ce territoire.")
         default = busiest.index[0] if not busiest.empty else options[0]  # most open actions
         st.session_state["pilot_choice"] = wanted if wanted in options else default
     pilot = st.selectbox(

@@ -74,6 +74,13 @@ class ActionFilters:
         return bool(self.to_params())
 
 
+def pilot_mask(actions: pd.DataFrame, pilot: str) -> pd.Series:
+    """Actions of one pilot service; NO_PILOT selects the actions without one."""
+    if pilot == NO_PILOT:
+        return actions["pilot_service"].isna()
+    return actions["pilot_service"] == pilot
+
+
 def descendant_items(items: pd.DataFrame, code: str) -> set[str]:
     """item_ids of the item with this code and of everything below it."""
     chosen = items.loc[items["code"] == code, "item_id"]
@@ -97,10 +104,8 @@ def apply_filters(
         keep &= actions["item_id"].isin(descendant_items(items, filters.item))
     if filters.statuses:
         keep &= actions["status"].isin(filters.statuses)
-    if filters.pilot == NO_PILOT:
-        keep &= actions["pilot_service"].isna()
-    elif filters.pilot:
-        keep &= actions["pilot_service"] == filters.pilot
+    if filters.pilot:
+        keep &= pilot_mask(actions, filters.pilot)
     if filters.referent:
         keep &= actions["elected_referent"] == filters.referent
     for name, kind in LINK_KINDS.items():
@@ -130,12 +135,12 @@ def link_choices(links: pd.DataFrame, kind: str) -> dict[str, str]:
 
 
 def calendar_actions(
-    actions: pd.DataFrame, root_title: str | None, year: int | None
+    actions: pd.DataFrame, root_item: str | None, year: int | None
 ) -> pd.DataFrame:
     """Dated actions under one first-level item (or all) whose planned period touches `year`."""
     dated = actions.dropna(subset=["planned_start", "planned_end"])
-    if root_title:
-        dated = dated[dated["root_title"] == root_title]
+    if root_item:
+        dated = dated[dated["root_item_id"] == root_item]
     if year:
         start = pd.to_datetime(dated["planned_start"]).dt.year
         end = pd.to_datetime(dated["planned_end"]).dt.year

@@ -17,7 +17,12 @@ def territory_population(series: pd.DataFrame) -> pd.DataFrame:
     return totals
 
 
-def communes_by_population(series: pd.DataFrame) -> list[str]:
-    """Commune names, most populous first (latest year)."""
-    latest = series.sort_values("year").drop_duplicates("name", keep="last")
-    return latest.sort_values("value", ascending=False)["name"].tolist()
+def communes_by_population(series: pd.DataFrame) -> dict[str, str]:
+    """INSEE code -> label, most populous first (latest year). Several communes share a name
+    (Estrées, Dury…): the label carries the département, the key is the INSEE code."""
+    latest = series.sort_values("year").drop_duplicates("insee_code", keep="last")
+    latest = latest.sort_values("value", ascending=False)
+    return {
+        code: f"{name} ({code[:2]})"
+        for code, name in zip(latest["insee_code"], latest["name"], strict=True)
+    }

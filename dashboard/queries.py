@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 from pathlib import Path
 
@@ -28,13 +29,15 @@ def run_query(name: str, **params: object) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _cached_query(name: str, version: str | None, params: tuple) -> pd.DataFrame:
-    """Refreshes when the warehouse file is republished (`version` changes)."""
+def _cached_query(name: str, version: str | None, day: str, params: tuple) -> pd.DataFrame:
+    """Refreshes when the warehouse is republished (`version`) and each day (`day`): lateness
+    and staleness are computed against today's date."""
     return run_query(name, **dict(params))
 
 
 def load(name: str, **params: object) -> pd.DataFrame:
-    return _cached_query(name, warehouse_version(), tuple(sorted(params.items())))
+    today = dt.date.today().isoformat()
+    return _cached_query(name, warehouse_version(), today, tuple(sorted(params.items())))
 
 
 def load_territories() -> pd.DataFrame:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from etl import pipeline
 from etl.issues import IssueList, ValidationError
+from etl.load import LoadCheckError
 
 
 def _print_issues(issues: IssueList, limit: int = 200) -> None:
@@ -54,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         try:
             result = pipeline.run_build(args.sources, args.reference, args.output)
+        except LoadCheckError as exc:
+            print(f"Échec : {exc} ; la base existante n'a pas été modifiée.", file=sys.stderr)
+            return 1
         except ValidationError as exc:
             _print_issues(exc.issues)
             print(

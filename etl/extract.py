@@ -67,7 +67,7 @@ class TerritorySource:
     territory_id: str
     sheets: dict[str, RawSheet] = field(default_factory=dict)
     files: list[SourceFile] = field(default_factory=list)
-    key_figures: pd.DataFrame | None = None
+    key_figures: RawSheet | None = None
 
 
 def cell_to_text(value: object) -> str:
@@ -81,7 +81,8 @@ def cell_to_text(value: object) -> str:
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        # A decimal comma: an Excel number can never be mistaken for a thousands separator.
+        return str(int(value)) if value.is_integer() else repr(value).replace(".", ",")
     return str(value).strip()
 
 
@@ -151,17 +152,27 @@ def read_csv_table(path: Path, name: str, label: str, issues: IssueList) -> RawS
     if len(data) > MAX_SOURCE_BYTES:
         issues.error(label, name, None, None, None, "fichier trop volumineux (> 50 Mo)")
         return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        message = "CSV encodé en UTF-16 : enregistrez-le en « CSV UTF-8 » ou « CSV (séparateur ;) »"
+        issues.error(label, name, None, None, None, message)
+        return None
     if b"\x00" in data[:4096]:
         issues.error(label, name, None, None, None, "fichier binaire : un CSV texte est attendu")
         return None
     text = _decode(data)
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=sniff_separator(first_line))
+    # strict: an unclosed quote is an error, not a cell that silently swallows the next rows.
+    reader = csv.reader(
+        io.StringIO(text.lstrip("\ufeff")), delimiter=sniff_separator(first_line), strict=True
+    )
     records: list[tuple[int, list[str]]] = []
     try:
-        records.extend((reader.line_num, row) for row in reader)
+        # Row numbers count records (as a spreadsheet shows them), not physical lines.
+        records.extend(enumerate(reader, start=1))
     except csv.Error as exc:
-        issues.error(label, name, reader.line_num, None, None, f"CSV illisible ({exc})")
+        row = len(records) + 1
+        message = f"CSV illisible à partir de cette ligne (guillemet non fermé ?) ({exc})"
+        issues.error(label, name, row, None, None, message)
         return None
     return _build_sheet(name, label, True, records, issues)
 
@@ -191,7 +202,9 @@ def read_workbook(path: Path, label: str, issues: IssueList) -> dict[str, RawShe
     if not _check_zip(path, label, issues):
         return {}
     try:
+        # Cached values for the data; the formulas themselves to explain a missing value.
         workbook = load_workbook(path, read_only=True, data_only=True)
+        formulas = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         issues.error(label, None, None, None, None, f"classeur Excel illisible ({exc})")
         return {}
@@ -202,17 +215,44 @@ def read_workbook(path: Path, label: str, issues: IssueList) -> dict[str, RawShe
             worksheet = by_name.get(name)
             if worksheet is None:
                 continue
-            records = [
-                (number, [cell_to_text(v) for v in row])
-                for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1)
-            ]
+            records = _sheet_records(worksheet, formulas[worksheet.title], label, issues)
             sheet = _build_sheet(worksheet.title, label, False, records, issues)
             if sheet is not None:
                 sheet.name = name
                 sheets[name] = sheet
     finally:
         workbook.close()
+        formulas.close()
     return sheets
+
+
+def _excel_cell_text(cell, formula_cell, where: tuple[str, str, int], issues: IssueList) -> str:
+    label, sheet, row = where
+    value = cell.value
+    formula = getattr(formula_cell, "value", None)
+    if value is None and isinstance(formula, str) and formula.startswith("="):
+        message = (
+            "formule sans valeur calculée : ouvrez puis enregistrez le classeur dans Excel ou "
+            "LibreOffice (ou collez les valeurs)"
+        )
+        issues.error(label, sheet, row, None, formula, message)
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    if numeric and "%" in (getattr(cell, "number_format", None) or ""):
+        value = value * 100  # a cell shown as 40 % holds 0.4
+    return cell_to_text(value)
+
+
+def _sheet_records(worksheet, formula_sheet, label: str, issues: IssueList) -> list:
+    records = []
+    rows = zip(worksheet.iter_rows(), formula_sheet.iter_rows(), strict=False)
+    for number, (row, formula_row) in enumerate(rows, start=1):
+        where = (label, worksheet.title, number)
+        cells = [
+            _excel_cell_text(cell, formula_cell, where, issues)
+            for cell, formula_cell in zip(row, formula_row, strict=False)
+        ]
+        records.append((number, cells))
+    return records
 
 
 def read_territory_folder(folder: Path, issues: IssueList) -> TerritorySource:
@@ -250,7 +290,7 @@ def read_territory_folder(folder: Path, issues: IssueList) -> TerritorySource:
         source.files.append(SourceFile(figures, label, "chiffres_cles"))
         sheet = read_csv_table(figures, "chiffres_cles", label, issues)
         if sheet is not None:
-            source.key_figures = sheet.to_frame()
+            source.key_figures = sheet
     if not source.files:
         message = "aucun classeur .xlsx ni fichier CSV dans le dossier"
         issues.error(folder_label, None, None, None, None, message)

@@ -24,11 +24,19 @@ def fold(text: str) -> str:
     return " ".join("".join(c for c in raw if not unicodedata.combining(c)).lower().split())
 
 
-def parse_amount(text: str) -> float:
-    """`1 234 567,50 €`, `1234567.5`, `1.234.567,50` -> 1234567.5; negative amounts refused."""
+_AMBIGUOUS_THOUSANDS = re.compile(r"^-?\d{1,3}\.\d{3}$")
+
+
+def parse_number(text: str) -> float:
+    """A signed French or plain number: `-3,5`, `1 234,50`, `1.234.567,50`, `1234.5`."""
     cleaned = _SPACES.sub("", text).replace("€", "").replace("EUR", "").replace("eur", "")
+    cleaned = cleaned.replace("%", "").replace("\u2212", "-")
     if not cleaned:
-        raise ValueError("montant vide")
+        raise ValueError("nombre vide")
+    if _AMBIGUOUS_THOUSANDS.match(cleaned):
+        raise ValueError(
+            "nombre ambigu : « 12.500 » peut valoir 12 500 ou 12,5 ; écrivez 12 500 ou 12,5"
+        )
     if "," in cleaned and "." in cleaned:
         # The last separator is the decimal one: 1.234.567,50 or 1,234,567.50
         if cleaned.rfind(",") > cleaned.rfind("."):
@@ -42,11 +50,21 @@ def parse_amount(text: str) -> float:
     try:
         value = float(cleaned)
     except ValueError:
-        raise ValueError(
-            "montant illisible : un nombre en euros est attendu (ex. 1 234 567,50 €)"
-        ) from None
+        raise ValueError("nombre illisible (ex. attendu : 1 234 567,50)") from None
     if value != value or value in (float("inf"), float("-inf")):
-        raise ValueError("montant illisible")
+        raise ValueError("nombre illisible")
+    return value
+
+
+def parse_amount(text: str) -> float:
+    """`1 234 567,50 €`, `1234567.5`, `1.234.567,50` -> 1234567.5; negative amounts refused."""
+    try:
+        value = parse_number(text)
+    except ValueError as exc:
+        message = str(exc).replace("nombre", "montant", 1)
+        if "illisible" in message:
+            message = "montant illisible : un nombre en euros est attendu (ex. 1 234 567,50 €)"
+        raise ValueError(message) from None
     if value < 0:
         raise ValueError("montant négatif refusé")
     if value > MAX_AMOUNT:
@@ -89,7 +107,7 @@ def parse_pct(text: str) -> float:
 
 
 def parse_year(text: str) -> int:
-    cleaned = text.strip().replace(".0", "")
+    cleaned = re.sub(r"[.,]0+$", "", text.strip())  # Excel may hand 2026 over as 2026.0
     if not re.fullmatch(r"\d{4}", cleaned):
         raise ValueError("année illisible : quatre chiffres attendus (ex. 2026)")
     year = int(cleaned)

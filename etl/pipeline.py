@@ -89,7 +89,7 @@ def _source_rows(
         for file in source.files:
             n_rows = sum(len(s.rows) for s in source.sheets.values() if s.file == file.label)
             if file.kind == "chiffres_cles" and source.key_figures is not None:
-                n_rows = len(source.key_figures)
+                n_rows = len(source.key_figures.rows)
             rows.append(
                 (
                     source.territory_id,

@@ -200,3 +200,15 @@ SHEETS_BY_NAME = {s.name: s for s in SHEETS}
 
 # Territory key figures from a source document (optional CSV beside the plan).
 KEY_FIGURES_FILE = "chiffres_cles.csv"
+KEY_FIGURES = Sheet(
+    "chiffres_cles",
+    (
+        Column("indicateur", required=True, label="Ce qui est mesuré"),
+        Column("valeur", "number", True, label="Valeur (nombre, signe accepté)"),
+        Column("unite", label="Unité"),
+        Column("annee", "year", label="Année"),
+        Column("source", required=True, label="Document source"),
+        Column("citation", label="Citation exacte du document"),
+    ),
+    description="Chiffres clés cités par le document du territoire (fichier chiffres_cles.csv).",
+)

@@ -258,11 +258,11 @@ def build_key_figures(tid: str, figures: pd.DataFrame | None) -> pd.DataFrame:
         {
             "territory_id": tid,
             "indicator": figures["indicateur"].to_numpy(),
-            "value": [parsing.parse_amount(v) if v else None for v in figures["valeur"]],
+            "value": figures["valeur"].astype("float64").to_numpy(),
             "unit": figures["unite"].to_numpy(),
-            "year": [int(y) if y else None for y in figures["annee"]],
+            "year": figures["annee"].astype("Int64").to_numpy(),
             "source": figures["source"].to_numpy(),
-            "quote": figures.get("citation", pd.Series([None] * len(figures))).to_numpy(),
+            "quote": figures["citation"].to_numpy(),
         }
     )
 

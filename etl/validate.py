@@ -12,10 +12,11 @@ import pandas as pd
 from etl import parsing
 from etl.extract import RawSheet, TerritorySource
 from etl.issues import IssueList
-from etl.schema import DONE_STATUSES, SHEETS_BY_NAME, Column, Sheet
+from etl.schema import DONE_STATUSES, KEY_FIGURES, SHEETS_BY_NAME, Column, Sheet
 
 PARSERS: dict[str, Callable[[str], object]] = {
     "amount": parsing.parse_amount,
+    "number": parsing.parse_number,
     "date": parsing.parse_date,
     "pct": parsing.parse_pct,
     "year": parsing.parse_year,
@@ -246,7 +247,9 @@ def validate_territory(
     territory: dict = {}
     if "territoire" in source.sheets:
         territory = _parse_territory_row(source.sheets["territoire"], issues, ref)
-    parsed = ParsedTerritory(source.territory_id, territory, key_figures=source.key_figures)
+    parsed = ParsedTerritory(source.territory_id, territory)
+    if source.key_figures is not None:
+        parsed.key_figures = parse_sheet(source.key_figures, KEY_FIGURES, issues)
     for name, raw in source.sheets.items():
         if name != "territoire":
             parsed.tables[name] = parse_sheet(raw, SHEETS_BY_NAME[name], issues)
@@ -267,6 +270,17 @@ def validate_territory(
         )
         _check_actions(actions, raw, territory, ref, issues)
         action_codes = set(actions["code"].dropna())
+        placed = any(bool(c) for c in actions["communes"]) or actions["epci"].notna().any()
+        if territory.get("type") == "Portefeuille" and not placed:
+            issues.error(
+                raw.file,
+                raw.name,
+                None,
+                "epci",
+                None,
+                "un portefeuille doit indiquer l'EPCI (colonne « epci ») ou les communes de ses "
+                "actions : sans cela, le territoire n'a aucune commune",
+            )
     contract_ids: set = set()
     if "contrats" in tables:
         contracts = tables["contrats"]

@@ -12,11 +12,13 @@ components.render_page_header("Calendrier", territory)
 actions = queries.load_actions(territory["territory_id"])
 
 left, right = st.columns([3, 1])
-roots = ["Tous", *actions.drop_duplicates("root_title")["root_title"]]
-root = left.selectbox("Premier niveau", roots, key="calendar_root")
+roots = dict(zip(actions["root_item_id"], actions["root_title"], strict=True))
+root = left.selectbox(
+    "Premier niveau", ["", *roots], format_func=lambda r: roots.get(r, "Tous"), key="calendar_root"
+)
 year = right.selectbox("Année", ["Toutes", *filters.planned_years(actions)], key="calendar_year")
 chosen_year = None if year == "Toutes" else int(year)
-dated = filters.calendar_actions(actions, None if root == "Tous" else root, chosen_year)
+dated = filters.calendar_actions(actions, root or None, chosen_year)
 
 if dated.empty:
     st.info(

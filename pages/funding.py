@@ -16,9 +16,9 @@ with contract_tab:
     contracts = queries.load_funding_by_contract(tid)
     st.caption("Cliquez sur une ligne pour voir les actions et financeurs du contrat.")
     row = components.render_selectable_table(
-        contracts, tables.CONTRACT_COLUMNS, "contrats", "by_contract"
+        contracts, tables.CONTRACT_COLUMNS, "contrats", f"by_contract_{tid}"
     )
-    if row is not None and isinstance(contracts.iloc[row]["code"], str):
+    if row is not None and row < len(contracts) and isinstance(contracts.iloc[row]["code"], str):
         chosen = contracts.iloc[row]
         st.subheader(components.safe_text(chosen["contract"]))
         detail = queries.load_contract_actions(tid, chosen["code"])

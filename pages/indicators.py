@@ -15,11 +15,10 @@ totals = indicators.territory_population(series)
 title = f"Ensemble du territoire ({territory['n_communes']} communes)"
 st.plotly_chart(charts.build_population_figure(totals, title), key="population_total")
 components.render_chart_data(totals, tables.POPULATION_COLUMNS, "population_territoire", "pop_t")
-commune = st.selectbox(
-    "Commune", indicators.communes_by_population(series), key="indicator_commune"
-)
-one = series[series["name"] == commune]
-st.plotly_chart(charts.build_population_figure(one, commune), key="population_commune")
+labels = indicators.communes_by_population(series)
+code = st.selectbox("Commune", list(labels), format_func=labels.get, key="indicator_commune")
+one = series[series["insee_code"] == code]
+st.plotly_chart(charts.build_population_figure(one, labels[code]), key="population_commune")
 components.render_chart_data(one, tables.POPULATION_COLUMNS, "population_commune", "pop_c")
 st.caption(
     "Source : INSEE, populations légales en vigueur selon le code officiel géographique (COG) de "

@@ -4,21 +4,17 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import components, queries, tables, watchlist
-from dashboard.filters import NO_PILOT
+from dashboard import components, filters, queries, tables, watchlist
 
 territory = components.current_territory()
 components.render_page_header("Mes actions", territory)
 actions = queries.load_actions(territory["territory_id"])
 
 pilot = components.select_pilot(actions)
-mine = (
-    actions[actions["pilot_service"].isna()]
-    if pilot == NO_PILOT
-    else (actions[actions["pilot_service"] == pilot])
-)
+mine = actions[filters.pilot_mask(actions, pilot)]
 ranked = watchlist.rank_by_urgency(mine, dt.date.today())
-open_ranked = ranked[~ranked["status"].isin(["Réalisé", "Abandonné"])]
+finished = ranked["status"].isin(watchlist.DONE_STATUSES)
+open_ranked = ranked[~finished]
 late = int(mine["is_late"].sum())
 to_update = int(open_ranked["reasons"].str.contains("Sans suivi").sum())
 components.render_kpis(
@@ -45,7 +41,7 @@ else:
         columns,
         extra={"À traiter": open_ranked["reasons"]},
     )
-done = ranked[ranked["status"].isin(["Réalisé", "Abandonné"])]
+done = ranked[finished]
 if not done.empty:
     with st.expander(f"Actions terminées ou abandonnées ({len(done)})"):
         components.render_action_table(done, territory["siren"], "my_done", columns)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pytest
 from openpyxl import Workbook, load_workbook
 
 from etl import pipeline
@@ -340,3 +341,56 @@ def test_build_output_is_complete_after_success(mini_sources, tmp_path):
     assert scalar(con, "select count(*) from actions") == 3
     con.close()
     assert not list(tmp_path.glob(".ok.duckdb.tmp-*"))
+
+
+def _mini_workbook(folder: Path) -> Workbook:
+    """The mini territory's CSV files as one workbook (CSV files removed)."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for sheet in SHEETS:
+        path = folder / f"{sheet.name}.csv"
+        if path.exists():
+            frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
+            worksheet = workbook.create_sheet(sheet.name)
+            worksheet.append(list(frame.columns))
+            for values in frame.itertuples(index=False):
+                worksheet.append([_excel_value(v) for v in values])
+            path.unlink()
+    return workbook
+
+
+def test_excel_percent_cells_are_read_as_percentages(mini_sources, tmp_path):
+    folder = mini_sources / "mini"
+    workbook = _mini_workbook(folder)
+    cell = workbook["actions"]["F2"]  # avancement of A1
+    cell.value = 0.4
+    cell.number_format = "0 %"
+    workbook.save(folder / "plan.xlsx")
+    output = tmp_path / "pct.duckdb"
+    pipeline.run_build(mini_sources, pipeline.REFERENCE_DIR, output)
+    con = duckdb.connect(str(output), read_only=True)
+    assert scalar(con, "select progress from actions where code = 'A1'") == 40
+    con.close()
+
+
+def test_excel_formula_without_cached_value_is_reported(mini_sources):
+    folder = mini_sources / "mini"
+    workbook = _mini_workbook(folder)
+    workbook["budget"]["E2"] = "=1000*2"  # written by a tool: no cached result
+    workbook.save(folder / "plan.xlsx")
+    result = pipeline.run_check(mini_sources)
+    messages = [str(i) for i in result.issues.errors]
+    assert any(
+        "formule sans valeur calculée" in m and "feuille « budget », ligne 2" in m for m in messages
+    ), messages
+
+
+def test_ambiguous_thousands_and_signed_numbers():
+    from etl import parsing
+
+    with pytest.raises(ValueError, match="ambigu"):
+        parsing.parse_amount("12.500")
+    assert parsing.parse_number("-3,5") == -3.5
+    assert parsing.parse_year("2026.0") == 2026
+    with pytest.raises(ValueError, match="année"):
+        parsing.parse_year("1.0990")

@@ -216,3 +216,38 @@ def test_first_level_bars_sort_by_lateness(demo_db):
     assert list(charts.sort_roots(status, "plan")["sort_order"]) == sorted(
         status["sort_order"].unique()
     )
+
+
+def test_unknown_filter_values_in_a_link_are_announced(app_env):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["territoire"] = "200068666"
+    at.run()
+    at.switch_page("pages/plan.py")
+    at.query_params.update({"territoire": "200068666", "element": "XYZ", "pilote": "nope"})
+    at.run()
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "XYZ" in warnings
+    assert "nope" in warnings
+
+
+def test_tree_terminates_when_an_action_reuses_a_plan_code():
+    items = pd.DataFrame(
+        {
+            "item_id": ["t:E1", "t:E1.D1"],
+            "parent_id": [None, "t:E1"],
+            "title": ["E", "D"],
+            "level": ["enjeu", "défi"],
+        }
+    )
+    actions = pd.DataFrame(
+        {
+            "action_id": ["t:E1.D1"],
+            "item_id": ["t:E1.D1"],
+            "title": ["A"],
+            "status": ["En cours"],
+            "progress": [50.0],
+        }
+    )
+    figure = charts.build_plan_hierarchy_figure(items, actions)
+    assert list(figure.data[0].values) == [1, 1, 1]

@@ -1,10 +1,9 @@
 -- Per action: cost (planned spending), secured funding, external funding, the EPCI's own money,
 -- leverage and gap. Unknown stays unknown: an action without budget has a null cost, not zero.
 with costs as (
-    select action_id, sum(planned) as cost
-    from budget_lines
-    where territory_id = $territory and direction = 'Dépense'
-    group by action_id
+    select action_id, planned as cost
+    from action_costs
+    where territory_id = $territory
 ),
 funds as (
     select

@@ -1,8 +1,7 @@
 with costs as (
-    select action_id, sum(planned) as planned, sum(committed) as committed, sum(paid) as paid
-    from budget_lines
-    where territory_id = $territory and direction = 'Dépense'
-    group by action_id
+    select action_id, planned, committed, paid
+    from action_costs
+    where territory_id = $territory
 ),
 funds as (
     select action_id, sum(requested) as requested, sum(granted) as granted,

@@ -7,10 +7,9 @@ with shares as (
     where a.territory_id = $territory
 ),
 costs as (
-    select action_id, sum(planned) as planned
-    from budget_lines
-    where territory_id = $territory and direction = 'Dépense'
-    group by action_id
+    select action_id, planned
+    from action_costs
+    where territory_id = $territory
 ),
 per_commune as (
     select s.insee_code, count(*) as n_actions, sum(c.planned * s.share) as amount_planned

@@ -1,9 +1,8 @@
 -- Portfolio view: projects of a territory grouped by the EPCI they take place in.
 with costs as (
-    select action_id, sum(planned) as cost
-    from budget_lines
-    where territory_id = $territory and direction = 'Dépense'
-    group by action_id
+    select action_id, planned as cost
+    from action_costs
+    where territory_id = $territory
 ),
 funds as (
     select action_id, sum(granted) as granted,

@@ -184,6 +184,14 @@ create table followups (
     is_demo boolean not null
 );
 
+-- Spending per action (dépenses only): the cost of an action. No row = cost unknown, not zero.
+create view action_costs as
+select action_id, territory_id, sum(planned) as planned, sum(committed) as committed,
+       sum(paid) as paid
+from budget_lines
+where direction = 'Dépense'
+group by action_id, territory_id;
+
 -- Lateness is derived, never typed: planned end passed and neither done nor abandoned.
 create view action_status as
 with last_notes as (
