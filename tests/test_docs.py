@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from etl.schema import SHEETS
+from etl.schema import KEY_FIGURES, SHEETS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,6 +39,9 @@ def test_every_table_and_column_is_documented(demo_db):
 
 def test_every_template_column_is_documented():
     text = (ROOT / "docs" / "template.md").read_text(encoding="utf-8")
+    assert "`chiffres_cles.csv`" in text
+    for column in KEY_FIGURES.column_names:
+        assert re.search(rf"\| {column} \|", text), column
     for sheet in SHEETS:
         assert f"## Sheet `{sheet.name}`" in text
         for column in sheet.column_names:
