@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from etl import extract, load, transform
+from etl import extract, insee, load, transform
 from etl.issues import IssueList, ValidationError
 from etl.reference import MANIFEST
 from etl.validate import ParsedTerritory, ReferenceIndex, validate_territory
@@ -27,6 +27,8 @@ class CheckResult:
     issues: IssueList
     territories: list[ParsedTerritory] = field(default_factory=list)
     sources: list[extract.TerritorySource] = field(default_factory=list)
+    insee: pd.DataFrame = field(default_factory=pd.DataFrame)
+    insee_files: list[Path] = field(default_factory=list)
 
 
 def reference_index(communes_raw: pd.DataFrame, epci_raw: pd.DataFrame) -> ReferenceIndex:
@@ -66,6 +68,9 @@ def check_sources(sources_dir: Path, ref: ReferenceIndex) -> CheckResult:
             )
         elif siren:
             sirens[siren] = folder.name
+    result.insee, result.insee_files = insee.read_insee_folder(
+        sources_dir.parent / "indicators", set(ref.commune_epci), issues
+    )
     return result
 
 
@@ -101,6 +106,20 @@ def _source_rows(
                     loaded_at,
                 )
             )
+    for path in result.insee_files:
+        years = result.insee.loc[result.insee["source"] == f"INSEE, {path.name}", "year"]
+        millesime = ", ".join(str(y) for y in sorted(set(years)))
+        rows.append(
+            (
+                None,
+                f"indicators/{path.name}",
+                "INSEE",
+                sha256(path),
+                int((result.insee["source"] == f"INSEE, {path.name}").sum()),
+                millesime,
+                loaded_at,
+            )
+        )
     versions = manifest.get("decoupage-administratif", {})
     reference_files = {
         "communes.csv.lzma": (
@@ -157,8 +176,14 @@ def run_build(
         for name in per_territory[0]
     }
     tables["epci"] = transform.build_epci(epci_raw, communes)
-    tables["indicators"] = transform.build_population_indicators(
-        extract.read_population_series(reference_dir), set(communes["insee_code"])
+    tables["indicators"] = pd.concat(
+        [
+            transform.build_population_indicators(
+                extract.read_population_series(reference_dir), set(communes["insee_code"])
+            ),
+            transform.build_insee_indicators(result.insee),
+        ],
+        ignore_index=True,
     )
     manifest_path = reference_dir / MANIFEST
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}

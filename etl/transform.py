@@ -92,8 +92,29 @@ def build_population_indicators(series: pd.DataFrame, known_codes: set[str]) -> 
             ],
             "millesime": [f"COG {y}" for y in frame["cog_year"]],
             "is_repeat": (frame["population"] == previous).to_numpy(),
+            "is_secret": False,
         }
     )
+
+
+def build_insee_indicators(values: pd.DataFrame) -> pd.DataFrame:
+    """INSEE file values in the indicators layout; secret values are kept as null + is_secret."""
+    if values.empty:
+        return pd.DataFrame()
+    return values.assign(millesime=values["year"].astype(str), is_repeat=False)[
+        [
+            "insee_code",
+            "indicator",
+            "label",
+            "year",
+            "value",
+            "unit",
+            "source",
+            "millesime",
+            "is_repeat",
+            "is_secret",
+        ]
+    ]
 
 
 def _item_id(territory_id: str, code: str | None) -> str | None:

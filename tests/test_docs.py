@@ -53,3 +53,11 @@ def test_readme_opens_with_run_and_test_commands():
     first_block = "\n".join(lines[:15])
     assert "make run" in first_block
     assert "make test" in first_block
+
+
+def test_every_insee_variable_is_documented():
+    from etl.insee import VARIABLES
+
+    text = (ROOT / "docs" / "indicators.md").read_text(encoding="utf-8")
+    for code, variable in VARIABLES.items():
+        assert f"| `{code}` | {variable.label} |" in text

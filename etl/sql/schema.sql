@@ -47,7 +47,8 @@ create table indicators (
     unit varchar,
     source varchar not null,
     millesime varchar,
-    is_repeat boolean not null default false
+    is_repeat boolean not null default false,
+    is_secret boolean not null default false
 );
 
 create table territories (

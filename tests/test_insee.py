@@ -1,0 +1,68 @@
+"""INSEE parsers on fixture files in the official layout (Windows-1252, `;`, secret values)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from etl import insee, pipeline
+from etl.issues import IssueList
+
+FIXTURES = Path(__file__).parent / "fixtures" / "insee"
+
+
+def test_comparateur_file_is_parsed_with_secrets_codes_and_years():
+    issues = IssueList()
+    frame = insee.parse_insee_file(
+        FIXTURES / "base_comparateur_communes.csv", "base_comparateur_communes.csv", issues
+    )
+    assert not issues.errors
+    pop = frame[(frame["insee_code"] == "52448") & (frame["indicator"] == "POP")]
+    assert dict(zip(pop["year"], pop["value"], strict=True)) == {2021: 23013, 2015: 24932}
+    assert pop["label"].iloc[0] == "Population"
+    secret = frame[(frame["insee_code"] == "52550") & (frame["indicator"] == "TP60")]
+    assert secret["is_secret"].iloc[0]
+    assert secret["value"].isna().iloc[0]
+    # Missing values (empty cells) are absent, not zero.
+    assert frame[(frame["insee_code"] == "52331") & (frame["indicator"] == "MED")].empty
+    # Corsican codes stay text; undated SUPERF takes the file's millésime.
+    superf = frame[(frame["insee_code"] == "2A004") & (frame["indicator"] == "SUPERF")]
+    assert superf["year"].iloc[0] == 2021
+    assert superf["value"].iloc[0] == 82
+    # Unknown variable codes are kept, labelled with their code.
+    unknown = frame[frame["indicator"] == "RP_PROP"]
+    assert set(unknown["label"]) == {"P21_RP_PROP"}
+    assert len(unknown) == 4
+
+
+def test_unreadable_value_names_file_row_and_column():
+    issues = IssueList()
+    insee.parse_insee_file(FIXTURES / "broken_value.csv", "broken_value.csv", issues)
+    assert any(
+        "broken_value.csv" in str(i) and "ligne 2" in str(i) and "P21_POP" in str(i)
+        for i in issues.errors
+    )
+
+
+def test_insee_files_beside_the_sources_are_loaded(mini_sources, tmp_path):
+    folder = mini_sources.parent / "indicators"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "base_comparateur_communes.csv", folder)
+    output = tmp_path / "insee.duckdb"
+    pipeline.run_build(mini_sources, pipeline.REFERENCE_DIR, output)
+    con = duckdb.connect(str(output), read_only=True)
+    value = con.execute(
+        "select value, source, millesime from indicators"
+        " where insee_code = '52448' and indicator = 'MED' and year = 2021"
+    ).fetchone()
+    secrets = con.execute("select count(*) from indicators where is_secret").fetchone()[0]
+    source = con.execute(
+        "select millesime from sources where file = 'indicators/base_comparateur_communes.csv'"
+    ).fetchone()[0]
+    con.close()
+    assert value == (18840, "INSEE, base_comparateur_communes.csv", "2021")
+    assert secrets == 2
+    assert "2015" in source
+    assert "2021" in source
