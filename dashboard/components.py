@@ -7,7 +7,7 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
-from dashboard import filters, queries, tables
+from dashboard import charts, filters, indicators, queries, tables
 from dashboard.exports import to_csv_bytes, to_excel_bytes
 from dashboard.formatting import (
     DEMO_LABEL,
@@ -433,3 +433,38 @@ def render_chart_data(
     """The table behind a chart, folded under it, with its CSV and Excel downloads."""
     with st.expander("Données du graphique"):
         render_table(frame, spec, basename, key)
+
+
+def render_epci_comparison(territory: pd.Series) -> None:
+    """The territory's legal population beside any EPCI of the national reference."""
+    epcis = queries.load_epci_list()
+    names = dict(zip(epcis["siren"], epcis["name"], strict=True))
+    own = [territory["siren"]] if territory["siren"] in names else []
+    chosen = st.multiselect(
+        "EPCI à comparer (référentiel national)",
+        list(names),
+        default=own,
+        format_func=names.get,
+        key="compare_epci",
+        placeholder="Choisissez des EPCI",
+    )
+    if not chosen:
+        st.info("Choisissez au moins un EPCI.")
+        return
+    indexed = indicators.indexed_population(queries.load_epci_population(tuple(sorted(chosen))))
+    st.plotly_chart(charts.build_epci_comparison_figure(indexed), key="epci_comparison")
+    render_chart_data(indexed, tables.EPCI_COMPARISON_COLUMNS, "comparaison_epci", "epci_data")
+
+
+def render_key_figures(territory_id: str) -> None:
+    """Figures quoted by the territory's document, each with its source."""
+    figures = queries.load_territory_figures(territory_id)
+    if figures.empty:
+        return
+    st.subheader("Chiffres clés du document de projet")
+    for row in figures.itertuples():
+        value = format_number(row.value, 1 if row.value % 1 else 0)
+        st.markdown(
+            f"- **{safe_text(row.indicator)}** : {value} {safe_text(row.unit or '')} "
+            f"— *{safe_text(row.source)}*"
+        )

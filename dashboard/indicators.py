@@ -26,3 +26,35 @@ def communes_by_population(series: pd.DataFrame) -> dict[str, str]:
         code: f"{name} ({code[:2]})"
         for code, name in zip(latest["insee_code"], latest["name"], strict=True)
     }
+
+
+def measure_catalog(measures: pd.DataFrame) -> dict[str, str]:
+    """measure code -> 'Label (unit)' for the selectors, population first."""
+    first = ["population_legale", "population_change", "density", "area_km2"]
+    catalog = measures.drop_duplicates("measure").copy()
+    catalog["order"] = [first.index(m) if m in first else len(first) for m in catalog["measure"]]
+    catalog = catalog.sort_values(["order", "label"])
+    return {
+        row.measure: f"{row.label} ({row.unit})" if isinstance(row.unit, str) else row.label
+        for row in catalog.itertuples()
+    }
+
+
+def ranking(measures: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """Communes ranked on one measure, best first, with their rank."""
+    ranked = measures[measures["measure"] == measure].dropna(subset=["value"])
+    ranked = ranked.sort_values("value", ascending=False).reset_index(drop=True)
+    return ranked.assign(rank=ranked.index + 1)
+
+
+def wide(measures: pd.DataFrame) -> pd.DataFrame:
+    """One row per commune, one column per measure (for scatter plots)."""
+    return measures.pivot_table(
+        index=["insee_code", "name"], columns="measure", values="value", aggfunc="first"
+    ).reset_index()
+
+
+def indexed_population(epci_population: pd.DataFrame) -> pd.DataFrame:
+    """Each EPCI's legal population as an index, 100 in its first COG year (comparable sizes)."""
+    first = epci_population.sort_values("year").groupby("siren")["population"].transform("first")
+    return epci_population.assign(index=100 * epci_population["population"] / first)

@@ -138,3 +138,15 @@ def load_portfolio_by_contract_type() -> pd.DataFrame:
 
 def load_funding_provenance(territory: str) -> pd.DataFrame:
     return load("funding_provenance", territory=territory)
+
+
+def load_commune_measures(territory: str) -> pd.DataFrame:
+    return load("commune_measures", territory=territory)
+
+
+def load_epci_population(sirens: tuple[str, ...]) -> pd.DataFrame:
+    return load("epci_population", sirens=",".join(sirens))
+
+
+def load_epci_list() -> pd.DataFrame:
+    return load("epci_list")

@@ -187,6 +187,25 @@ CALENDAR_COLUMNS = [
 
 GAP_COLUMNS = [c for c in LEVERAGE_COLUMNS if c[0] in ("code", "title", "cost", "secured", "gap")]
 
+RANKING_COLUMNS = [
+    ("rank", "Rang", "number"),
+    ("name", "Commune", "text"),
+    ("insee_code", "Code INSEE", "text"),
+    ("value", "Valeur", "decimal"),
+    ("unit", "Unité", "text"),
+    ("year", "Millésime", "text"),
+    ("source", "Source", "text"),
+]
+
+EPCI_COMPARISON_COLUMNS = [
+    ("name", "EPCI", "text"),
+    ("year", "Année du COG", "text"),
+    ("population", "Population légale", "number"),
+    ("index", "Indice", "decimal"),
+    ("n_communes", "Communes", "number"),
+    ("all_repeat", "Valeurs non actualisées", "bool"),
+]
+
 SOURCE_COLUMNS = [
     ("file", "Fichier", "text"),
     ("kind", "Nature", "text"),

@@ -3,36 +3,72 @@
 import streamlit as st
 
 from dashboard import charts, components, indicators, queries, tables
-from dashboard.formatting import format_number
 
 territory = components.current_territory()
 components.render_page_header("Indicateurs", territory)
 tid = territory["territory_id"]
 series = queries.load_population_series(tid)
+measures = queries.load_commune_measures(tid)
 
-st.subheader("Population légale")
-totals = indicators.territory_population(series)
-title = f"Ensemble du territoire ({territory['n_communes']} communes)"
-st.plotly_chart(charts.build_population_figure(totals, title), key="population_total")
-components.render_chart_data(totals, tables.POPULATION_COLUMNS, "population_territoire", "pop_t")
-labels = indicators.communes_by_population(series)
-code = st.selectbox("Commune", list(labels), format_func=labels.get, key="indicator_commune")
-one = series[series["insee_code"] == code]
-st.plotly_chart(charts.build_population_figure(one, labels[code]), key="population_commune")
-components.render_chart_data(one, tables.POPULATION_COLUMNS, "population_commune", "pop_c")
-st.caption(
-    "Source : INSEE, populations légales en vigueur selon le code officiel géographique (COG) de "
-    "chaque année, via @etalab/decoupage-administratif. Un marqueur creux signale une valeur "
-    "identique à l'année précédente : elle n'a pas été actualisée, "
-    "ce n'est pas une mesure nouvelle."
+series_tab, ranking_tab, scatter_tab, compare_tab = st.tabs(
+    [
+        "Population légale",
+        "Classement des communes",
+        "Croiser deux indicateurs",
+        "Comparer avec d'autres EPCI",
+    ]
 )
-
-figures = queries.load_territory_figures(tid)
-if not figures.empty:
-    st.subheader("Chiffres clés du document de projet")
-    for row in figures.itertuples():
-        value = format_number(row.value, 1 if row.value % 1 else 0)
-        st.markdown(
-            f"- **{components.safe_text(row.indicator)}** : {value} "
-            f"{components.safe_text(row.unit or '')} — *{components.safe_text(row.source)}*"
-        )
+with series_tab:
+    totals = indicators.territory_population(series)
+    title = f"Ensemble du territoire ({territory['n_communes']} communes)"
+    st.plotly_chart(charts.build_population_figure(totals, title), key="population_total")
+    components.render_chart_data(totals, tables.POPULATION_COLUMNS, "population", "pop_t")
+    labels = indicators.communes_by_population(series)
+    code = st.selectbox("Commune", list(labels), format_func=labels.get, key="indicator_commune")
+    one = series[series["insee_code"] == code]
+    st.plotly_chart(charts.build_population_figure(one, labels[code]), key="population_commune")
+    components.render_chart_data(one, tables.POPULATION_COLUMNS, "population_commune", "pop_c")
+    st.caption(
+        "Source : INSEE, populations légales en vigueur selon le code officiel géographique "
+        "(COG) de chaque année, via @etalab/decoupage-administratif. Un marqueur creux signale "
+        "une valeur identique à l'année précédente : elle n'a pas été actualisée, ce n'est pas "
+        "une mesure nouvelle."
+    )
+catalog = indicators.measure_catalog(measures)
+with ranking_tab:
+    measure = st.selectbox("Indicateur", list(catalog), format_func=catalog.get, key="rank_measure")
+    ranked = indicators.ranking(measures, measure)
+    st.plotly_chart(charts.build_ranking_figure(ranked, catalog[measure]), key="ranking")
+    components.render_table(ranked, tables.RANKING_COLUMNS, "classement", "ranking_table")
+with scatter_tab:
+    left, right = st.columns(2)
+    x = left.selectbox(
+        "Axe horizontal",
+        list(catalog),
+        format_func=catalog.get,
+        key="scatter_x",
+        index=list(catalog).index("density") if "density" in catalog else 0,
+    )
+    y = right.selectbox(
+        "Axe vertical",
+        list(catalog),
+        format_func=catalog.get,
+        key="scatter_y",
+        index=list(catalog).index("population_change") if "population_change" in catalog else 0,
+    )
+    table = indicators.wide(measures)
+    st.plotly_chart(charts.build_scatter_figure(table, x, y, catalog[x], catalog[y]), key="scatter")
+    components.render_chart_data(
+        table[["insee_code", "name", x, y]].rename(columns={x: catalog[x], y: catalog[y]}),
+        [
+            ("insee_code", "Code INSEE", "text"),
+            ("name", "Commune", "text"),
+            (catalog[x], catalog[x], "decimal"),
+            (catalog[y], catalog[y], "decimal"),
+        ],
+        "croisement",
+        "scatter_data",
+    )
+with compare_tab:
+    components.render_epci_comparison(territory)
+components.render_key_figures(tid)
