@@ -548,6 +548,10 @@ def build_epci_comparison_figure(indexed: pd.DataFrame) -> go.Figure:
             y=rows["index"],
             mode="lines+markers",
             name=shorten(rows["name"].iloc[0], 40),
+            marker={
+                "size": 10,
+                "symbol": ["circle-open" if r else "circle" for r in rows["all_repeat"]],
+            },
             customdata=rows[["population"]],
             hovertemplate="%{x} : indice %{y:.1f} (%{customdata[0]:,.0f} hab.)<extra></extra>",
         )

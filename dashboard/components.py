@@ -453,6 +453,10 @@ def render_epci_comparison(territory: pd.Series) -> None:
         return
     indexed = indicators.indexed_population(queries.load_epci_population(tuple(sorted(chosen))))
     st.plotly_chart(charts.build_epci_comparison_figure(indexed), key="epci_comparison")
+    st.caption(
+        "Somme des populations légales des communes de chaque EPCI (INSEE, COG de chaque année). "
+        "Marqueur creux : aucune commune n'a vu sa valeur actualisée cette année-là."
+    )
     render_chart_data(indexed, tables.EPCI_COMPARISON_COLUMNS, "comparaison_epci", "epci_data")
 
 
