@@ -150,15 +150,18 @@ def write_report(results: dict) -> None:
         "",
         "| measure | seconds | target / comparison |",
         "|---|---|---|",
-        f"| full build (national reference + demo plans) | {etl['build_national_s']:.2f} | ≤ 20 s |",
+        "| full build (national reference + demo plans) | "
+        f"{etl['build_national_s']:.2f} | ≤ 20 s |",
         f"| validation only (`etl check`) | {etl['check_s']:.2f} | — |",
         f"| reading the national communes file (pandas) | {etl['read_reference_s']:.2f} | — |",
-        f"| floor: DuckDB alone ingesting the same communes CSV | {etl['duckdb_floor_communes_s']:.2f} | "
+        "| floor: DuckDB alone ingesting the same communes CSV | "
+        f"{etl['duckdb_floor_communes_s']:.2f} | "
         f"build / floor = {etl['build_national_s'] / etl['duckdb_floor_communes_s']:.1f} |",
         "",
         "## Pages (AppTest script run, Saint-Dizier)",
         "",
-        f"Floor: an empty Streamlit page, cold {floor['cold_s']:.3f} s, warm {floor['warm_s']:.3f} s.",
+        f"Floor: an empty Streamlit page, cold {floor['cold_s']:.3f} s, "
+        f"warm {floor['warm_s']:.3f} s.",
         "Targets: cold ≤ 2 s, warm ≤ floor + 0,2 s. Cold = caches cleared (queries and DuckDB "
         "connection), warm = median of three reruns.",
         "",
