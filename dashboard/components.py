@@ -7,11 +7,12 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, filters, indicators, queries, tables
+from dashboard import charts, filters, indicators, maps, queries, tables
 from dashboard.exports import to_csv_bytes, to_excel_bytes
 from dashboard.formatting import (
     DEMO_LABEL,
     STATUS_ORDER,
+    escape,
     escape_markdown,
     format_date,
     format_datetime,
@@ -472,3 +473,30 @@ def render_key_figures(territory_id: str) -> None:
             f"- **{safe_text(row.indicator)}** : {value} {safe_text(row.unit or '')} "
             f"— *{safe_text(row.source)}*"
         )
+
+
+def render_map_legend(
+    measure, breaks: list[float], values: pd.Series, with_programmes: bool
+) -> None:
+    """Legend of the choropleth in French number formats, next to the map."""
+    st.markdown(f"**{escape(measure.label)}**")
+    swatch = (
+        '<div><span style="display:inline-block;width:18px;height:14px;background:{color};'
+        'border:{border};margin-right:6px"></span>{label}</div>'
+    )
+    entries = [
+        swatch.format(color=color, border="1px solid #555", label=escape(label))
+        for color, label in maps.legend_entries(breaks, measure, values)
+    ]
+    entries.append(
+        swatch.format(color=maps.NO_DATA_COLOR, border="1px solid #555", label="Sans donnée")
+    )
+    if with_programmes:
+        entries.append(
+            swatch.format(
+                color="transparent",
+                border=f"3px solid {maps.PROGRAMME_COLOR}",
+                label="Petites Villes de Demain / Action Cœur de Ville",
+            )
+        )
+    st.html("".join(entries))

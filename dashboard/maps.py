@@ -17,6 +17,7 @@ from dashboard.formatting import SEQUENTIAL, escape, format_number
 # Absolute paths: the map lives in the component's iframe, where a relative path would not resolve.
 STATIC_ROOT = "/app/static/leaflet"
 NO_DATA_COLOR = "#e0e0e0"
+PROGRAMME_COLOR = "#e65100"
 
 
 class LocalLeafletMap(folium.Map):
@@ -97,8 +98,13 @@ def legend_entries(
 
 
 def _feature_collection(
-    frame: pd.DataFrame, measure: Measure, breaks: list[float], precision: float
-) -> dict:
+    frame: pd.DataFrame,
+    measure: Measure,
+    breaks: list[float],
+    precision: float,
+    programmes: dict[str, str],
+) -> tuple[dict, object]:
+    """GeoJSON of the communes, and the simplified outline of their union (the EPCI's border)."""
     shapes = shapely.from_wkb(
         np.array([bytes(g) if g is not None else None for g in frame["geometry"]], dtype=object)
     )
@@ -122,8 +128,14 @@ def _feature_collection(
                 "properties": {
                     "insee_code": row["insee_code"],
                     "fill": class_color(value, breaks),
+                    "programme": programmes.get(row["insee_code"], ""),
                     "tooltip": f"<b>{escape(row['name'])}</b> ({escape(row['insee_code'])})<br>"
-                    f"{escape(measure.label)} : {escape(shown)}",
+                    f"{escape(measure.label)} : {escape(shown)}"
+                    + (
+                        f"<br>{escape(programmes[row['insee_code']])}"
+                        if row["insee_code"] in programmes
+                        else ""
+                    ),
                     "popup": (
                         f"<b>{escape(row['name'])}</b><br>Code INSEE : {escape(row['insee_code'])}"
                         f"<br>Population : {escape(format_number(row.get('population')))} hab."
@@ -133,7 +145,9 @@ def _feature_collection(
                 },
             }
         )
-    return {"type": "FeatureCollection", "features": features}
+    valid = [shape for shape in shapes if shape is not None and not shape.is_empty]
+    outline = shapely.union_all(valid).boundary if valid else None
+    return {"type": "FeatureCollection", "features": features}, outline
 
 
 def build_communes_map(
@@ -142,10 +156,15 @@ def build_communes_map(
     breaks: list[float] | None = None,
     tiles_url: str | None = None,
     precision: float = 1e-4,
+    programmes: dict[str, str] | None = None,
+    outline: bool = True,
 ) -> folium.Map:
-    """Choropleth of the communes in `frame` (WKB `geometry`), coloured by `measure`."""
+    """Choropleth of the communes in `frame` (WKB `geometry`), coloured by `measure`; the
+    communes of `programmes` (INSEE code -> "PVD", "ACV"…) get a thick border; the outline of
+    the whole territory is drawn on top."""
+    programmes = programmes or {}
     breaks = quantile_breaks(frame[measure.column]) if breaks is None else breaks
-    collection = _feature_collection(frame, measure, breaks, precision)
+    collection, border = _feature_collection(frame, measure, breaks, precision, programmes)
     fmap = LocalLeafletMap(tiles=None, control_scale=True, prefer_canvas=False, zoom_snap=0.25)
     if tiles_url:
         folium.TileLayer(tiles=tiles_url, attr="Fond de carte configuré", name="Fond").add_to(fmap)
@@ -154,8 +173,8 @@ def build_communes_map(
         name="Communes",
         style_function=lambda feature: {
             "fillColor": feature["properties"]["fill"],
-            "color": "#37474f",
-            "weight": 0.8,
+            "color": PROGRAMME_COLOR if feature["properties"]["programme"] else "#37474f",
+            "weight": 3 if feature["properties"]["programme"] else 0.8,
             "fillOpacity": 0.85,
         },
         highlight_function=lambda _feature: {"weight": 3, "color": "#d84315"},
@@ -163,7 +182,63 @@ def build_communes_map(
         popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
     )
     layer.add_to(fmap)
+    if outline and border is not None:
+        folium.GeoJson(
+            json.loads(shapely.to_geojson(border)),
+            name="Limite du territoire",
+            style_function=lambda _feature: {"color": "#000091", "weight": 2.5},
+            interactive=False,
+        ).add_to(fmap)
     bounds = layer.get_bounds()
     if bounds and bounds[0][0] is not None:
         fmap.fit_bounds(bounds)
     return fmap
+
+
+def programme_labels(programme_communes: pd.DataFrame) -> dict[str, str]:
+    """INSEE code -> 'Petites Villes de Demain, Action Cœur de Ville' for highlighted communes."""
+    names = {"PVD": "Petites Villes de Demain", "ACV": "Action Cœur de Ville"}
+    grouped = programme_communes.groupby("insee_code")["contract_type"].agg(
+        lambda types: ", ".join(names.get(t, t) for t in sorted(set(types), reverse=True))
+    )
+    return grouped.to_dict()
+
+
+def with_indicator_measures(
+    communes: pd.DataFrame, measures: pd.DataFrame
+) -> tuple[pd.DataFrame, list[Measure]]:
+    """Add every loaded INSEE indicator (latest value) as a map measure."""
+    own = {"population_legale", "population_change", "area_km2", "density"}
+    extra = measures[~measures["measure"].isin(own)]
+    if extra.empty:
+        return communes, list(MEASURES)
+    table = extra.pivot_table(
+        index="insee_code", columns="measure", values="value", aggfunc="first"
+    )
+    labels = extra.drop_duplicates("measure").set_index("measure")
+    added = [
+        Measure(
+            f"ind_{code}",
+            f"{labels.loc[code, 'label']} ({labels.loc[code, 'year']})",
+            labels.loc[code, "unit"] or "",
+            1,
+        )
+        for code in table.columns
+    ]
+    table.columns = [m.column for m in added]
+    return communes.merge(table, left_on="insee_code", right_index=True, how="left"), [
+        *MEASURES,
+        *added,
+    ]
+
+
+def parse_custom_breaks(text: str) -> list[float] | None:
+    """'0; 1 000; 5 000' -> [0, 1000, 5000]; None when empty or unreadable (quantiles then)."""
+    from etl.parsing import parse_number
+
+    parts = [p for p in text.replace("|", ";").split(";") if p.strip()]
+    try:
+        values = sorted({parse_number(p) for p in parts})
+    except ValueError:
+        return None
+    return values if len(values) >= 2 else None

@@ -150,3 +150,7 @@ def load_epci_population(sirens: tuple[str, ...]) -> pd.DataFrame:
 
 def load_epci_list() -> pd.DataFrame:
     return load("epci_list")
+
+
+def load_programme_communes(territory: str) -> pd.DataFrame:
+    return load("programme_communes", territory=territory)

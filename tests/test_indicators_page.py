@@ -44,3 +44,22 @@ def test_measures_include_density_and_change_for_every_commune(demo_db):
     assert table["density"].notna().all()
     dijon = table[table["insee_code"] == "21231"].iloc[0]
     assert dijon["density"] > 2000  # Dijon: ~160 000 inhabitants on ~40 km²
+
+
+def test_map_highlights_programme_communes_and_draws_the_outline(demo_db):
+    from dashboard import maps
+
+    communes = demo_db.execute(read_sql("commune_map"), {"territory": "saint-dizier"}).df()
+    programmes = maps.programme_labels(
+        demo_db.execute(read_sql("programme_communes"), {"territory": "saint-dizier"}).df()
+    )
+    assert "Petites Villes de Demain" in programmes["52550"]  # Wassy
+    fmap = maps.build_communes_map(
+        communes, maps.MEASURES_BY_COLUMN["n_actions"], programmes=programmes
+    )
+    html = fmap.get_root().render()
+    assert html.count('"interactive": false') == 1  # the territory outline, not clickable
+    assert "LineString" in html
+    assert html.count('"programme": "Petites Villes de Demain') >= 1
+    assert maps.parse_custom_breaks("0 ; 1 000 ; 5 000") == [0, 1000, 5000]
+    assert maps.parse_custom_breaks("abc") is None
