@@ -500,3 +500,17 @@ def render_map_legend(
             )
         )
     st.html("".join(entries))
+
+
+def render_commune_indicators(measures: pd.DataFrame) -> None:
+    """The clicked commune's indicators, each with its millésime and source."""
+    if measures.empty:
+        return
+    st.markdown("**Indicateurs**")
+    for row in measures.itertuples():
+        year = f" ({int(row.year)})" if pd.notna(row.year) else ""
+        unit = f" {safe_text(row.unit)}" if isinstance(row.unit, str) else ""
+        st.markdown(
+            f"- {safe_text(row.label)}{year} : {format_number(row.value, 1)}{unit}  \n"
+            f"  *{safe_text(row.source)}*"
+        )

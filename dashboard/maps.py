@@ -242,3 +242,12 @@ def parse_custom_breaks(text: str) -> list[float] | None:
     except ValueError:
         return None
     return values if len(values) >= 2 else None
+
+
+def configured_tiles_url() -> str | None:
+    """Optional background tiles, e.g. a tile server of the authority's own network:
+    PILOTAGE_TILES_URL=https://tuiles.example.local/{z}/{x}/{y}.png. None by default: the map
+    then needs no network at all."""
+    import os
+
+    return os.environ.get("PILOTAGE_TILES_URL") or None

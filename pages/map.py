@@ -8,9 +8,8 @@ from dashboard import components, maps, queries, tables
 territory = components.current_territory()
 components.render_page_header("Carte des communes", territory)
 tid = territory["territory_id"]
-communes, measures = maps.with_indicator_measures(
-    queries.load_commune_map(tid), queries.load_commune_measures(tid)
-)
+measures_long = queries.load_commune_measures(tid)
+communes, measures = maps.with_indicator_measures(queries.load_commune_map(tid), measures_long)
 by_column = {m.column: m for m in measures}
 
 left, right = st.columns([2, 1])
@@ -31,7 +30,9 @@ programmes = maps.programme_labels(queries.load_programme_communes(tid))
 map_col, side_col = st.columns([3, 1])
 with map_col:
     event = st_folium(
-        maps.build_communes_map(communes, measure, breaks, programmes=programmes),
+        maps.build_communes_map(
+            communes, measure, breaks, tiles_url=maps.configured_tiles_url(), programmes=programmes
+        ),
         height=620,
         use_container_width=True,
         returned_objects=["last_active_drawing"],
@@ -49,7 +50,10 @@ with side_col:
         columns = [
             c for c in tables.ACTION_COLUMNS if c[0] in ("code", "title", "status", "planned_end")
         ]
-        st.dataframe(tables.to_display(actions, columns), hide_index=True, key="commune_actions")
+        if not actions.empty:
+            shown = tables.to_display(actions, columns)
+            st.dataframe(shown, hide_index=True, key="commune_actions")
+        components.render_commune_indicators(measures_long[measures_long["insee_code"] == code])
     else:
         st.caption("Cliquez sur une commune pour voir ses actions.")
 st.caption(

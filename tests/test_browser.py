@@ -48,6 +48,10 @@ def test_map_draws_one_path_per_commune_with_no_outside_request(server, browser)
         paths = frame.locator("path.leaflet-interactive")
         paths.first.wait_for(timeout=30_000)
         assert paths.count() == 60
+        paths.nth(30).dispatch_event("click")  # a commune: its actions and indicators show beside
+        page.get_by_text("action(s) localisée(s) dans cette commune").wait_for(timeout=30_000)
+        page.get_by_text("Population légale (2026)").first.wait_for(timeout=30_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
         assert watch.outside == [], watch.outside
         assert watch.failed == [], watch.failed
     finally:

@@ -3,6 +3,8 @@ text on every page: no script runs, no element is injected, exports neutralise f
 
 from __future__ import annotations
 
+import lzma
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,10 +17,25 @@ HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 SIREN = "245400601"
 
 
+HOSTILE_COMMUNE = "<img src=x onerror=alert('commune')>Pompey"
+
+
+def hostile_reference(folder: Path) -> Path:
+    """The national reference with one commune renamed to an HTML payload (Pompey, 54430)."""
+    shutil.copytree(pipeline.REFERENCE_DIR, folder)
+    path = folder / "communes.csv.lzma"
+    text = lzma.decompress(path.read_bytes())
+    renamed = text.replace(b",54430,COM,Pompey,", f",54430,COM,{HOSTILE_COMMUNE},".encode())
+    assert renamed != text
+    path.write_bytes(lzma.compress(renamed, preset=0))
+    return folder
+
+
 @pytest.fixture(scope="module")
 def hostile_server(tmp_path_factory):
-    warehouse = tmp_path_factory.mktemp("hostile") / "warehouse.duckdb"
-    pipeline.run_build(HOSTILE, pipeline.REFERENCE_DIR, warehouse)
+    root = tmp_path_factory.mktemp("hostile")
+    warehouse = root / "warehouse.duckdb"
+    pipeline.run_build(HOSTILE, hostile_reference(root / "reference"), warehouse)
     with running_app(warehouse) as base:
         yield base
 
@@ -73,5 +90,27 @@ def test_hostile_export_neutralises_formulas(hostile_server, hostile_browser):
         assert "'@SUM(A1)" in text
         assert ";=" not in text
         assert ";@" not in text
+    finally:
+        page.close()
+
+
+def test_commune_name_with_html_is_escaped_in_the_map(hostile_server, hostile_browser):
+    url = f"{hostile_server}/carte?territoire={SIREN}"
+    page, watch = open_page(hostile_browser, url, PAGES["carte"], "hostile-carte")
+    try:
+        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+        paths = frame.locator("path.leaflet-interactive")
+        paths.first.wait_for(timeout=30_000)
+        assert paths.count() == 13
+        for index in range(paths.count()):  # hover until the renamed commune's tooltip shows
+            paths.nth(index).hover(force=True)
+            tooltip = frame.locator(".leaflet-tooltip")
+            if tooltip.count() and "Pompey" in tooltip.first.inner_text():
+                assert HOSTILE_COMMUNE in tooltip.first.inner_text()
+                break
+        else:
+            pytest.fail("tooltip of the renamed commune not found")
+        assert frame.locator("img[src='x']").count() == 0
+        assert watch.outside == []
     finally:
         page.close()
