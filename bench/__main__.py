@@ -24,6 +24,12 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
 REPORT = ROOT / "docs" / "benchmarks.md"
+MAP_CASES = {
+    "13 communes (Bassin de Pompey)": ("c.epci_siren = '245400601'", ""),
+    "60 communes (Grand Saint-Dizier)": ("c.epci_siren = '200068666'", ""),
+    "300 communes (Haute-Marne, 300 premières)": ("c.dept_code = '52'", "limit 300"),
+    "département entier (Pas-de-Calais)": ("c.dept_code = '62'", ""),
+}
 PAGES = [
     "overview",
     "my_actions",
@@ -109,15 +115,8 @@ def bench_map_payload(warehouse: Path) -> dict:
     from dashboard.db import READ_ONLY_CONFIG
 
     con = duckdb.connect(str(warehouse), read_only=True, config=READ_ONLY_CONFIG)
-    cases = {
-        "13 communes (Bassin de Pompey)": "c.epci_siren = '245400601'",
-        "60 communes (Grand Saint-Dizier)": "c.epci_siren = '200068666'",
-        "300 communes (Haute-Marne, 300 premières)": "c.dept_code = '52'",
-        "département entier (Pas-de-Calais)": "c.dept_code = '62'",
-    }
     results = {}
-    for label, where in cases.items():
-        limit = "limit 300" if "300" in label else ""
+    for label, (where, limit) in MAP_CASES.items():
         frame = con.execute(
             f"select c.*, 0 as n_actions, null as amount_planned from communes c "
             f"where {where} and geometry is not null order by insee_code {limit}"
@@ -133,6 +132,73 @@ def bench_map_payload(warehouse: Path) -> dict:
             "build_s": build_s,
         }
     con.close()
+    return results
+
+
+def bench_map_render(warehouse: Path, cases: dict) -> dict:
+    """Time to interactive of each map in headless Chromium: the folium page served on loopback
+    with the app's own Leaflet, timed until every commune path is drawn."""
+    import functools
+    import http.server
+    import shutil
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    from dashboard import maps
+    from dashboard.db import READ_ONLY_CONFIG
+
+    chromium = shutil.which("chromium")
+    if not chromium:
+        return {"skipped": "chromium absent"}
+    results = {}
+    con = duckdb.connect(str(warehouse), read_only=True, config=READ_ONLY_CONFIG)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        shutil.copytree(ROOT / "static", root / "app" / "static")
+        for label, (where, limit) in cases.items():
+            frame = con.execute(
+                f"select c.*, 0 as n_actions, null as amount_planned from communes c "
+                f"where {where} and geometry is not null order by insee_code {limit}"
+            ).df()
+            html = maps.build_communes_map(frame, maps.MEASURES_BY_COLUMN["population"])
+            page_html = html.get_root().render()
+            results[label] = {"communes": len(frame)}
+            (root / f"map{len(results) - 1}.html").write_text(page_html)
+
+        class QuietHandler(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:  # no access log in the report
+                pass
+
+        handler = functools.partial(QuietHandler, directory=tmp)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        port = server.server_address[1]
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=chromium,
+                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+                )
+                for index, label in enumerate(cases):
+                    expected = results[label]["communes"]
+                    timings = []
+                    for _ in range(3):
+                        page = browser.new_page(viewport={"width": 1366, "height": 768})
+                        start = time.perf_counter()
+                        page.goto(f"http://127.0.0.1:{port}/map{index}.html")
+                        page.wait_for_function(
+                            f"document.querySelectorAll('path.leaflet-interactive').length >= "
+                            f"{expected}",
+                            timeout=60_000,
+                        )
+                        timings.append(time.perf_counter() - start)
+                        page.close()
+                    results[label]["interactive_s"] = statistics.median(timings)
+                browser.close()
+        finally:
+            server.shutdown()
+            con.close()
     return results
 
 
@@ -188,12 +254,23 @@ def write_report(results: dict) -> None:
             f"| {label} | {row['communes']} | {row['payload_bytes'] / 1024:.0f} | "
             f"{row['bytes_per_commune']} | {row['build_s']:.2f} |"
         )
+    render = results["map_render"]
     lines += [
         "",
-        "Not measured yet: browser render time, concurrent sessions, publishing under load "
-        "(issue 9).",
+        "## Map in headless Chromium (time until every commune is drawn)",
+        "",
+        "Target: a 300-commune territory interactive in ≤ 2 s.",
         "",
     ]
+    if "skipped" in render:
+        lines.append(f"Not measured: {render['skipped']}.")
+    else:
+        lines += ["| territory | communes drawn | interactive (s) |", "|---|---|---|"]
+        lines += [
+            f"| {label} | {row['communes']} | {row['interactive_s']:.2f} |"
+            for label, row in render.items()
+        ]
+    lines += ["", "Not measured yet: concurrent sessions, publishing under load (issue 9).", ""]
     REPORT.write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -209,6 +286,7 @@ def main() -> None:
         }
         results["pages"] = bench_pages(warehouse)
         results["map"] = bench_map_payload(warehouse)
+        results["map_render"] = bench_map_render(warehouse, MAP_CASES)
     write_report(results)
     print(REPORT.read_text(encoding="utf-8"))
 
