@@ -8,18 +8,14 @@ Starts the app on a free port against data/warehouse.duckdb (build it first with
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.browser_support import chromium, running_app  # noqa: E402
+
 PAGES = {
     "vue-d-ensemble": "",
     "mes-actions": "mes-actions",
@@ -32,41 +28,33 @@ PAGES = {
     "qualite": "qualite",
 }
 SIZES = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 
-def start_server() -> tuple[subprocess.Popen, str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=os.environ.copy(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"{base}/_stcore/health", timeout=1)
-            return process, base
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise SystemExit("le serveur Streamlit n'a pas démarré")
+def shoot(browser, base: str, args: argparse.Namespace) -> None:
+    for size, (width, height) in SIZES.items():
+        folder = args.out / size
+        folder.mkdir(parents=True, exist_ok=True)
+        page = browser.new_page(
+            viewport={"width": width, "height": height * (3 if args.tall else 1)}
+        )
+        for name in args.pages:
+            extra = f"&{args.query}" if args.query else ""
+            page.goto(f"{base}/{PAGES[name]}?territoire={args.territoire}{extra}")
+            page.locator("h1").first.wait_for(timeout=30_000)
+            page.wait_for_function(
+                "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
+            )
+            page.wait_for_timeout(2000)
+            if page.get_by_text("Page not found").count():  # streamlit#8860: retry once
+                page.reload()
+                page.locator("h1").first.wait_for(timeout=30_000)
+                page.wait_for_timeout(2000)
+            if page.get_by_text("Page not found").count():
+                raise SystemExit(f"{name} : page introuvable")
+            target = folder / f"{args.prefix}{name}.png"
+            page.screenshot(path=str(target))
+            print(target)
+        page.close()
 
 
 def main() -> None:
@@ -78,40 +66,8 @@ def main() -> None:
     parser.add_argument("--query", default="", help="paramètres d'URL ajoutés (a=b&c=d)")
     parser.add_argument("--prefix", default="", help="préfixe des noms de fichiers")
     args = parser.parse_args()
-    process, base = start_server()
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=shutil.which("chromium"), args=ARGS
-            )
-            for size, (width, height) in SIZES.items():
-                folder = args.out / size
-                folder.mkdir(parents=True, exist_ok=True)
-                page = browser.new_page(
-                    viewport={"width": width, "height": height * (3 if args.tall else 1)}
-                )
-                for name in args.pages:
-                    extra = f"&{args.query}" if args.query else ""
-                    page.goto(f"{base}/{PAGES[name]}?territoire={args.territoire}{extra}")
-                    page.locator("h1").first.wait_for(timeout=30_000)
-                    page.wait_for_function(
-                        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                        timeout=30_000,
-                    )
-                    page.wait_for_timeout(2000)
-                    if page.get_by_text("Page not found").count():  # streamlit#8860: retry once
-                        page.reload()
-                        page.locator("h1").first.wait_for(timeout=30_000)
-                        page.wait_for_timeout(2000)
-                    if page.get_by_text("Page not found").count():
-                        raise SystemExit(f"{name} : page introuvable")
-                    target = folder / f"{args.prefix}{name}.png"
-                    page.screenshot(path=str(target))
-                    print(target)
-                page.close()
-            browser.close()
-    finally:
-        process.terminate()
+    with running_app(ROOT / "data" / "warehouse.duckdb") as base, chromium(base) as browser:
+        shoot(browser, base, args)
 
 
 if __name__ == "__main__":
