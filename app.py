@@ -6,21 +6,10 @@ import streamlit as st
 
 from dashboard import components, queries
 from dashboard.db import warehouse_path, warehouse_version
+from dashboard.navigation import PAGE_SPECS
 
 st.set_page_config(page_title="Pilotage territorial", page_icon="🗺️", layout="wide")
 
-# (file in pages/, title, Material icon, URL path); the first page is the default, served at "/".
-PAGE_SPECS = [
-    ("overview", "Vue d'ensemble", "dashboard", "vue-d-ensemble"),
-    ("my_actions", "Mes actions", "person", "mes-actions"),
-    ("plan", "Plan d'action", "account_tree", "plan-d-action"),
-    ("action", "Fiche action", "description", "fiche-action"),
-    ("calendar", "Calendrier", "calendar_month", "calendrier"),
-    ("funding", "Financements", "euro", "financements"),
-    ("map", "Carte des communes", "map", "carte"),
-    ("indicators", "Indicateurs", "monitoring", "indicateurs"),
-    ("quality", "Qualité des données", "fact_check", "qualite"),
-]
 PAGES = [
     st.Page(
         f"pages/{file}.py",

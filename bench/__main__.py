@@ -21,6 +21,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from dashboard.navigation import PAGE_FILES
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
 REPORT = ROOT / "docs" / "benchmarks.md"
@@ -30,17 +32,7 @@ MAP_CASES = {
     "300 communes (Haute-Marne, 300 premières)": ("c.dept_code = '52'", "limit 300"),
     "département entier (Pas-de-Calais)": ("c.dept_code = '62'", ""),
 }
-PAGES = [
-    "overview",
-    "my_actions",
-    "plan",
-    "action",
-    "calendar",
-    "funding",
-    "map",
-    "indicators",
-    "quality",
-]
+PAGES = PAGE_FILES
 
 
 def timed(function, repeat: int = 1) -> tuple[float, object]:

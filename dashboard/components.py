@@ -173,34 +173,15 @@ def render_action_filters(
             row1[3], "Élu référent", {r: r for r in referents}, "filter_referent", initial.referent
         )
         row2 = st.columns(5)
-        theme = _choice(
-            row2[0],
-            "Thématique",
-            filters.link_choices(links, "theme"),
-            "filter_theme",
-            initial.theme,
-        )
-        commune = _choice(
-            row2[1],
-            "Commune",
-            filters.link_choices(links, "commune"),
-            "filter_commune",
-            initial.commune,
-        )
-        contract = _choice(
-            row2[2],
-            "Contrat",
-            filters.link_choices(links, "contrat"),
-            "filter_contract",
-            initial.contract,
-        )
-        funder = _choice(
-            row2[3],
-            "Financeur",
-            filters.link_choices(links, "financeur"),
-            "filter_funder",
-            initial.funder,
-        )
+        linked = {}
+        for column, (field, label, kind) in zip(row2, filters.LINK_FILTERS, strict=False):
+            linked[field] = _choice(
+                column,
+                label,
+                filters.link_choices(links, kind),
+                f"filter_{field}",
+                getattr(initial, field),
+            )
         if "filter_text" not in st.session_state:
             st.session_state["filter_text"] = initial.text
         text = row2[4].text_input("Recherche", key="filter_text", placeholder="Mot, code…")
@@ -208,7 +189,13 @@ def render_action_filters(
             st.session_state["filter_late"] = initial.late_only
         late = st.toggle("Actions en retard seulement", key="filter_late")
     chosen = filters.ActionFilters(
-        item, tuple(statuses), pilot, referent, theme, commune, contract, funder, late, text
+        item=item,
+        statuses=tuple(statuses),
+        pilot=pilot,
+        referent=referent,
+        late_only=late,
+        text=text,
+        **linked,
     )
     sync_query_params(chosen.to_params(), list(filters.PARAMS.values()))
     return chosen

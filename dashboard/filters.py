@@ -26,6 +26,13 @@ PARAMS = {
     "text": "q",
 }
 LINK_KINDS = {"theme": "theme", "commune": "commune", "contract": "contrat", "funder": "financeur"}
+# (filter field, French label, link kind) of the filters that match on action_links.
+LINK_FILTERS = (
+    ("theme", "Thématique", "theme"),
+    ("commune", "Commune", "commune"),
+    ("contract", "Contrat", "contrat"),
+    ("funder", "Financeur", "financeur"),
+)
 NO_PILOT = "(sans pilote)"
 
 

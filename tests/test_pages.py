@@ -8,19 +8,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.formatting import format_number
+from dashboard.navigation import PAGE_FILES
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = [
-    "overview",
-    "my_actions",
-    "plan",
-    "action",
-    "calendar",
-    "funding",
-    "map",
-    "indicators",
-    "quality",
-]
+PAGES = PAGE_FILES
 SIRENS = ["200068666", "245400601", "242100410", "200053742"]
 
 

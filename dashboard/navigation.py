@@ -1,0 +1,17 @@
+"""The app's pages: (file in pages/, French title, Material icon, URL path).
+
+The first is the default, served at "/". Shared by app.py, the tests and the benchmark.
+"""
+
+PAGE_SPECS = [
+    ("overview", "Vue d'ensemble", "dashboard", "vue-d-ensemble"),
+    ("my_actions", "Mes actions", "person", "mes-actions"),
+    ("plan", "Plan d'action", "account_tree", "plan-d-action"),
+    ("action", "Fiche action", "description", "fiche-action"),
+    ("calendar", "Calendrier", "calendar_month", "calendrier"),
+    ("funding", "Financements", "euro", "financements"),
+    ("map", "Carte des communes", "map", "carte"),
+    ("indicators", "Indicateurs", "monitoring", "indicateurs"),
+    ("quality", "Qualité des données", "fact_check", "qualite"),
+]
+PAGE_FILES = [spec[0] for spec in PAGE_SPECS]
