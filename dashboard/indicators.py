@@ -58,3 +58,40 @@ def indexed_population(epci_population: pd.DataFrame) -> pd.DataFrame:
     """Each EPCI's legal population as an index, 100 in its first COG year (comparable sizes)."""
     first = epci_population.sort_values("year").groupby("siren")["population"].transform("first")
     return epci_population.assign(index=100 * epci_population["population"] / first)
+
+
+def territory_values(values: pd.DataFrame, n_communes: int) -> pd.DataFrame:
+    """INSEE indicators for the whole territory: counts are summed, rates and medians are averaged
+    with the communes' population as weight (an approximation for a median, said in the label).
+    A territory value from incomplete data (secret or missing communes) says so."""
+    from etl.insee import VARIABLES
+
+    rows = []
+    for (indicator, year), group in values.groupby(["indicator", "year"], sort=True):
+        variable = VARIABLES.get(indicator)
+        known = group.dropna(subset=["value"])
+        complete = len(known) == n_communes and not group["is_secret"].any()
+        if variable is None or known.empty:
+            continue
+        if variable.aggregation == "sum":
+            value, method = known["value"].sum(), "somme des communes"
+        else:
+            weighted = known.dropna(subset=["weight"])
+            if weighted.empty or weighted["weight"].sum() == 0:
+                continue
+            value = (weighted["value"] * weighted["weight"]).sum() / weighted["weight"].sum()
+            method = "moyenne des communes pondérée par la population"
+        rows.append(
+            {
+                "indicator": indicator,
+                "label": variable.label,
+                "unit": variable.unit,
+                "year": int(year),
+                "value": value,
+                "method": method,
+                "communes": f"{len(known)} / {n_communes}",
+                "complete": complete,
+                "source": group["source"].iloc[0],
+            }
+        )
+    return pd.DataFrame(rows)

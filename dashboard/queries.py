@@ -154,3 +154,7 @@ def load_epci_list() -> pd.DataFrame:
 
 def load_programme_communes(territory: str) -> pd.DataFrame:
     return load("programme_communes", territory=territory)
+
+
+def load_territory_insee_values(territory: str) -> pd.DataFrame:
+    return load("territory_insee_values", territory=territory)

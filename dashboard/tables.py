@@ -206,6 +206,17 @@ EPCI_COMPARISON_COLUMNS = [
     ("all_repeat", "Valeurs non actualisées", "bool"),
 ]
 
+TERRITORY_INSEE_COLUMNS = [
+    ("label", "Indicateur", "text"),
+    ("year", "Millésime", "text"),
+    ("value", "Valeur du territoire", "decimal"),
+    ("unit", "Unité", "text"),
+    ("method", "Calcul", "text"),
+    ("communes", "Communes renseignées", "text"),
+    ("complete", "Complet (sans secret ni manque)", "bool"),
+    ("source", "Source", "text"),
+]
+
 SOURCE_COLUMNS = [
     ("file", "Fichier", "text"),
     ("kind", "Nature", "text"),

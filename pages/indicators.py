@@ -71,4 +71,12 @@ with scatter_tab:
     )
 with compare_tab:
     components.render_epci_comparison(territory)
+insee_values = indicators.territory_values(
+    queries.load_territory_insee_values(tid), int(territory["n_communes"])
+)
+if not insee_values.empty:
+    st.subheader("Indicateurs INSEE du territoire")
+    components.render_table(
+        insee_values, tables.TERRITORY_INSEE_COLUMNS, "insee_territoire", "insee"
+    )
 components.render_key_figures(tid)

@@ -66,3 +66,27 @@ def test_insee_files_beside_the_sources_are_loaded(mini_sources, tmp_path):
     assert secrets == 2
     assert "2015" in source
     assert "2021" in source
+
+
+def test_territory_values_sum_counts_and_weight_rates(mini_sources, tmp_path):
+    from dashboard import indicators
+    from dashboard.queries import read_sql
+
+    folder = mini_sources.parent / "indicators"
+    folder.mkdir()
+    (folder / "base.csv").write_bytes(
+        "CODGEO;LIBGEO;P21_POP;MED21;TP6021\n"
+        "54430;Pompey;5000;20000;10,0\n"
+        "54215;Frouard;7000;23000;s\n".encode("cp1252")
+    )
+    output = tmp_path / "t.duckdb"
+    pipeline.run_build(mini_sources, pipeline.REFERENCE_DIR, output)
+    con = duckdb.connect(str(output), read_only=True)
+    values = con.execute(read_sql("territory_insee_values"), {"territory": "mini"}).df()
+    con.close()
+    table = indicators.territory_values(values, 13).set_index("indicator")
+    assert table.loc["POP", "value"] == 12000
+    assert table.loc["POP", "communes"] == "2 / 13"
+    assert not table.loc["POP", "complete"]
+    assert table.loc["MED", "value"] == (5000 * 20000 + 7000 * 23000) / 12000
+    assert table.loc["TP60", "value"] == 10.0  # Frouard's rate is secret: only Pompey counts
