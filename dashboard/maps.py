@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from dashboard.formatting import SEQUENTIAL, escape, format_number
+from dashboard.formatting import SEQUENTIAL, STATUS_COLORS, escape, format_number
 
 # Absolute paths: the map lives in the component's iframe, where a relative path would not resolve.
 STATIC_ROOT = "/app/static/leaflet"
@@ -158,6 +158,7 @@ def build_communes_map(
     precision: float = 1e-4,
     programmes: dict[str, str] | None = None,
     outline: bool = True,
+    places: pd.DataFrame | None = None,
 ) -> folium.Map:
     """Choropleth of the communes in `frame` (WKB `geometry`), coloured by `measure`; the
     communes of `programmes` (INSEE code -> "PVD", "ACV"…) get a thick border; the outline of
@@ -189,6 +190,8 @@ def build_communes_map(
             style_function=lambda _feature: {"color": "#000091", "weight": 2.5},
             interactive=False,
         ).add_to(fmap)
+    if places is not None and not places.empty:
+        add_action_markers(fmap, places)
     bounds = layer.get_bounds()
     if bounds and bounds[0][0] is not None:
         fmap.fit_bounds(bounds)
@@ -251,3 +254,24 @@ def configured_tiles_url() -> str | None:
     import os
 
     return os.environ.get("PILOTAGE_TILES_URL") or None
+
+
+def add_action_markers(fmap: folium.Map, places: pd.DataFrame) -> None:
+    """A circle per action with a precise place, coloured by status (no icon image needed)."""
+    group = folium.FeatureGroup(name="Actions localisées")
+    for row in places.itertuples():
+        label = f"<b>{escape(row.code)}</b> — {escape(row.title)}<br>{escape(row.status)}"
+        if row.is_demo:
+            label += " (position de démonstration)"
+        folium.CircleMarker(
+            location=[row.latitude, row.longitude],
+            radius=9,
+            color="#212121",
+            weight=2,
+            fill=True,
+            fill_color=STATUS_COLORS.get(row.status, "#90a4ae"),
+            fill_opacity=0.95,
+            className="action-marker",
+            tooltip=folium.Tooltip(label, sticky=True),
+        ).add_to(group)
+    group.add_to(fmap)

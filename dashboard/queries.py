@@ -158,3 +158,7 @@ def load_programme_communes(territory: str) -> pd.DataFrame:
 
 def load_territory_insee_values(territory: str) -> pd.DataFrame:
     return load("territory_insee_values", territory=territory)
+
+
+def load_action_places(territory: str) -> pd.DataFrame:
+    return load("action_places", territory=territory)

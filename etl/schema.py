@@ -125,6 +125,8 @@ SHEETS: tuple[Sheet, ...] = (
             Column("thematiques", "list", label="Thématiques"),
             Column("priorite", "enum", choices=PRIORITIES, label="Priorité"),
             Column("epci", "siren", label="SIREN de l'EPCI du lieu (portefeuilles)"),
+            Column("latitude", "number", label="Latitude du lieu précis (WGS84, ex. 48,6385)"),
+            Column("longitude", "number", label="Longitude du lieu précis (WGS84, ex. 4,9497)"),
             _SOURCE,
             _DEMO,
         ),

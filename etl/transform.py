@@ -185,6 +185,8 @@ def build_actions(
             "priority": actions["priorite"].to_numpy(),
             "themes": [list(t) for t in actions["thematiques"]],
             "epci_siren": [e or default_epci for e in actions["epci"]],
+            "latitude": actions["latitude"].astype("float64").to_numpy(),
+            "longitude": actions["longitude"].astype("float64").to_numpy(),
             "sort_order": np.arange(len(actions)),
             "source": actions["source"].to_numpy(),
             "is_demo": _demo(actions).to_numpy(),

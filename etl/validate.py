@@ -176,6 +176,25 @@ def _check_actions(
                     text,
                     f"commune hors de l'EPCI {ref.epci_names.get(epci, epci)}",
                 )
+        lat, lon = record["latitude"], record["longitude"]
+        if (lat is None) != (lon is None):
+            issues.error(
+                raw.file,
+                raw.name,
+                row,
+                "longitude" if lon is None else "latitude",
+                None,
+                "latitude et longitude vont ensemble : renseignez les deux ou aucune",
+            )
+        elif lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            issues.error(
+                raw.file,
+                raw.name,
+                row,
+                "latitude",
+                f"{lat} ; {lon}",
+                "coordonnées hors limites (latitude -90 à 90, longitude -180 à 180)",
+            )
         if record["fin_reelle"] is not None and record["statut"] != "Réalisé":
             issues.warn(
                 raw.file,

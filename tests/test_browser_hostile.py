@@ -99,7 +99,7 @@ def test_commune_name_with_html_is_escaped_in_the_map(hostile_server, hostile_br
     page, watch = open_page(hostile_browser, url, PAGES["carte"], "hostile-carte")
     try:
         frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
-        paths = frame.locator("path.leaflet-interactive")
+        paths = frame.locator("path.leaflet-interactive:not(.action-marker)")
         paths.first.wait_for(timeout=30_000)
         assert paths.count() == 13
         for index in range(paths.count()):  # hover until the renamed commune's tooltip shows
@@ -111,6 +111,12 @@ def test_commune_name_with_html_is_escaped_in_the_map(hostile_server, hostile_br
         else:
             pytest.fail("tooltip of the renamed commune not found")
         assert frame.locator("img[src='x']").count() == 0
+        marker = frame.locator("path.action-marker")
+        assert marker.count() == 1
+        marker.first.hover(force=True)
+        tooltip = frame.locator(".leaflet-tooltip").last
+        tooltip.wait_for(timeout=10_000)
+        assert "<img src=x onerror=alert('action')> Action piégée" in tooltip.inner_text()
         assert watch.outside == []
     finally:
         page.close()

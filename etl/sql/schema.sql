@@ -117,6 +117,8 @@ create table actions (
     priority varchar,
     themes varchar[],
     epci_siren varchar,
+    latitude double,
+    longitude double,
     sort_order integer not null,
     source varchar,
     is_demo boolean not null
