@@ -95,3 +95,32 @@ def test_check_reports_without_writing(mini_sources, tmp_path):
     )
     assert completed.returncode == 1
     assert "fin prévue antérieure au début prévu" in completed.stderr
+
+
+def test_a_build_killed_midway_leaves_the_published_database_intact(published, tmp_path):
+    """A real SIGKILL while the temporary file is being written: the published file is untouched,
+    and the next build removes the leftover and publishes."""
+    import os
+    import signal
+    import time
+
+    before = digest(published)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "etl", "build", "--output", str(published)],
+        cwd=pipeline.ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    temp_files: list[Path] = []
+    while time.monotonic() < deadline and not temp_files:
+        temp_files = list(published.parent.glob(".warehouse.duckdb.tmp-*"))
+        time.sleep(0.01)
+    assert temp_files, "the build never started writing its temporary file"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    assert digest(published) == before
+    pipeline.run_build(
+        Path(__file__).parent / "fixtures" / "valid", pipeline.REFERENCE_DIR, published
+    )
+    assert not list(published.parent.glob(".warehouse.duckdb.tmp-*"))
