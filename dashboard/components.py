@@ -501,3 +501,12 @@ def render_commune_indicators(measures: pd.DataFrame) -> None:
             f"- {safe_text(row.label)}{year} : {format_number(row.value, 1)}{unit}  \n"
             f"  *{safe_text(row.source)}*"
         )
+
+
+def select_measure(
+    container, label: str, catalog: dict[str, str], key: str, default: str | None = None
+) -> str:
+    """A selector over indicator codes shown with their French label and unit."""
+    options = list(catalog)
+    index = options.index(default) if default in catalog else 0
+    return container.selectbox(label, options, format_func=catalog.get, key=key, index=index)

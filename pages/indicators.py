@@ -36,26 +36,14 @@ with series_tab:
     )
 catalog = indicators.measure_catalog(measures)
 with ranking_tab:
-    measure = st.selectbox("Indicateur", list(catalog), format_func=catalog.get, key="rank_measure")
+    measure = components.select_measure(st, "Indicateur", catalog, "rank_measure")
     ranked = indicators.ranking(measures, measure)
     st.plotly_chart(charts.build_ranking_figure(ranked, catalog[measure]), key="ranking")
     components.render_table(ranked, tables.RANKING_COLUMNS, "classement", "ranking_table")
 with scatter_tab:
     left, right = st.columns(2)
-    x = left.selectbox(
-        "Axe horizontal",
-        list(catalog),
-        format_func=catalog.get,
-        key="scatter_x",
-        index=list(catalog).index("density") if "density" in catalog else 0,
-    )
-    y = right.selectbox(
-        "Axe vertical",
-        list(catalog),
-        format_func=catalog.get,
-        key="scatter_y",
-        index=list(catalog).index("population_change") if "population_change" in catalog else 0,
-    )
+    x = components.select_measure(left, "Axe horizontal", catalog, "scatter_x", "density")
+    y = components.select_measure(right, "Axe vertical", catalog, "scatter_y", "population_change")
     table = indicators.wide(measures)
     st.plotly_chart(charts.build_scatter_figure(table, x, y, catalog[x], catalog[y]), key="scatter")
     components.render_chart_data(

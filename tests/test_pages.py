@@ -15,12 +15,14 @@ PAGES = PAGE_FILES
 SIRENS = ["200068666", "245400601", "242100410", "200053742"]
 
 
-def run_page(page: str, siren: str) -> AppTest:
+def run_page(page: str, siren: str, **params: str) -> AppTest:
+    """Open the app on `siren`, then `page` with the extra URL parameters of a shared link."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["territoire"] = siren
     at.run()  # the entry point runs first: sidebar, territory from the URL, navigation
-    if page != "overview":
+    if page != "overview" or params:
         at.switch_page(f"pages/{page}.py")
+        at.query_params.update({"territoire": siren, **params})
         at.run()
     return at
 

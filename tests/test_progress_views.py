@@ -7,11 +7,10 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from dashboard import charts, filters, watchlist
 from dashboard.db import READ_ONLY_CONFIG
-from tests.test_pages import APP, metric, run_page, table_with
+from tests.test_pages import metric, run_page, table_with
 
 
 @pytest.fixture(scope="module")
@@ -144,12 +143,7 @@ def test_gantt_draws_every_dated_action_once(frames):
 
 
 def test_plan_page_applies_filters_from_the_url(app_env, demo_db):
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["territoire"] = "200068666"
-    at.run()
-    at.switch_page("pages/plan.py")
-    at.query_params.update({"territoire": "200068666", "element": "P1", "statut": "En cours"})
-    at.run()
+    at = run_page("plan", "200068666", element="P1", statut="En cours")
     assert not at.exception
     expected = sql_codes(demo_db, "a.root_item_id = 'saint-dizier:P1' and a.status = 'En cours'")
     table = table_with(at, "Avancement (%)")
@@ -159,12 +153,7 @@ def test_plan_page_applies_filters_from_the_url(app_env, demo_db):
 
 def test_fiche_action_shows_its_numbers(app_env, demo_db):
     code = "P2.A1.O2.a4"  # Petites Villes de Demain, Wassy and La Porte du Der
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["territoire"] = "200068666"
-    at.run()
-    at.switch_page("pages/action.py")
-    at.query_params.update({"territoire": "200068666", "action": code})
-    at.run()
+    at = run_page("action", "200068666", action=code)
     assert not at.exception
     title, status = demo_db.execute(
         "select title, status from actions where territory_id = 'saint-dizier' and code = $c",
@@ -184,12 +173,7 @@ def test_fiche_action_shows_its_numbers(app_env, demo_db):
 
 def test_mes_actions_lists_the_pilot_actions_by_urgency(app_env, demo_db):
     pilot = "Direction des mobilités"
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["territoire"] = "200068666"
-    at.run()
-    at.switch_page("pages/my_actions.py")
-    at.query_params.update({"territoire": "200068666", "pilote": pilot})
-    at.run()
+    at = run_page("my_actions", "200068666", pilote=pilot)
     assert not at.exception
     expected = sql_codes(demo_db, "a.pilot_service = $p", p=pilot)
     assert metric(at, "Mes actions") == str(len(expected))
@@ -219,12 +203,7 @@ def test_first_level_bars_sort_by_lateness(demo_db):
 
 
 def test_unknown_filter_values_in_a_link_are_announced(app_env):
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["territoire"] = "200068666"
-    at.run()
-    at.switch_page("pages/plan.py")
-    at.query_params.update({"territoire": "200068666", "element": "XYZ", "pilote": "nope"})
-    at.run()
+    at = run_page("plan", "200068666", element="XYZ", pilote="nope")
     assert not at.exception
     warnings = " ".join(w.value for w in at.warning)
     assert "XYZ" in warnings
