@@ -162,3 +162,17 @@ def load_territory_insee_values(territory: str) -> pd.DataFrame:
 
 def load_action_places(territory: str) -> pd.DataFrame:
     return load("action_places", territory=territory)
+
+
+def load_funding_lines(territory: str) -> pd.DataFrame:
+    """Every funding line with its action and contract (report scopes, Excel export)."""
+    return load("funding_lines", territory=territory)
+
+
+def load_budget_lines(territory: str) -> pd.DataFrame:
+    """Every budget line with its action (report scopes, Excel export)."""
+    return load("budget_lines", territory=territory)
+
+
+def load_contracts(territory: str) -> pd.DataFrame:
+    return load("contracts", territory=territory)
