@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import quote
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, filters, indicators, maps, queries, tables
+from dashboard import charts, exports, filters, indicators, maps, queries, report, tables
 from dashboard.exports import to_csv_bytes, to_excel_bytes
 from dashboard.formatting import (
     DEMO_LABEL,
@@ -363,6 +364,7 @@ def render_ppi(budget: pd.DataFrame, key: str) -> None:
     for column in shown.columns[1:]:
         shown[column] = shown[column].map(format_euros)
     st.dataframe(shown, hide_index=True, key=key)
+    table.attrs["kinds"] = {column: "euros" for column in table.columns[1:]}
     render_downloads(table, f"ppi_{measure or 'planned'}", f"{key}_export")
 
 
@@ -510,3 +512,41 @@ def select_measure(
     options = list(catalog)
     index = options.index(default) if default in catalog else 0
     return container.selectbox(label, options, format_func=catalog.get, key=key, index=index)
+
+
+PDF_MIME = "application/pdf"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def render_report_download(
+    territory: pd.Series, scope: report.ReportScope, key: str, container=st
+) -> None:
+    """One click: the Rapport de commission (PDF) of `scope`, made when clicked (a few seconds).
+
+    The data is read in the script run (cached loaders); the callable only draws the charts and
+    prints, in Streamlit's download thread, so the page does not wait for it."""
+    today = dt.date.today()
+    data = report.build_report_data(territory["siren"], scope, today)
+    container.download_button(
+        "Rapport de commission (PDF)",
+        lambda: report.render_report_pdf(data),
+        report.report_filename(territory, scope, today),
+        PDF_MIME,
+        key=key,
+        icon=":material/picture_as_pdf:",
+        help=f"Périmètre : {data.scope_label}. Couverture, synthèse, indicateurs, graphiques, "
+        "actions en retard, changements depuis l'instantané précédent et financements.",
+    )
+
+
+def render_plan_workbook_download(territory: pd.Series, key: str, container=st) -> None:
+    """One Excel workbook with every table of the territory's plan, one sheet each."""
+    container.download_button(
+        "Exporter tout le plan (Excel)",
+        lambda: exports.build_plan_workbook(territory["territory_id"]),
+        f"plan_{territory['territory_id']}_{dt.date.today().isoformat()}.xlsx",
+        XLSX_MIME,
+        key=key,
+        icon=":material/table_view:",
+        help="Feuilles : actions, plan, lignes de budget, lignes de financement, contrats.",
+    )

@@ -1,12 +1,28 @@
-"""CSV and Excel exports with French headers and spreadsheet formulas neutralised."""
+"""CSV and Excel exports with French headers and spreadsheet formulas neutralised.
+
+Excel workbooks keep numbers and dates as real Excel values, formatted by column kind (the `kinds`
+of tables.py column specs, carried in `frame.attrs["kinds"]` by tables.to_export)."""
 
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Excel stores format codes in the en-US syntax; a French Excel shows `#,##0 "€"` as 1 234 567 €.
+EXCEL_FORMATS = {
+    "euros": '#,##0 "€"',
+    "number": "#,##0",
+    "decimal": "#,##0.0",
+    "percent": "0 %",  # 0-100 values, divided by 100 on export
+    "ratio": "0 %",
+    "date": "dd/mm/yyyy",
+}
+DATE_FORMAT = "dd/mm/yyyy"
+MAX_WIDTH = 60
+FORBIDDEN_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
 
 
 def neutralise(value: object) -> object:
@@ -30,13 +46,114 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     return safe_frame(frame).to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
 
 
-def to_excel_bytes(frame: pd.DataFrame, sheet_name: str = "données") -> bytes:
+def column_kind(series: pd.Series, kinds: dict[str, str]) -> str:
+    """The spec's kind of a column, else one guessed from its type."""
+    if series.name in kinds:
+        return kinds[series.name]
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return "date"
+    if pd.api.types.is_bool_dtype(series):
+        return "bool"
+    if pd.api.types.is_integer_dtype(series):
+        return "number"
+    if pd.api.types.is_float_dtype(series):
+        return "decimal"
+    return "text"
+
+
+def excel_values(series: pd.Series, kind: str) -> pd.Series:
+    """Values as Excel should hold them: dates as dates, 0-100 percents as fractions,
+    booleans as French words, text neutralised."""
+    if kind == "date":
+        return pd.to_datetime(series, errors="coerce")
+    if kind == "percent":
+        return pd.to_numeric(series, errors="coerce") / 100
+    if kind in ("euros", "number", "decimal", "ratio"):
+        return pd.to_numeric(series, errors="coerce")
+    if kind == "bool":
+        return series.map(lambda v: "oui" if v is True else ("non" if v is False else None))
+    if kind == "demo":
+        return series.map(lambda v: "démo" if v is True else "")
+    return series.map(neutralise).astype(object)
+
+
+def sheet_title(name: str, taken: set[str]) -> str:
+    """A valid, unique Excel sheet name (31 characters, none of []:*?/\\)."""
+    base = FORBIDDEN_IN_SHEET_NAMES.sub(" ", name).strip()[:31] or "données"
+    title, number = base, 2
+    while title.lower() in taken:
+        suffix = f" ({number})"
+        title, number = base[: 31 - len(suffix)] + suffix, number + 1
+    taken.add(title.lower())
+    return title
+
+
+def _write_sheet(writer: pd.ExcelWriter, name: str, frame: pd.DataFrame) -> None:
+    kinds = frame.attrs.get("kinds", {})
+    book = writer.book
+    column_kinds = [column_kind(frame[c], kinds) for c in frame.columns]
+    values = pd.DataFrame(
+        {
+            str(neutralise(c)): excel_values(frame[c], k).to_numpy()
+            for c, k in zip(frame.columns, column_kinds, strict=True)
+        }
+    )
+    values.to_excel(writer, index=False, sheet_name=name)
+    sheet = writer.sheets[name]
+    for index, (column, kind) in enumerate(zip(values.columns, column_kinds, strict=True)):
+        longest = values[column].map(lambda v: len(str(v)) if pd.notna(v) else 0).max()
+        longest = 0 if pd.isna(longest) else int(longest)
+        width = min(MAX_WIDTH, max(10, len(column) + 2, longest + 2))
+        if kind == "date":
+            width = max(12, len(column) + 2)
+        number_format = EXCEL_FORMATS.get(kind)
+        cell_format = book.add_format({"num_format": number_format}) if number_format else None
+        sheet.set_column(index, index, width, cell_format)
+    sheet.freeze_panes(1, 0)
+    if len(values.columns):
+        sheet.autofilter(0, 0, max(1, len(values)), len(values.columns) - 1)
+
+
+def to_excel_workbook(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """One sheet per table: French headers, number and date formats, frozen header row,
+    column widths and autofilter; text that looks like a formula stays text."""
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
-        safe_frame(frame).to_excel(writer, index=False, sheet_name=sheet_name[:31])
-        sheet = writer.sheets[sheet_name[:31]]
-        sheet.freeze_panes(1, 0)
-        for index, column in enumerate(frame.columns):
-            width = min(60, max(12, len(str(column)) + 2))
-            sheet.set_column(index, index, width)
+    options = {"strings_to_formulas": False, "strings_to_urls": False}
+    with pd.ExcelWriter(
+        buffer,
+        engine="xlsxwriter",
+        date_format=DATE_FORMAT,
+        datetime_format=DATE_FORMAT,
+        engine_kwargs={"options": options},
+    ) as writer:
+        taken: set[str] = set()
+        for name, frame in sheets.items():
+            _write_sheet(writer, sheet_title(name, taken), frame)
     return buffer.getvalue()
+
+
+def to_excel_bytes(frame: pd.DataFrame, sheet_name: str = "données") -> bytes:
+    return to_excel_workbook({sheet_name: frame})
+
+
+def build_plan_workbook(territory_id: str) -> bytes:
+    """The whole plan of a territory: actions, plan items, budget and funding lines, contracts."""
+    from dashboard import queries, tables  # here: tables and queries need no Excel at import
+
+    actions = queries.load_actions(territory_id)
+    items = tables.build_plan_item_table(queries.load_plan_items(territory_id), actions)
+    return to_excel_workbook(
+        {
+            "Actions": tables.to_export(actions, tables.ACTION_EXPORT_COLUMNS),
+            "Plan": tables.to_export(items, tables.PLAN_ITEM_COLUMNS),
+            "Budget": tables.to_export(
+                queries.load_budget_lines(territory_id), tables.BUDGET_LINE_COLUMNS
+            ),
+            "Financements": tables.to_export(
+                queries.load_funding_lines(territory_id), tables.FUNDING_LINE_COLUMNS
+            ),
+            "Contrats": tables.to_export(
+                queries.load_contracts(territory_id), tables.CONTRACT_LIST_COLUMNS
+            ),
+        }
+    )

@@ -240,18 +240,16 @@ def build_status_by_group(actions: pd.DataFrame, items: pd.DataFrame, depth: int
         n_actions=("action_id", "count"), n_late=("late", "sum")
     )
     described = items[["item_id", "code", "title", "level", "sort_order"]]
-    frame = counts.merge(described, left_on="group_id", right_on="item_id").drop(
-        columns="group_id"
-    )
+    frame = counts.merge(described, left_on="group_id", right_on="item_id").drop(columns="group_id")
     frame["status_rank"] = frame["status"].map({s: i for i, s in enumerate(STATUS_ORDER)})
     return frame.sort_values(["sort_order", "status_rank"]).drop(columns="status_rank")
 
 
 def build_funder_totals(funding: pd.DataFrame) -> pd.DataFrame:
     """Funding lines summed by funder type (what build_funding_by_funder_figure reads)."""
-    return funding.groupby("funder_type", as_index=False)[
-        ["requested", "granted", "received"]
-    ].sum(min_count=1)
+    return funding.groupby("funder_type", as_index=False)[["requested", "granted", "received"]].sum(
+        min_count=1
+    )
 
 
 def build_funding_table(funding: pd.DataFrame) -> pd.DataFrame:
@@ -340,9 +338,7 @@ def build_report_figures(data: ReportData) -> list[tuple[str, go.Figure]]:
         )
     spending = data.budget[data.budget["direction"] == "Dépense"]
     if spending["planned"].notna().any():
-        figures.append(
-            ("Dépenses par année", charts.build_budget_by_year_figure(data.budget))
-        )
+        figures.append(("Dépenses par année", charts.build_budget_by_year_figure(data.budget)))
     return figures
 
 
@@ -378,8 +374,7 @@ def html_table(frame: pd.DataFrame, spec: list[tuple[str, str, str]], css: str =
     kinds = {label: kind for _, label, kind in spec}
     names = {label: column for column, label, _ in spec}
     head = "".join(
-        f'<th class="{"num" if kinds[c] in NUMERIC_KINDS else ""} col-{names[c]}">'
-        f"{escape(c)}</th>"
+        f'<th class="{"num" if kinds[c] in NUMERIC_KINDS else ""} col-{names[c]}">{escape(c)}</th>'
         for c in shown.columns
     )
     rows = []
@@ -390,8 +385,7 @@ def html_table(frame: pd.DataFrame, spec: list[tuple[str, str, str]], css: str =
         )
         rows.append(f"<tr>{cells}</tr>")
     return (
-        f'<table class="{css}"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
     )
 
 
@@ -603,8 +597,21 @@ def build_report_pdf(
 ) -> bytes:
     """The Rapport de commission as PDF bytes (a few seconds: charts and printing)."""
     scope = ReportScope.parse(scope) if isinstance(scope, str) else scope
-    data = build_report_data(territory_key, scope, today)
+    return render_report_pdf(build_report_data(territory_key, scope, today))
+
+
+def render_report_pdf(data: ReportData) -> bytes:
+    """Charts and printing only (no Streamlit): what the app runs when the button is clicked."""
     return print_pdf(build_report_html(data), build_header_html(data), build_footer_html(data))
+
+
+def scope_for_item(items: pd.DataFrame, code: str | None) -> ReportScope:
+    """The first-level item above the plan item `code` (any level), or the whole plan."""
+    chosen = items[items["code"] == code] if code else items.iloc[0:0]
+    if chosen.empty:
+        return ReportScope()
+    root = items[items["item_id"] == chosen.iloc[0]["root_id"]]
+    return ReportScope("element", root.iloc[0]["code"]) if not root.empty else ReportScope()
 
 
 def report_filename(territory: pd.Series, scope: ReportScope, today: dt.date) -> str:

@@ -227,10 +227,82 @@ SOURCE_COLUMNS = [
 ]
 
 
+# Sheets of the whole-plan workbook (exports.build_plan_workbook).
+ACTION_EXPORT_COLUMNS = [
+    *ACTION_COLUMNS[:-1],
+    ("item_path", "Chemin dans le plan", "text"),
+    ("description", "Description", "text"),
+    ("days_late", "Jours de retard", "number"),
+    ("budget_committed", "Dépenses engagées (€)", "euros"),
+    ("budget_paid", "Dépenses payées (€)", "euros"),
+    ("funding_requested", "Financements demandés (€)", "euros"),
+    ("funding_received", "Financements versés (€)", "euros"),
+    ("last_note_date", "Dernier suivi", "date"),
+    ("source", "Source", "text"),
+    ACTION_COLUMNS[-1],
+]
+
+PLAN_ITEM_COLUMNS = [
+    ("code", "Code", "text"),
+    ("level", "Niveau", "text"),
+    ("depth", "Profondeur", "number"),
+    ("parent_code", "Code du parent", "text"),
+    ("title", "Intitulé", "text"),
+    ("description", "Description", "text"),
+    ("n_actions", "Actions rattachées", "number"),
+    ("source", "Source", "text"),
+    ("is_demo", "Données", "demo"),
+]
+
+BUDGET_LINE_COLUMNS = [
+    ("action_code", "Code action", "text"),
+    ("action_title", "Action", "text"),
+    ("year", "Année", "text"),
+    ("section", "Section", "text"),
+    ("direction", "Sens", "text"),
+    ("planned", "Prévu (€)", "euros"),
+    ("committed", "Engagé (€)", "euros"),
+    ("paid", "Payé (€)", "euros"),
+    ("source", "Source", "text"),
+    ("is_demo", "Données", "demo"),
+]
+
+FUNDING_LINE_COLUMNS = [
+    ("action_code", "Code action", "text"),
+    ("action_title", "Action", "text"),
+    ("contract_code", "Code contrat", "text"),
+    ("contract", "Contrat", "text"),
+    ("funder", "Financeur", "text"),
+    ("funder_type", "Type de financeur", "text"),
+    ("funding_line", "Dispositif", "text"),
+    ("requested", "Demandé (€)", "euros"),
+    ("granted", "Accordé (€)", "euros"),
+    ("received", "Versé (€)", "euros"),
+    ("decision_date", "Décision", "date"),
+    ("source", "Source", "text"),
+    ("is_demo", "Données", "demo"),
+]
+
+CONTRACT_LIST_COLUMNS = [
+    ("code", "Code", "text"),
+    ("name", "Contrat", "text"),
+    ("contract_type", "Type", "text"),
+    ("signatories", "Signataires", "text"),
+    ("start_date", "Début", "date"),
+    ("end_date", "Fin", "date"),
+    ("envelope", "Enveloppe (€)", "euros"),
+    ("source", "Source", "text"),
+    ("is_demo", "Données", "demo"),
+]
+
+
 def to_export(frame: pd.DataFrame, spec: list[tuple[str, str, str]]) -> pd.DataFrame:
     """Raw values (numbers stay numbers) under French headers, for CSV/Excel."""
     columns = [(c, label) for c, label, _ in spec if c in frame.columns]
-    return frame[[c for c, _ in columns]].rename(columns=dict(columns))
+    export = frame[[c for c, _ in columns]].rename(columns=dict(columns))
+    # exports.to_excel_workbook reads the kinds to give each column its Excel number format.
+    export.attrs["kinds"] = {label: kind for c, label, kind in spec if c in frame.columns}
+    return export
 
 
 def to_display(frame: pd.DataFrame, spec: list[tuple[str, str, str]]) -> pd.DataFrame:
@@ -271,3 +343,13 @@ def build_ppi_table(budget: pd.DataFrame, measure: str = "planned") -> pd.DataFr
     table = pd.DataFrame(rows).set_index("Ligne")
     table["Total"] = table.sum(axis=1, min_count=1)
     return table.reset_index()
+
+
+def build_plan_item_table(items: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
+    """Plan items with their parent's code and the number of actions attached to each."""
+    codes = dict(zip(items["item_id"], items["code"], strict=True))
+    counts = actions.groupby("item_id").size()
+    return items.assign(
+        parent_code=items["parent_id"].map(codes),
+        n_actions=items["item_id"].map(counts).fillna(0).astype(int),
+    )

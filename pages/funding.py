@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, components, queries, tables
+from dashboard import charts, components, queries, report, tables
 
 territory = components.current_territory()
 components.render_page_header("Financements", territory)
@@ -21,6 +21,8 @@ with contract_tab:
     if row is not None and row < len(contracts) and isinstance(contracts.iloc[row]["code"], str):
         chosen = contracts.iloc[row]
         st.subheader(components.safe_text(chosen["contract"]))
+        contract_scope = report.ReportScope("contrat", chosen["code"])
+        components.render_report_download(territory, contract_scope, "contract_report")
         detail = queries.load_contract_actions(tid, chosen["code"])
         components.render_table(
             detail, tables.CONTRACT_ACTION_COLUMNS, "contrat", "contract_detail"

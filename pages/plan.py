@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, components, filters, queries
+from dashboard import charts, components, filters, queries, report
 
 territory = components.current_territory()
 components.render_page_header("Plan d'action", territory)
@@ -17,6 +17,11 @@ st.caption(
     f"{len(shown)} action(s) sur {len(actions)}"
     + (" — filtres actifs : le lien de cette page les conserve." if chosen.active else "")
 )
+pdf_column, xlsx_column = st.columns(2)
+# Report on the first-level item above the "Élément du plan" filter, or on the whole plan.
+scope = report.scope_for_item(items, chosen.item)
+components.render_report_download(territory, scope, "plan_report", pdf_column)
+components.render_plan_workbook_download(territory, "plan_workbook", xlsx_column)
 
 table_tab, tree_tab, outline_tab = st.tabs(["Tableau", "Arborescence", "Hiérarchie"])
 with table_tab:
