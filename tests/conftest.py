@@ -46,3 +46,39 @@ def app_env(demo_warehouse: Path):
     patcher.setenv("PILOTAGE_WAREHOUSE", str(demo_warehouse))
     yield demo_warehouse
     patcher.undo()
+
+
+HOSTILE_TITLE = "<img src=x onerror=alert('rapport')> Télémédecine <b>piégée</b> & Cie"
+FORMULA_TITLE = '=HYPERLINK("http://exemple.invalid";"clic")'
+
+
+@pytest.fixture(scope="session")
+def tampered_warehouse(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo warehouse where Saint-Dizier actions carry hostile text: an HTML payload
+    in a late action's title, a formula in another title and in a pilot service."""
+    copy = tmp_path_factory.mktemp("tampered") / "warehouse.duckdb"
+    shutil.copy(demo_warehouse, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        for column, value, code in (
+            ("title", HOSTILE_TITLE, "P2.A2.O2.a2"),
+            ("title", FORMULA_TITLE, "P1.A1.O1.a1"),
+            ("pilot_service", "@SUM(A1)", "P1.A1.O1.a1"),
+        ):
+            con.execute(
+                f"update actions set {column} = $value "  # column from the tuple above
+                "where territory_id = 'saint-dizier' and code = $code",
+                {"value": value, "code": code},
+            )
+    finally:
+        con.close()
+    return copy
+
+
+@pytest.fixture
+def tampered_env(tampered_warehouse: Path):
+    """Point the app's loaders at the tampered copy for one test."""
+    patcher = pytest.MonkeyPatch()
+    patcher.setenv("PILOTAGE_WAREHOUSE", str(tampered_warehouse))
+    yield tampered_warehouse
+    patcher.undo()

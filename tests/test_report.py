@@ -1,0 +1,261 @@
+"""Rapport de commission: the PDF printed from the tampered demo warehouse, read back with pypdf
+(pages, footer, cover, late actions against SQL, hostile text shown literally) and rendered to
+PNG with pypdfium2; scope restrictions and KPIs checked against SQL; the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pypdfium2
+import pytest
+from pypdf import PdfReader
+
+from dashboard import queries, report
+from dashboard.formatting import format_date, format_datetime, format_euros
+from tests.conftest import HOSTILE_TITLE
+
+ROOT = Path(__file__).resolve().parent.parent
+SIREN = "200068666"  # CA Grand Saint-Dizier, Der & Vallées
+TODAY = dt.date.today()
+
+
+@pytest.fixture(scope="module")
+def warehouse(app_env, tampered_warehouse):
+    """The tampered copy for this module (app_env first, so that its undo comes last)."""
+    patcher = pytest.MonkeyPatch()
+    patcher.setenv("PILOTAGE_WAREHOUSE", str(tampered_warehouse))
+    yield tampered_warehouse
+    patcher.undo()
+
+
+@pytest.fixture(scope="module")
+def plan_pdf(warehouse) -> bytes:
+    return report.build_report_pdf(SIREN, "plan", TODAY)
+
+
+@pytest.fixture(scope="module")
+def pages(plan_pdf) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(plan_pdf)).pages]
+
+
+def squeeze(text: str) -> str:
+    """Text without any whitespace: pypdf breaks table cells over lines where it wants."""
+    return re.sub(r"\s+", "", text)
+
+
+def section(pages: list[str], start: str, end: str) -> str:
+    text = "\n".join(pages)
+    begin = text.index(start)
+    return text[begin : text.index(end, begin)]
+
+
+def built_at(con) -> str:
+    return format_datetime(con.execute("select built_at from build_info").fetchone()[0])
+
+
+@pytest.fixture(scope="module")
+def con(warehouse):
+    import duckdb
+
+    from dashboard.db import READ_ONLY_CONFIG
+
+    connection = duckdb.connect(str(warehouse), read_only=True, config=READ_ONLY_CONFIG)
+    yield connection
+    connection.close()
+
+
+def test_every_page_has_its_number_source_and_dates(pages, con):
+    assert len(pages) > 1
+    for number, text in enumerate(pages, start=1):
+        footer = squeeze(text)
+        assert squeeze(f"Page {number} / {len(pages)}") in footer, number
+        assert squeeze(f"Édité le {format_date(TODAY)}") in footer, number
+        assert squeeze(f"données chargées le {built_at(con)}") in footer, number
+        assert squeeze("source : 000 – Projet de territoire") in footer, number
+
+
+def test_cover_names_the_territory_and_the_scope(pages):
+    cover = pages[0]
+    assert "Rapport de commission" in cover
+    assert "CA Grand Saint-Dizier, Der & Vallées" in cover
+    assert "Tout le plan" in cover
+    assert "données de démonstration" in cover
+    # The cover is a page of its own: the summary starts on page 2.
+    assert "Synthèse" not in cover
+    assert "Synthèse" in pages[1]
+
+
+def test_summary_and_kpis_are_those_of_the_overview(pages, con):
+    late = con.execute(
+        "select count(*) from action_status where territory_id = 'saint-dizier' and is_late"
+    ).fetchone()[0]
+    total = con.execute(
+        "select count(*) from actions where territory_id = 'saint-dizier'"
+    ).fetchone()[0]
+    summary = squeeze(pages[1])
+    assert squeeze(f"sur {total} sont terminées") in summary
+    assert squeeze(f"{late} actions sont en retard") in summary
+    assert squeeze(f"En retard{late}") in summary
+
+
+def test_late_actions_are_exactly_those_of_sql(pages, con):
+    late = {
+        code
+        for (code,) in con.execute(
+            "select code from action_status where territory_id = 'saint-dizier' and is_late"
+        ).fetchall()
+    }
+    codes = {c for (c,) in con.execute("select code from actions").fetchall()}
+    late_text = section(pages, "Actions en retard", "Changements depuis")
+    shown = {c for c in codes if re.search(rf"(?<![\w.]){re.escape(c)}(?![\w.])", late_text)}
+    assert late
+    assert shown == late
+    assert f"{len(late)} action(s) ouverte(s)" in late_text
+
+
+def test_hostile_title_is_printed_as_text(pages, warehouse):
+    assert squeeze(HOSTILE_TITLE) in squeeze("".join(pages))
+    data = report.build_report_data(SIREN, report.ReportScope(), TODAY)
+    html = report.build_report_html(data, with_charts=False)
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(&#x27;rapport&#x27;)&gt;" in html
+    assert "<b>piégée</b>" not in html
+
+
+def test_funding_table_total_matches_sql(pages, con):
+    n_actions, requested, granted, received = con.execute(
+        "select count(distinct action_id), sum(requested), sum(granted), sum(received)"
+        " from funding where territory_id = 'saint-dizier'"
+    ).fetchone()
+    total = f"Total{n_actions}" + "".join(format_euros(v) for v in (requested, granted, received))
+    assert squeeze(total) in squeeze(pages[-1])
+
+
+def test_changes_section_says_when_there_is_no_previous_snapshot(pages):
+    changes = section(pages, "Changements depuis", "Financements")
+    assert "Aucun instantané précédent" in changes
+
+
+def test_pages_render_with_ink_on_them(plan_pdf, tmp_path):
+    """Each page drawn by PDFium has content; the chart page has large coloured areas."""
+    document = pypdfium2.PdfDocument(plan_pdf)
+    inked = []
+    for index in range(len(document)):
+        image = document[index].render(scale=0.5).to_pil().convert("L")
+        histogram = image.histogram()
+        inked.append(1 - histogram[255] / sum(histogram))
+        image.save(tmp_path / f"page-{index + 1}.png")
+    assert all(share > 0.005 for share in inked), inked
+    colours = document[1].render(scale=0.5).to_pil().convert("RGB").getcolors(1_000_000)
+    status_blue = sum(n for n, (r, g, b) in colours if b > 150 and r < 60 and g < 130)
+    assert status_blue > 2_000, "the status chart (blue « En cours » bars) is on page 2"
+
+
+def test_element_scope_keeps_only_its_actions_and_funding(warehouse, con):
+    data = report.build_report_data(SIREN, report.ReportScope.parse("element:P1"), TODAY)
+    expected = {
+        code
+        for (code,) in con.execute(
+            "select a.code from action_status as a join plan_items as r"
+            " on r.item_id = a.root_item_id"
+            " where a.territory_id = 'saint-dizier' and r.code = 'P1'"
+        ).fetchall()
+    }
+    assert set(data.actions["code"]) == expected
+    granted = con.execute(
+        "select sum(f.granted) from funding as f join action_status as a using (action_id)"
+        " join plan_items as r on r.item_id = a.root_item_id"
+        " where f.territory_id = 'saint-dizier' and r.code = 'P1'"
+    ).fetchone()[0]
+    assert data.kpis["funding_granted"] == pytest.approx(float(granted))
+    assert data.scope_label.startswith("Pilier P1 — ")
+    assert set(data.late["code"]) <= expected
+
+
+def test_contract_scope_pdf(warehouse, con):
+    pdf = report.build_report_pdf(SIREN, "contrat:CRTE-2021", TODAY)
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    name = con.execute(
+        "select name from contracts where code = 'CRTE-2021' and territory_id = 'saint-dizier'"
+    ).fetchone()[0]
+    assert squeeze(f"Contrat — {name}") in squeeze(pages[0])
+    granted = con.execute(
+        "select sum(granted) from funding as f join contracts as c using (contract_id)"
+        " where c.code = 'CRTE-2021' and c.territory_id = 'saint-dizier'"
+    ).fetchone()[0]
+    assert squeeze(format_euros(granted)) in squeeze(pages[-1])
+    lines = con.execute(
+        "select count(distinct f.action_id) from funding as f join contracts as c"
+        " using (contract_id) where c.code = 'CRTE-2021' and c.territory_id = 'saint-dizier'"
+    ).fetchone()[0]
+    assert squeeze(f"Actions du périmètre{lines}") in squeeze(pages[0])
+
+
+@pytest.mark.parametrize("siren", ["200068666", "245400601", "242100410", "200053742"])
+def test_scope_kpis_of_the_whole_plan_equal_the_overview_query(app_env, siren):
+    territory = report.find_territory(siren)
+    tid = territory["territory_id"]
+    expected = queries.load_overview_kpis(tid).iloc[0]
+    computed = report.build_scope_kpis(queries.load_actions(tid), queries.load_funding_lines(tid))
+    for field, value in expected.items():
+        if value is None or value != value:  # NULL in SQL: unknown, not zero
+            assert computed[field] != computed[field], field
+        else:
+            assert computed[field] == pytest.approx(float(value)), field
+
+
+def test_scope_errors_are_french_and_name_the_choices(app_env):
+    with pytest.raises(report.ReportError, match="element:<code"):
+        report.ReportScope.parse("pilier")
+    with pytest.raises(report.ReportError, match="Territoire « 999 » inconnu"):
+        report.find_territory("999")
+    with pytest.raises(report.ReportError, match=r"codes : P1, P2"):
+        report.build_report_data(SIREN, report.ReportScope("element", "P1.A1"), TODAY)
+    with pytest.raises(report.ReportError, match="Aucun contrat de code « NOPE »"):
+        report.build_report_data(SIREN, report.ReportScope("contrat", "NOPE"), TODAY)
+
+
+def test_scope_for_item_climbs_to_the_first_level(app_env):
+    items = queries.load_plan_items("saint-dizier")
+    assert report.scope_for_item(items, "P2.A1.O1") == report.ReportScope("element", "P2")
+    assert report.scope_for_item(items, None) == report.ReportScope()
+    assert report.scope_for_item(items, "inconnu") == report.ReportScope()
+
+
+def test_command_line_writes_the_pdf_quietly(demo_warehouse, tmp_path):
+    env = {**os.environ, "PILOTAGE_WAREHOUSE": str(demo_warehouse)}
+    output = tmp_path / "rapport.pdf"
+    command = [sys.executable, "-m", "dashboard.report", "--territoire", "dijon"]
+    done = subprocess.run(
+        [*command, "--perimetre", "contrat:CRTE-2021", "--sortie", str(output)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # scheduled runs mail what goes to stderr
+    assert len(PdfReader(output).pages) > 1
+    assert "Dijon Métropole" in PdfReader(output).pages[0].extract_text()
+    wrong = subprocess.run(
+        [*command, "--perimetre", "element:ZZ"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert wrong.returncode == 2
+    assert "Aucun élément de premier niveau de code « ZZ »" in wrong.stderr
+    listed = subprocess.run(
+        [*command, "--liste"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert "contrat:CRTE-2021\t" in listed.stdout
+    assert listed.stdout.startswith("plan\tTout le plan")
