@@ -6,7 +6,7 @@ WAREHOUSE := data/warehouse.duckdb
 ETL_INPUTS := $(shell find data/sources data/reference etl -type f -not -name '*.pyc' 2>/dev/null)
 PORT ?= 8501
 
-.PHONY: run etl check test lint format bench template reference browser clean
+.PHONY: run etl check test lint format bench template reference browser clean report
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ format: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) -m bench
+
+# Rapport de commission (PDF): make report TERRITOIRE=200068666 PERIMETRE=element:P1 SORTIE=r.pdf
+TERRITOIRE ?= 200068666
+PERIMETRE ?= plan
+report: $(WAREHOUSE)
+	$(PY) -m dashboard.report --territoire $(TERRITOIRE) --perimetre $(PERIMETRE) \
+		$(if $(SORTIE),--sortie $(SORTIE))
 
 template: $(VENV)/.installed
 	$(PY) -m etl template --output modele_plan_territorial.xlsx

@@ -327,7 +327,8 @@ def build_report_figures(data: ReportData) -> list[tuple[str, go.Figure]]:
     if not data.actions.empty:
         depth = 2 if data.scope.kind == "element" else 1
         status = build_status_by_group(data.actions, data.items, depth)
-        heading = "Avancement par sous-partie" if depth == 2 else "Avancement par grand axe"
+        levels = status["level"].mode()
+        heading = f"Avancement par {levels.iloc[0]}" if not levels.empty else "Avancement"
         figures.append((heading, charts.build_status_by_root_figure(status)))
     if data.funding["granted"].notna().any() or data.funding["requested"].notna().any():
         figures.append(

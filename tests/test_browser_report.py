@@ -1,0 +1,81 @@
+"""One click in the running app downloads the Rapport de commission (PDF) and the whole-plan
+workbook; the contract report is offered once a contract is chosen."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from pypdf import PdfReader
+
+from tests.browser_support import PAGES, chromium, open_page, running_app
+
+pytestmark = pytest.mark.browser
+SIREN = "200068666"
+
+
+@pytest.fixture(scope="module")
+def server(demo_warehouse):
+    with running_app(demo_warehouse) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    with chromium(server) as instance:
+        yield instance
+
+
+def test_plan_page_downloads_the_report_of_the_filtered_item(server, browser):
+    url = f"{server}/plan-d-action?territoire={SIREN}&element=P2.A1"
+    page, watch = open_page(browser, url, PAGES["plan-d-action"], "rapport-plan")
+    try:
+        with page.expect_download(timeout=120_000) as download_info:
+            page.get_by_role("button", name="Rapport de commission (PDF)").click()
+        download = download_info.value
+        assert download.suggested_filename.startswith("rapport_saint-dizier_element_P2_")
+        reader = PdfReader(Path(download.path()))
+        assert len(reader.pages) > 1
+        cover = reader.pages[0].extract_text()
+        assert "CA Grand Saint-Dizier, Der & Vallées" in cover
+        assert "Pilier P2 — " in cover
+        assert watch.outside == []
+    finally:
+        page.close()
+
+
+def test_plan_page_downloads_the_whole_plan_workbook(server, browser):
+    url = f"{server}/plan-d-action?territoire={SIREN}"
+    page, _ = open_page(browser, url, PAGES["plan-d-action"], "classeur-plan")
+    try:
+        with page.expect_download(timeout=60_000) as download_info:
+            page.get_by_role("button", name="Exporter tout le plan (Excel)").click()
+        content = Path(download_info.value.path()).read_bytes()
+        workbook = openpyxl.load_workbook(io.BytesIO(content))
+        assert workbook.sheetnames == ["Actions", "Plan", "Budget", "Financements", "Contrats"]
+        assert workbook["Actions"].max_row == 57  # 56 actions of Saint-Dizier + header
+    finally:
+        page.close()
+
+
+def test_funding_page_offers_the_contract_report(server, browser):
+    url = f"{server}/financements?territoire={SIREN}"
+    page, _ = open_page(browser, url, PAGES["financements"], "rapport-contrat")
+    try:
+        grid = page.locator('[data-testid="stDataFrame"]').first
+        grid.wait_for()
+        box = grid.bounding_box()
+        # Second data row (the first is « Hors contrat », which has no report): rows are 35 px
+        # high under a 35 px header; a click on the row's checkbox at the left edge selects it.
+        page.mouse.click(box["x"] + 12, box["y"] + 35 + 35 + 17)
+        button = page.get_by_role("button", name="Rapport de commission (PDF)")
+        button.wait_for(timeout=30_000)
+        with page.expect_download(timeout=120_000) as download_info:
+            button.click()
+        assert "_contrat_" in download_info.value.suggested_filename
+        cover = PdfReader(Path(download_info.value.path())).pages[0].extract_text()
+        assert "Contrat — Contrat de relance et de transition écologique" in cover
+    finally:
+        page.close()
