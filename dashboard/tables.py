@@ -254,33 +254,23 @@ PLAN_ITEM_COLUMNS = [
     ("is_demo", "Données", "demo"),
 ]
 
+LINE_ACTION = [("action_code", "Code action", "text"), ("action_title", "Action", "text")]
+LINE_PROVENANCE = [("source", "Source", "text"), ("is_demo", "Données", "demo")]
+
 BUDGET_LINE_COLUMNS = [
-    ("action_code", "Code action", "text"),
-    ("action_title", "Action", "text"),
-    ("year", "Année", "text"),
-    ("section", "Section", "text"),
-    ("direction", "Sens", "text"),
-    ("planned", "Prévu (€)", "euros"),
-    ("committed", "Engagé (€)", "euros"),
-    ("paid", "Payé (€)", "euros"),
-    ("source", "Source", "text"),
-    ("is_demo", "Données", "demo"),
+    *LINE_ACTION,
+    *[c for c in BUDGET_COLUMNS if c[0] not in ("n_actions", "has_demo_lines")],
+    *LINE_PROVENANCE,
 ]
 
 FUNDING_LINE_COLUMNS = [
-    ("action_code", "Code action", "text"),
-    ("action_title", "Action", "text"),
+    *LINE_ACTION,
     ("contract_code", "Code contrat", "text"),
     ("contract", "Contrat", "text"),
     ("funder", "Financeur", "text"),
     ("funder_type", "Type de financeur", "text"),
-    ("funding_line", "Dispositif", "text"),
-    ("requested", "Demandé (€)", "euros"),
-    ("granted", "Accordé (€)", "euros"),
-    ("received", "Versé (€)", "euros"),
-    ("decision_date", "Décision", "date"),
-    ("source", "Source", "text"),
-    ("is_demo", "Données", "demo"),
+    *[c for c in ACTION_FUNDING_COLUMNS if c[0] not in ("contract", "funder", "funder_type")][:-1],
+    *LINE_PROVENANCE,
 ]
 
 CONTRACT_LIST_COLUMNS = [

@@ -28,13 +28,18 @@ def browser(server):
         yield instance
 
 
+def click_download(page, button: str):
+    """Click a download button and wait for the file (the PDF is made on the click)."""
+    with page.expect_download(timeout=120_000) as download_info:
+        page.get_by_role("button", name=button).click()
+    return download_info.value
+
+
 def test_plan_page_downloads_the_report_of_the_filtered_item(server, browser):
     url = f"{server}/plan-d-action?territoire={SIREN}&element=P2.A1"
     page, watch = open_page(browser, url, PAGES["plan-d-action"], "rapport-plan")
     try:
-        with page.expect_download(timeout=120_000) as download_info:
-            page.get_by_role("button", name="Rapport de commission (PDF)").click()
-        download = download_info.value
+        download = click_download(page, "Rapport de commission (PDF)")
         assert download.suggested_filename.startswith("rapport_saint-dizier_element_P2_")
         reader = PdfReader(Path(download.path()))
         assert len(reader.pages) > 1
@@ -50,9 +55,8 @@ def test_plan_page_downloads_the_whole_plan_workbook(server, browser):
     url = f"{server}/plan-d-action?territoire={SIREN}"
     page, _ = open_page(browser, url, PAGES["plan-d-action"], "classeur-plan")
     try:
-        with page.expect_download(timeout=60_000) as download_info:
-            page.get_by_role("button", name="Exporter tout le plan (Excel)").click()
-        content = Path(download_info.value.path()).read_bytes()
+        download = click_download(page, "Exporter tout le plan (Excel)")
+        content = Path(download.path()).read_bytes()
         workbook = openpyxl.load_workbook(io.BytesIO(content))
         assert workbook.sheetnames == ["Actions", "Plan", "Budget", "Financements", "Contrats"]
         assert workbook["Actions"].max_row == 57  # 56 actions of Saint-Dizier + header
@@ -70,12 +74,10 @@ def test_funding_page_offers_the_contract_report(server, browser):
         # Second data row (the first is « Hors contrat », which has no report): rows are 35 px
         # high under a 35 px header; a click on the row's checkbox at the left edge selects it.
         page.mouse.click(box["x"] + 12, box["y"] + 35 + 35 + 17)
-        button = page.get_by_role("button", name="Rapport de commission (PDF)")
-        button.wait_for(timeout=30_000)
-        with page.expect_download(timeout=120_000) as download_info:
-            button.click()
-        assert "_contrat_" in download_info.value.suggested_filename
-        cover = PdfReader(Path(download_info.value.path())).pages[0].extract_text()
+        page.get_by_role("button", name="Rapport de commission (PDF)").wait_for(timeout=30_000)
+        download = click_download(page, "Rapport de commission (PDF)")
+        assert "_contrat_" in download.suggested_filename
+        cover = PdfReader(Path(download.path())).pages[0].extract_text()
         assert "Contrat — Contrat de relance et de transition écologique" in cover
     finally:
         page.close()
