@@ -162,3 +162,11 @@ def load_territory_insee_values(territory: str) -> pd.DataFrame:
 
 def load_action_places(territory: str) -> pd.DataFrame:
     return load("action_places", territory=territory)
+
+
+def load_snapshots(territory: str) -> pd.DataFrame:
+    return load("snapshots", territory=territory)
+
+
+def load_snapshot_actions(territory: str, snapshot: str) -> pd.DataFrame:
+    return load("snapshot_actions", territory=territory, snapshot=snapshot)

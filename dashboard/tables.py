@@ -271,3 +271,31 @@ def build_ppi_table(budget: pd.DataFrame, measure: str = "planned") -> pd.DataFr
     table = pd.DataFrame(rows).set_index("Ligne")
     table["Total"] = table.sum(axis=1, min_count=1)
     return table.reset_index()
+
+
+CHANGE_COLUMNS = [
+    ("code", "Code", "text"),
+    ("title", "Action", "text"),
+    ("change", "Changement", "text"),
+    ("before", "Avant", "text"),
+    ("after", "Après", "text"),
+]
+
+COMMISSION_LATE_COLUMNS = [
+    ("code", "Code", "text"),
+    ("title", "Action", "text"),
+    ("status", "Statut", "text"),
+    ("planned_end", "Fin prévue", "date"),
+    ("days_late", "Jours de retard", "number"),
+    ("pilot_service", "Service pilote", "text"),
+]
+
+COMMISSION_CONTRACT_COLUMNS = [
+    ("code", "Code", "text"),
+    ("title", "Action", "text"),
+    ("funder", "Financeur", "text"),
+    ("requested", "Demandé (€)", "euros"),
+    ("granted", "Accordé (€)", "euros"),
+    ("received", "Versé (€)", "euros"),
+    ("is_demo", "Données", "demo"),
+]
