@@ -559,3 +559,12 @@ def build_epci_comparison_figure(indexed: pd.DataFrame) -> go.Figure:
     figure.update_xaxes(dtick=1, title="Année du COG")
     figure.update_yaxes(gridcolor="#e0e0e0")
     return figure
+
+
+def for_projector(figure: go.Figure) -> go.Figure:
+    """The same figure with fonts readable at three metres (commission mode)."""
+    height = figure.layout.height or 450
+    figure.update_layout(font={"size": 22}, height=int(height * 1.25), legend_font_size=22)
+    figure.update_xaxes(tickfont_size=20, title_font_size=20)
+    figure.update_yaxes(tickfont_size=20, title_font_size=20)
+    return figure

@@ -8,13 +8,26 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, exports, filters, indicators, maps, queries, report, tables
+from dashboard import (
+    changes,
+    charts,
+    commission,
+    exports,
+    filters,
+    indicators,
+    maps,
+    queries,
+    report,
+    tables,
+    texts,
+)
 from dashboard.exports import to_csv_bytes, to_excel_bytes
 from dashboard.formatting import (
     DEMO_LABEL,
     STATUS_ORDER,
     escape,
     escape_markdown,
+    format_compact_euros,
     format_date,
     format_datetime,
     format_euros,
@@ -75,14 +88,30 @@ def render_page_header(title: str, territory: pd.Series) -> None:
         )
 
 
-def render_kpis(items: list[tuple[str, str, str | None]], columns: int = 4) -> None:
-    """A row (or rows) of st.metric: (label, value, help)."""
+def render_kpis(
+    items: list[tuple[str, str, str | None]],
+    columns: int = 4,
+    deltas: dict[str, tuple[str, str]] | None = None,
+    delta_description: str | None = None,
+) -> None:
+    """A row (or rows) of st.metric: (label, value, help); `deltas` maps a label to its
+    (signed change, delta colour) against an earlier state named by `delta_description`."""
+    deltas = deltas or {}
     for start in range(0, len(items), columns):
         cols = st.columns(columns)
         for col, (label, value, help_text) in zip(
             cols, items[start : start + columns], strict=False
         ):
-            col.metric(label, value, help=help_text, border=True)
+            delta, color = deltas.get(label, (None, "normal"))
+            col.metric(
+                label,
+                value,
+                delta=delta,
+                delta_color=color,
+                delta_description=delta_description if delta else None,
+                help=help_text,
+                border=True,
+            )
 
 
 def render_downloads(frame: pd.DataFrame, basename: str, key: str) -> None:
@@ -512,6 +541,227 @@ def select_measure(
     options = list(catalog)
     index = options.index(default) if default in catalog else 0
     return container.selectbox(label, options, format_func=catalog.get, key=key, index=index)
+
+
+def previous_snapshot_deltas(
+    territory_id: str, current: dict[str, float], labels: dict[str, str]
+) -> tuple[dict[str, tuple[str, str]], pd.Series | None]:
+    """KPI deltas (keyed by French label) against the snapshot before the latest one, and that
+    snapshot; nothing when the territory has a single snapshot."""
+    previous, _ = changes.previous_and_latest(queries.load_snapshots(territory_id))
+    if previous is None:
+        return {}, None
+    rows = queries.load_snapshot_actions(territory_id, previous["snapshot_id"])
+    before = changes.build_snapshot_kpis(rows, pd.Timestamp(previous["taken_at"]).date())
+    deltas = changes.build_kpi_deltas(current, before)
+    return {labels[key]: value for key, value in deltas.items() if key in labels}, previous
+
+
+OVERVIEW_KPI_LABELS = {
+    "n_actions": "Actions",
+    "n_done": "Réalisées",
+    "n_in_progress": "En cours",
+    "n_late": "En retard",
+    "n_not_started": "À venir",
+    "n_paused_blocked": "En pause / bloquées",
+    "n_abandoned": "Abandonnées",
+    "progress_by_count": "Avancement moyen",
+    "budget_planned": "Dépenses prévues",
+    "funding_granted": "Financements accordés",
+}
+
+
+def render_overview_kpis(territory: pd.Series, kpis: pd.Series) -> None:
+    """The overview's KPI rows, each with its change since the previous snapshot."""
+    n = format_number
+    tid = territory["territory_id"]
+    current = {**kpis.to_dict(), "n_paused_blocked": kpis["n_paused"] + kpis["n_blocked"]}
+    deltas, previous = previous_snapshot_deltas(tid, current, OVERVIEW_KPI_LABELS)
+    since = None if previous is None else f"depuis le {format_date(previous['taken_at'])}"
+    render_kpis(
+        [
+            ("Actions", n(kpis["n_actions"]), None),
+            ("Réalisées", n(kpis["n_done"]), "Statut « Réalisé »"),
+            ("En cours", n(kpis["n_in_progress"]), "Statut « En cours »"),
+            (
+                "En retard",
+                n(kpis["n_late"]),
+                "Fin prévue dépassée et action ni réalisée ni abandonnée (calculé, jamais saisi)",
+            ),
+            ("À venir", n(kpis["n_not_started"]), None),
+            ("En pause / bloquées", n(current["n_paused_blocked"]), None),
+            ("Abandonnées", n(kpis["n_abandoned"]), None),
+            (
+                "Avancement moyen",
+                format_percent(kpis["progress_by_count"]),
+                f"Moyenne simple sur {n(kpis['n_with_progress'])} action(s) ; "
+                f"pondérée par les dépenses prévues : {format_percent(kpis['progress_by_budget'])}",
+            ),
+        ],
+        deltas=deltas,
+        delta_description=since,
+    )
+    if territory["has_budget"] or territory["has_funding"]:
+        render_kpis(
+            [
+                (
+                    "Dépenses prévues",
+                    format_compact_euros(kpis["budget_planned"]),
+                    f"{n(kpis['n_with_budget'])} action(s) budgétée(s) sur {n(kpis['n_actions'])}",
+                ),
+                ("Dépenses engagées", format_compact_euros(kpis["budget_committed"]), None),
+                ("Dépenses payées", format_compact_euros(kpis["budget_paid"]), None),
+                (
+                    "Financements accordés",
+                    format_compact_euros(kpis["funding_granted"]),
+                    f"Demandés : {format_compact_euros(kpis['funding_requested'])}",
+                ),
+            ],
+            deltas=deltas,
+            delta_description=since,
+        )
+    if previous is not None:
+        st.caption(
+            f"Évolutions depuis l'instantané précédent : {changes.describe_snapshot(previous)}. "
+            f"[Voir le détail des changements](/evolutions?territoire={territory['siren']})"
+        )
+    else:
+        st.warning(
+            "Aucune donnée budgétaire ni de financement n'a été saisie pour ce territoire : "
+            "les montants ne sont pas nuls, ils sont inconnus."
+        )
+
+
+def select_snapshot_pair(snapshots: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Two snapshots to compare (defaults: the previous and the latest), kept in the URL
+    (`?avant=…&apres=…`) so that a comparison can be shared."""
+    ids = snapshots["snapshot_id"].tolist()
+    labels = {
+        row.snapshot_id: changes.describe_snapshot(pd.Series(row._asdict()))
+        for row in snapshots.itertuples()
+    }
+    params = st.query_params
+    before_default = params.get("avant") if params.get("avant") in ids else ids[-2]
+    after_default = params.get("apres") if params.get("apres") in ids else ids[-1]
+    left, right = st.columns(2)
+    before = left.selectbox(
+        "Avant", ids, index=ids.index(before_default), format_func=labels.get, key="before"
+    )
+    after = right.selectbox(
+        "Après", ids, index=ids.index(after_default), format_func=labels.get, key="after"
+    )
+    sync_query_params({"avant": before, "apres": after}, ["avant", "apres"])
+    by_id = snapshots.set_index("snapshot_id", drop=False)
+    return by_id.loc[before], by_id.loc[after]
+
+
+def render_change_counts(found: pd.DataFrame) -> None:
+    """One metric per kind of change that happened (number of actions concerned)."""
+    counts = [(label, count) for label, count in changes.count_changes(found) if count]
+    render_kpis([(label, format_number(count), None) for label, count in counts], columns=6)
+
+
+def select_commission_screen(screens: list, siren: str) -> int:
+    """Previous / next buttons (also ← and → keys) and a jump list; `?ecran=` (from 1) in the
+    URL so that a link opens the same screen."""
+    total = len(screens)
+    if "commission_jump" not in st.session_state:
+        asked = st.query_params.get("ecran", "1")
+        st.session_state["commission_jump"] = (
+            min(max(int(asked) - 1, 0), total - 1) if (asked.isdigit()) else 0
+        )
+
+    def move(step: int) -> None:
+        st.session_state["commission_jump"] = (st.session_state["commission_jump"] + step) % total
+
+    back, jump, forward, leave = st.columns([1, 4, 1, 1], vertical_alignment="bottom")
+    back.button(
+        "◀ Précédent",
+        on_click=move,
+        args=(-1,),
+        shortcut="Left",
+        key="commission_back",
+        width="stretch",
+    )
+    index = jump.selectbox(
+        "Écran",
+        range(total),
+        format_func=lambda i: f"{i + 1} / {total} — {screens[i].title}",
+        key="commission_jump",
+        label_visibility="collapsed",
+    )
+    forward.button(
+        "Suivant ▶",
+        on_click=move,
+        args=(1,),
+        shortcut="Right",
+        key="commission_next",
+        type="primary",
+        width="stretch",
+    )
+    leave.link_button("Quitter", f"/?territoire={siren}", width="stretch")
+    sync_query_params({"ecran": str(index + 1)}, ["ecran"])
+    return index
+
+
+def render_commission_header(territory: pd.Series, title: str, index: int, total: int) -> None:
+    """On every screen: the topic, the territory, the date of the data and the screen number."""
+    info = queries.load_build_info()
+    built = format_date(info["built_at"].iloc[0]) if not info.empty else "—"
+    st.title(safe_text(title))
+    demo = f" — contient des {DEMO_LABEL}" if territory["has_demo_data"] else ""
+    st.caption(
+        f"{safe_text(territory['name'])} — données au {built}{demo} — écran {index + 1} / {total}"
+    )
+
+
+def render_projector_table(frame: pd.DataFrame, spec: list[tuple[str, str, str]]) -> None:
+    """A plain table in the page's (large) font; st.table reads Markdown, so text is escaped."""
+    shown = tables.to_display(frame, spec)
+    st.table(shown.map(safe_text), border="horizontal")
+
+
+def render_commission_summary(kpis: pd.Series, actions: pd.DataFrame, status: pd.DataFrame) -> None:
+    st.markdown(safe_text(texts.build_overview_summary(kpis)))
+    render_kpis(commission.build_scope_kpis(actions))
+    if not status.empty:
+        figure = charts.build_status_by_root_figure(status)
+        st.plotly_chart(charts.for_projector(figure), key="commission_summary_chart")
+
+
+def render_commission_late(actions: pd.DataFrame) -> None:
+    late = commission.late_actions(actions)
+    if late.empty:
+        st.success("Aucune action en retard.")
+        return
+    st.subheader(f"Actions les plus en retard ({int(actions['is_late'].sum())} au total)")
+    render_projector_table(late, tables.COMMISSION_LATE_COLUMNS)
+
+
+def render_commission_contract(territory_id: str, code: str) -> None:
+    contracts = queries.load_funding_by_contract(territory_id)
+    row = contracts[contracts["code"] == code].iloc[0]
+    period = f"{format_date(row['start_date'])} – {format_date(row['end_date'])}"
+    render_kpis(
+        [
+            ("Type", safe_text(row["contract_type"]), None),
+            ("Période", period, None),
+            ("Enveloppe", format_compact_euros(row["envelope"]), None),
+            ("Actions financées", format_number(row["n_actions"]), None),
+            ("Demandé", format_compact_euros(row["requested"]), None),
+            ("Accordé", format_compact_euros(row["granted"]), None),
+            ("Versé", format_compact_euros(row["received"]), None),
+            (
+                "Consommation de l'enveloppe",
+                format_percent(None if pd.isna(row["envelope_use"]) else 100 * row["envelope_use"]),
+                None,
+            ),
+        ]
+    )
+    lines = queries.load_contract_actions(territory_id, code)
+    if not lines.empty:
+        st.subheader("Lignes de financement")
+        render_projector_table(lines, tables.COMMISSION_CONTRACT_COLUMNS)
 
 
 PDF_MIME = "application/pdf"

@@ -5,6 +5,8 @@ The first is the default, served at "/". Shared by app.py, the tests and the ben
 
 PAGE_SPECS = [
     ("overview", "Vue d'ensemble", "dashboard", "vue-d-ensemble"),
+    ("changes", "Évolutions", "difference", "evolutions"),
+    ("commission", "Mode commission", "co_present", "commission"),
     ("my_actions", "Mes actions", "person", "mes-actions"),
     ("plan", "Plan d'action", "account_tree", "plan-d-action"),
     ("action", "Fiche action", "description", "fiche-action"),

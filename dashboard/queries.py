@@ -164,6 +164,14 @@ def load_action_places(territory: str) -> pd.DataFrame:
     return load("action_places", territory=territory)
 
 
+def load_snapshots(territory: str) -> pd.DataFrame:
+    return load("snapshots", territory=territory)
+
+
+def load_snapshot_actions(territory: str, snapshot: str) -> pd.DataFrame:
+    return load("snapshot_actions", territory=territory, snapshot=snapshot)
+
+
 def load_funding_lines(territory: str) -> pd.DataFrame:
     """Every funding line with its action and contract (report scopes, Excel export)."""
     return load("funding_lines", territory=territory)

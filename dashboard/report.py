@@ -28,7 +28,7 @@ from streamlit import logger as streamlit_logger
 if __name__ == "__main__":  # CLI: Streamlit's "no runtime" notices are expected, keep cron quiet
     streamlit_logger.set_log_level("error")
 
-from dashboard import charts, queries, tables, texts, watchlist
+from dashboard import changes, charts, queries, tables, texts, watchlist
 from dashboard.formatting import (
     DEMO_LABEL,
     STATUS_ORDER,
@@ -103,6 +103,7 @@ class ReportData:
     kpis: pd.Series
     late: pd.DataFrame
     changes: pd.DataFrame | None  # None: no previous snapshot to compare with
+    changes_since: str | None  # the previous snapshot, in French
 
 
 def find_territory(key: str) -> pd.Series:
@@ -280,10 +281,24 @@ def build_funding_table(funding: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([table, pd.DataFrame([total])], ignore_index=True)
 
 
-def load_changes(territory_id: str, scope_action_codes: set[str]) -> pd.DataFrame | None:
-    """Changes since the previous snapshot, restricted to the scope; None without a snapshot."""
-    # Placeholder until dashboard/changes.py (snapshots of each build) lands in main.
-    return None
+def load_changes(
+    territory_id: str, scope_ids: set[str], root_item_id: str | None
+) -> tuple[pd.DataFrame | None, str | None]:
+    """Changes between the previous and the latest snapshot that concern the scope, and the
+    previous snapshot's French label; (None, None) when there is no previous snapshot.
+
+    An action removed since is in a pilier's scope when it was under that pilier; a contract's
+    scope only knows the actions it funds now."""
+    previous, latest = changes.previous_and_latest(queries.load_snapshots(territory_id))
+    if previous is None:
+        return None, None
+    before = queries.load_snapshot_actions(territory_id, previous["snapshot_id"])
+    after = queries.load_snapshot_actions(territory_id, latest["snapshot_id"])
+    found = changes.build_change_list(before, after)
+    if root_item_id is not None:
+        both = pd.concat([before, after])
+        scope_ids = scope_ids | set(both.loc[both["root_item_id"] == root_item_id, "action_id"])
+    return found[found["action_id"].isin(scope_ids)], changes.describe_snapshot(previous)
 
 
 def build_report_data(
@@ -302,6 +317,9 @@ def build_report_data(
         queries.load_budget_lines(tid),
         queries.load_contracts(tid),
     )
+    roots = items[(items["code"] == scope.code) & items["parent_id"].isna()]
+    root_id = roots["item_id"].iloc[0] if scope.kind == "element" else None
+    found, since = load_changes(tid, set(actions["action_id"]), root_id)
     watch = watchlist.build_watchlist(actions, today)
     late = watch[watch["reason"] == "En retard"]
     info = queries.load_build_info()
@@ -317,7 +335,8 @@ def build_report_data(
         budget=budget,
         kpis=build_scope_kpis(actions, funding),
         late=late,
-        changes=load_changes(tid, set(actions["code"])),
+        changes=found,
+        changes_since=since,
     )
 
 
@@ -398,25 +417,23 @@ def source_line(data: ReportData) -> str:
     return f"Édité le {format_date(data.today)} · données chargées le {built} · source : {source}"
 
 
-CHANGE_COLUMNS = [
-    ("code", "Code", "text"),
-    ("title", "Action", "text"),
-    ("change", "Changement", "text"),
-    ("before", "Avant", "text"),
-    ("after", "Après", "text"),
-]
-
-
 def changes_section(data: ReportData) -> str:
     if data.changes is None:
         return (
-            "<p class='note'>Aucun instantané précédent : ce rapport est le premier de ce "
-            "territoire, la comparaison sera possible après le prochain chargement des données."
-            "</p>"
+            "<p class='note'>Aucun instantané précédent : la base n'a qu'un état de ce "
+            "territoire, la comparaison sera possible après la prochaine publication qui modifie "
+            "le plan.</p>"
         )
+    since = f"<p>Depuis : <b>{escape(data.changes_since)}</b>.</p>"
     if data.changes.empty:
-        return "<p>Aucun changement sur ce périmètre depuis l'instantané précédent.</p>"
-    return html_table(data.changes, CHANGE_COLUMNS)
+        return since + "<p>Aucun changement sur ce périmètre depuis l'instantané précédent.</p>"
+    counted = changes.count_changes(data.changes)
+    counts = " · ".join(f"{escape(label)} : {count}" for label, count in counted if count)
+    intro = (
+        f"<p>{escape(format_number(data.changes['action_id'].nunique()))} action(s) modifiée(s) "
+        f"— {counts}.</p>"
+    )
+    return since + intro + html_table(data.changes, tables.CHANGE_COLUMNS)
 
 
 STYLE = """

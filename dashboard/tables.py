@@ -335,6 +335,34 @@ def build_ppi_table(budget: pd.DataFrame, measure: str = "planned") -> pd.DataFr
     return table.reset_index()
 
 
+CHANGE_COLUMNS = [
+    ("code", "Code", "text"),
+    ("title", "Action", "text"),
+    ("change", "Changement", "text"),
+    ("before", "Avant", "text"),
+    ("after", "Après", "text"),
+]
+
+COMMISSION_LATE_COLUMNS = [
+    ("code", "Code", "text"),
+    ("title", "Action", "text"),
+    ("status", "Statut", "text"),
+    ("planned_end", "Fin prévue", "date"),
+    ("days_late", "Jours de retard", "number"),
+    ("pilot_service", "Service pilote", "text"),
+]
+
+COMMISSION_CONTRACT_COLUMNS = [
+    ("code", "Code", "text"),
+    ("title", "Action", "text"),
+    ("funder", "Financeur", "text"),
+    ("requested", "Demandé (€)", "euros"),
+    ("granted", "Accordé (€)", "euros"),
+    ("received", "Versé (€)", "euros"),
+    ("is_demo", "Données", "demo"),
+]
+
+
 def build_plan_item_table(items: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
     """Plan items with their parent's code and the number of actions attached to each."""
     codes = dict(zip(items["item_id"], items["code"], strict=True))

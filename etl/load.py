@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from etl import snapshots
 
 SQL_DIR = Path(__file__).parent / "sql"
 TABLE_ORDER = (
@@ -27,6 +28,7 @@ TABLE_ORDER = (
     "contracts",
     "funding",
     "followups",
+    "declared_states",
 )
 
 
@@ -36,9 +38,10 @@ class LoadCheckError(Exception):
 
 def read_checks() -> list[tuple[str, str]]:
     """Named queries of checks.sql: each returns the rows that break its rule."""
-    text = (SQL_DIR / "checks.sql").read_text(encoding="utf-8")
-    parts = re.split(r"^-- name: (.+)$", text, flags=re.MULTILINE)[1:]
-    return [(parts[i].strip(), parts[i + 1].strip().rstrip(";")) for i in range(0, len(parts), 2)]
+    return [
+        (name, query.rstrip(";"))
+        for name, query in snapshots.read_named_sql(SQL_DIR / "checks.sql")
+    ]
 
 
 @contextlib.contextmanager
@@ -64,8 +67,13 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
 
 
 def write_database(
-    path: Path, communes: pd.DataFrame, tables: dict[str, pd.DataFrame], build_info: dict
+    path: Path,
+    communes: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    build_info: dict,
+    previous: Path | None = None,
 ) -> None:
+    """`previous` is the published warehouse, whose snapshot history is carried over."""
     con = duckdb.connect(str(path))
     try:
         con.execute((SQL_DIR / "schema.sql").read_text(encoding="utf-8"))
@@ -83,6 +91,7 @@ def write_database(
         for table in TABLE_ORDER:
             _insert(con, table, tables[table])
         _insert(con, "build_info", pd.DataFrame([build_info]))
+        snapshots.record(con, previous, build_info["built_at"])
         failures = []
         for name, query in read_checks():
             rows = con.execute(query).fetchall()

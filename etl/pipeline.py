@@ -203,7 +203,7 @@ def run_build(
         load.remove_stale_temps(output)
         temp = load.temp_path_for(output)
         try:
-            load.write_database(temp, communes, tables, build_info)
+            load.write_database(temp, communes, tables, build_info, previous=output)
             load.swap_in(temp, output)
         finally:
             temp.unlink(missing_ok=True)

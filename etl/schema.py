@@ -196,6 +196,29 @@ SHEETS: tuple[Sheet, ...] = (
         ),
         description="Notes de suivi datées par action.",
     ),
+    Sheet(
+        "etats_anterieurs",
+        (
+            Column("date_etat", "date", True, label="Date de l'état (ex. dernière commission)"),
+            Column("action", "code", True, label="Code de l'action"),
+            Column("statut", "enum", True, STATUSES, label="Statut à cette date"),
+            Column("avancement", "pct", label="Avancement à cette date (%)"),
+            Column("debut_prevu", "date", label="Début prévu à cette date"),
+            Column("fin_prevue", "date", label="Fin prévue à cette date"),
+            Column("fin_reelle", "date", label="Fin réelle"),
+            Column("depenses_prevues", "amount", label="Dépenses prévues (€, vide = aucune)"),
+            Column("demande", "amount", label="Financements demandés (€, vide = aucun)"),
+            Column("accorde", "amount", label="Financements accordés (€, vide = aucun)"),
+            Column("verse", "amount", label="Financements versés (€, vide = aucun)"),
+            _SOURCE,
+            _DEMO,
+        ),
+        description=(
+            "États antérieurs des actions (par ex. celui présenté à la dernière commission, "
+            "tenu avant l'outil) : chaque date devient un instantané à comparer."
+        ),
+        key=("date_etat", "action"),
+    ),
 )
 
 SHEETS_BY_NAME = {s.name: s for s in SHEETS}

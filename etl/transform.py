@@ -8,6 +8,7 @@ import pandas as pd
 import shapely
 
 from etl import parsing
+from etl.schema import SHEETS_BY_NAME
 from etl.validate import ParsedTerritory
 
 # World Cylindrical Equal Area: one projection valid for metropolitan France and overseas alike.
@@ -273,6 +274,34 @@ def build_followups(tid: str, notes: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def build_declared_states(tid: str, states: pd.DataFrame) -> pd.DataFrame:
+    """Earlier states typed in the sources (sheet etats_anterieurs): one snapshot per date."""
+    frame = _with_ids(tid, states, "state")
+    states = states.reset_index(drop=True)
+    frame["state_date"] = states["date_etat"]
+    frame["status"] = states["statut"]
+    frame["progress"] = states["avancement"].astype("float64")
+    for column in ("debut_prevu", "fin_prevue", "fin_reelle"):
+        frame[column] = states[column]
+    frame = frame.rename(
+        columns={
+            "debut_prevu": "planned_start",
+            "fin_prevue": "planned_end",
+            "fin_reelle": "actual_end",
+        }
+    )
+    for source, target in (
+        ("depenses_prevues", "budget_planned"),
+        ("demande", "funding_requested"),
+        ("accorde", "funding_granted"),
+        ("verse", "funding_received"),
+    ):
+        frame[target] = states[source].astype("float64")
+    frame["source"] = states["source"]
+    frame["is_demo"] = _demo(states)
+    return frame
+
+
 def build_key_figures(tid: str, figures: pd.DataFrame | None) -> pd.DataFrame:
     columns = ["territory_id", "indicator", "value", "unit", "year", "source", "quote"]
     if figures is None or figures.empty:
@@ -348,6 +377,7 @@ EMPTY = {
     ],
     "contrats": ["id", "type", "nom", "signataires", "debut", "fin", "enveloppe", "source", "demo"],
     "suivi": ["action", "date", "auteur", "statut", "avancement", "texte", "source", "demo"],
+    "etats_anterieurs": SHEETS_BY_NAME["etats_anterieurs"].column_names,
 }
 
 
@@ -370,6 +400,7 @@ def build_territory_tables(
         "funding": build_funding(tid, sheet["financements"]),
         "contracts": build_contracts(tid, sheet["contrats"]),
         "followups": build_followups(tid, sheet["suivi"]),
+        "declared_states": build_declared_states(tid, sheet["etats_anterieurs"]),
         "territory_figures": build_key_figures(tid, parsed.key_figures),
     }
     tables["territory_communes"] = territory_communes(parsed, communes, actions, action_communes)

@@ -313,7 +313,23 @@ def validate_territory(
             "fin du contrat antérieure à son début",
         )
         contract_ids = set(contracts["id"].dropna())
-    for name in ("budget", "financements", "suivi"):
+    if "etats_anterieurs" in tables:
+        states, raw = tables["etats_anterieurs"], sheets["etats_anterieurs"]
+        repeated = (
+            states.duplicated(["date_etat", "action"], keep="first") & states["action"].notna()
+        )
+        for row, value in zip(
+            states.loc[repeated, "_row"], states.loc[repeated, "action"], strict=True
+        ):
+            issues.error(
+                raw.file,
+                raw.name,
+                int(row),
+                "action",
+                str(value),
+                "action en double pour cette date",
+            )
+    for name in ("budget", "financements", "suivi", "etats_anterieurs"):
         if name in tables:
             _check_refs(
                 tables[name],

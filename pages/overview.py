@@ -5,7 +5,6 @@ import datetime as dt
 import streamlit as st
 
 from dashboard import charts, components, queries, tables, texts, watchlist
-from dashboard.formatting import format_compact_euros, format_number, format_percent
 
 territory = components.current_territory()
 components.render_page_header("Vue d'ensemble", territory)
@@ -13,50 +12,7 @@ tid = territory["territory_id"]
 kpis = queries.load_overview_kpis(tid).iloc[0]
 
 st.markdown(f"> {components.safe_text(texts.build_overview_summary(kpis))}")
-n = format_number
-components.render_kpis(
-    [
-        ("Actions", n(kpis["n_actions"]), None),
-        ("Réalisées", n(kpis["n_done"]), "Statut « Réalisé »"),
-        ("En cours", n(kpis["n_in_progress"]), "Statut « En cours »"),
-        (
-            "En retard",
-            n(kpis["n_late"]),
-            "Fin prévue dépassée et action ni réalisée ni abandonnée (calculé, jamais saisi)",
-        ),
-        ("À venir", n(kpis["n_not_started"]), None),
-        ("En pause / bloquées", n(kpis["n_paused"] + kpis["n_blocked"]), None),
-        ("Abandonnées", n(kpis["n_abandoned"]), None),
-        (
-            "Avancement moyen",
-            format_percent(kpis["progress_by_count"]),
-            f"Moyenne simple sur {n(kpis['n_with_progress'])} action(s) ; "
-            f"pondérée par les dépenses prévues : {format_percent(kpis['progress_by_budget'])}",
-        ),
-    ]
-)
-if territory["has_budget"] or territory["has_funding"]:
-    components.render_kpis(
-        [
-            (
-                "Dépenses prévues",
-                format_compact_euros(kpis["budget_planned"]),
-                f"{n(kpis['n_with_budget'])} action(s) budgétée(s) sur {n(kpis['n_actions'])}",
-            ),
-            ("Dépenses engagées", format_compact_euros(kpis["budget_committed"]), None),
-            ("Dépenses payées", format_compact_euros(kpis["budget_paid"]), None),
-            (
-                "Financements accordés",
-                format_compact_euros(kpis["funding_granted"]),
-                f"Demandés : {format_compact_euros(kpis['funding_requested'])}",
-            ),
-        ]
-    )
-else:
-    st.warning(
-        "Aucune donnée budgétaire ni de financement n'a été saisie pour ce territoire : "
-        "les montants ne sont pas nuls, ils sont inconnus."
-    )
+components.render_overview_kpis(territory, kpis)
 
 st.subheader("Avancement par grand axe du plan")
 status = queries.load_status_by_root(tid)

@@ -137,9 +137,47 @@ def test_funding_table_total_matches_sql(pages, con):
     assert squeeze(total) in squeeze(pages[-1])
 
 
-def test_changes_section_says_when_there_is_no_previous_snapshot(pages):
-    changes = section(pages, "Changements depuis", "Financements")
-    assert "Aucun instantané précédent" in changes
+def test_changes_since_the_previous_snapshot_are_listed(pages, con):
+    """Saint-Dizier declares an earlier state (etats_anterieurs): every action whose status,
+    progress or planned end differs between the two snapshots is in the section."""
+    previous, latest = (
+        row[0]
+        for row in con.execute(
+            "select snapshot_id from snapshots where territory_id = 'saint-dizier'"
+            " order by taken_at, seq"
+        ).fetchall()[-2:]
+    )
+    moved = {
+        code
+        for (code,) in con.execute(
+            "select a.code from snapshot_actions as a"
+            " join snapshot_actions as b on b.action_id = a.action_id and b.snapshot_id = $before"
+            " where a.snapshot_id = $after and (a.status <> b.status"
+            " or a.planned_end is distinct from b.planned_end"
+            " or abs(coalesce(a.progress, -1) - coalesce(b.progress, -1)) >= 0.5)",
+            {"before": previous, "after": latest},
+        ).fetchall()
+    }
+    text = section(pages, "Changements depuis", "Financements")
+    assert "Depuis : État saisi au" in text
+    assert moved
+    for code in moved:
+        assert re.search(rf"(?<![\w.]){re.escape(code)}(?![\w.])", text), code
+
+
+def test_changes_are_restricted_to_the_scope_or_absent(warehouse, con):
+    data = report.build_report_data(SIREN, report.ReportScope("element", "P2"), TODAY)
+    roots = dict(
+        con.execute(
+            "select a.action_id, r.code from snapshot_actions as a"
+            " join plan_items as r on r.item_id = a.root_item_id"
+        ).fetchall()
+    )
+    assert not data.changes.empty
+    assert {roots[a] for a in data.changes["action_id"]} == {"P2"}
+    pompey = report.build_report_data("245400601", report.ReportScope(), TODAY)
+    assert pompey.changes is None
+    assert "Aucun instantané précédent" in report.changes_section(pompey)
 
 
 def test_pages_render_with_ink_on_them(plan_pdf, tmp_path):

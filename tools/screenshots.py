@@ -18,6 +18,8 @@ from tests.browser_support import chromium, running_app  # noqa: E402
 
 PAGES = {
     "vue-d-ensemble": "",
+    "evolutions": "evolutions",
+    "commission": "commission",
     "mes-actions": "mes-actions",
     "plan-d-action": "plan-d-action",
     "fiche-action": "fiche-action",
@@ -27,6 +29,7 @@ PAGES = {
     "indicateurs": "indicateurs",
     "qualite": "qualite",
 }
+MAIN_TITLE = '[data-testid="stMain"] h1'
 SIZES = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}
 
 
@@ -40,14 +43,14 @@ def shoot(browser, base: str, args: argparse.Namespace) -> None:
         for name in args.pages:
             extra = f"&{args.query}" if args.query else ""
             page.goto(f"{base}/{PAGES[name]}?territoire={args.territoire}{extra}")
-            page.locator("h1").first.wait_for(timeout=30_000)
+            page.locator(MAIN_TITLE).first.wait_for(timeout=30_000)
             page.wait_for_function(
                 "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
             )
             page.wait_for_timeout(2000)
             if page.get_by_text("Page not found").count():  # streamlit#8860: retry once
                 page.reload()
-                page.locator("h1").first.wait_for(timeout=30_000)
+                page.locator(MAIN_TITLE).first.wait_for(timeout=30_000)
                 page.wait_for_timeout(2000)
             if page.get_by_text("Page not found").count():
                 raise SystemExit(f"{name} : page introuvable")

@@ -25,3 +25,8 @@ union all
 select funding_id from funding where requested < 0 or granted < 0 or received < 0;
 -- name: territories without communes
 select territory_id from territories where n_communes = 0;
+-- name: snapshot rows of a missing snapshot
+select snapshot_id from snapshot_actions
+where snapshot_id not in (select snapshot_id from snapshots);
+-- name: snapshots of a missing territory
+select snapshot_id from snapshots where territory_id not in (select territory_id from territories);

@@ -187,6 +187,56 @@ create table followups (
     is_demo boolean not null
 );
 
+-- Earlier states typed in the sources (sheet etats_anterieurs), turned into snapshots.
+create table declared_states (
+    state_id varchar primary key,
+    territory_id varchar not null,
+    action_id varchar not null,
+    state_date date not null,
+    status varchar not null,
+    progress double,
+    planned_start date,
+    planned_end date,
+    actual_end date,
+    budget_planned decimal(18, 2),
+    funding_requested decimal(18, 2),
+    funding_granted decimal(18, 2),
+    funding_received decimal(18, 2),
+    source varchar,
+    is_demo boolean not null
+);
+
+-- History: one dated snapshot per territory and build that changed something (see etl/snapshots.py).
+create table snapshots (
+    snapshot_id varchar primary key,
+    territory_id varchar not null,
+    seq integer not null,
+    taken_at timestamp not null,
+    origin varchar not null,  -- 'build' (taken by a build) or 'declared' (etats_anterieurs)
+    content_hash varchar not null,
+    n_actions integer not null,
+    is_demo boolean not null
+);
+
+create table snapshot_actions (
+    snapshot_id varchar not null,
+    action_id varchar not null,
+    code varchar not null,
+    title varchar not null,
+    root_item_id varchar,
+    status varchar not null,
+    progress double,
+    planned_start date,
+    planned_end date,
+    actual_end date,
+    budget_planned decimal(18, 2),
+    funding_requested decimal(18, 2),
+    funding_granted decimal(18, 2),
+    funding_received decimal(18, 2),
+    is_demo boolean not null,
+    primary key (snapshot_id, action_id)
+);
+
 -- Spending per action (dépenses only): the cost of an action. No row = cost unknown, not zero.
 create view action_costs as
 select action_id, territory_id, sum(planned) as planned, sum(committed) as committed,

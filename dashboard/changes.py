@@ -1,0 +1,208 @@
+"""What changed between two snapshots of a territory's plan (pure pandas, no Streamlit)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from dashboard.formatting import (
+    _missing,
+    format_compact_euros,
+    format_date,
+    format_euros,
+    format_number,
+    format_percent,
+)
+
+DONE = ("Réalisé", "Abandonné")
+
+# (key, French label): the order in which changes are counted and listed.
+CHANGE_KINDS = (
+    ("added", "Nouvelle action"),
+    ("removed", "Action retirée"),
+    ("started", "Démarrée"),
+    ("finished", "Terminée"),
+    ("status", "Statut modifié"),
+    ("slipped", "Fin prévue repoussée"),
+    ("advanced", "Fin prévue avancée"),
+    ("progress", "Avancement modifié"),
+    ("new_funding", "Nouveau financement accordé"),
+    ("funding", "Montant accordé modifié"),
+    ("requested", "Montant demandé modifié"),
+    ("budget", "Dépenses prévues modifiées"),
+)
+CHANGE_LABELS = dict(CHANGE_KINDS)
+CHANGE_COLUMNS = ["code", "title", "change", "before", "after", "kind", "action_id"]
+
+
+def _amount(value: object) -> float:
+    return 0.0 if _missing(value) else float(value)
+
+
+def _date(value: object) -> dt.date | None:
+    if _missing(value):
+        return None
+    return value.date() if isinstance(value, (pd.Timestamp, dt.datetime)) else value
+
+
+def _changes_of(old: pd.Series, new: pd.Series) -> list[tuple[str, str, str]]:
+    """(kind, before, after) for one action present in both snapshots."""
+    found = []
+    if old["status"] != new["status"]:
+        if new["status"] == "Réalisé":
+            kind = "finished"
+        elif old["status"] == "À venir" and new["status"] == "En cours":
+            kind = "started"
+        else:
+            kind = "status"
+        found.append((kind, old["status"], new["status"]))
+    old_end, new_end = _date(old["planned_end"]), _date(new["planned_end"])
+    if old_end and new_end and old_end != new_end:
+        days = (new_end - old_end).days
+        found.append(
+            (
+                "slipped" if days > 0 else "advanced",
+                format_date(old_end),
+                f"{format_date(new_end)} ({days:+d} j)",
+            )
+        )
+    elif (old_end is None) != (new_end is None):
+        found.append(("slipped", format_date(old_end), format_date(new_end)))
+    old_pg, new_pg = old["progress"], new["progress"]
+    if not (_missing(old_pg) and _missing(new_pg)) and (
+        _missing(old_pg) or _missing(new_pg) or abs(float(old_pg) - float(new_pg)) >= 0.5
+    ):
+        found.append(("progress", format_percent(old_pg), format_percent(new_pg)))
+    old_granted, new_granted = _amount(old["funding_granted"]), _amount(new["funding_granted"])
+    if new_granted > old_granted:
+        found.append(("new_funding", format_euros(old_granted), format_euros(new_granted)))
+    elif new_granted != old_granted:
+        found.append(("funding", format_euros(old_granted), format_euros(new_granted)))
+    for column, kind in (("funding_requested", "requested"), ("budget_planned", "budget")):
+        before, after = _amount(old[column]), _amount(new[column])
+        if before != after:
+            found.append((kind, format_euros(before), format_euros(after)))
+    return found
+
+
+def build_change_list(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Every change between two snapshots (rows of snapshot_actions), one row per action and kind,
+    in plan order then CHANGE_KINDS order."""
+    old = before.set_index("action_id")
+    new = after.set_index("action_id")
+    rows = []
+    for action_id in new.index.difference(old.index):
+        row = new.loc[action_id]
+        rows.append((action_id, row, "added", "—", row["status"]))
+    for action_id in old.index.difference(new.index):
+        row = old.loc[action_id]
+        rows.append((action_id, row, "removed", row["status"], "—"))
+    for action_id in new.index.intersection(old.index):
+        for kind, was, now in _changes_of(old.loc[action_id], new.loc[action_id]):
+            rows.append((action_id, new.loc[action_id], kind, was, now))
+    order = {key: i for i, (key, _) in enumerate(CHANGE_KINDS)}
+    frame = pd.DataFrame(
+        [
+            {
+                "code": row["code"],
+                "title": row["title"],
+                "change": CHANGE_LABELS[kind],
+                "before": was,
+                "after": now,
+                "kind": kind,
+                "action_id": action_id,
+                "_order": order[kind],
+            }
+            for action_id, row, kind, was, now in rows
+        ],
+        columns=[*CHANGE_COLUMNS, "_order"],
+    )
+    return (
+        frame.sort_values(["code", "_order"], key=_natural_key)
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
+
+
+def _natural_key(column: pd.Series) -> pd.Series:
+    """Codes like P1.A1.O2.a10 sort by their numbers, not as text."""
+    if column.name != "code":
+        return column
+    return column.map(
+        lambda code: tuple(
+            (0, int(part)) if part.isdigit() else (1, part)
+            for part in "".join(ch if ch.isalnum() else " " for ch in str(code)).split()
+        )
+    )
+
+
+def count_changes(changes: pd.DataFrame) -> list[tuple[str, int]]:
+    """(label, number of actions) for each kind of change, in CHANGE_KINDS order, zeros kept."""
+    counts = changes.groupby("kind")["action_id"].nunique()
+    return [(label, int(counts.get(key, 0))) for key, label in CHANGE_KINDS]
+
+
+def build_snapshot_kpis(rows: pd.DataFrame, as_of: dt.date) -> dict[str, float]:
+    """The overview KPIs as they stood in a snapshot (lateness judged at the snapshot's date)."""
+    status = rows["status"]
+    ends = pd.to_datetime(rows["planned_end"]).dt.date
+    late = ends.notna() & (ends < as_of) & ~status.isin(DONE)
+    return {
+        "n_actions": len(rows),
+        "n_done": int((status == "Réalisé").sum()),
+        "n_in_progress": int((status == "En cours").sum()),
+        "n_late": int(late.sum()),
+        "n_not_started": int((status == "À venir").sum()),
+        "n_paused_blocked": int(status.isin(["En pause", "Bloqué"]).sum()),
+        "n_abandoned": int((status == "Abandonné").sum()),
+        "progress_by_count": float(rows["progress"].mean()),
+        "budget_planned": float(pd.to_numeric(rows["budget_planned"]).sum()),
+        "funding_granted": float(pd.to_numeric(rows["funding_granted"]).sum()),
+    }
+
+
+def previous_and_latest(snapshots: pd.DataFrame) -> tuple[pd.Series | None, pd.Series | None]:
+    """The two most recent snapshots (ordered by date): (previous, latest)."""
+    if snapshots.empty:
+        return None, None
+    latest = snapshots.iloc[-1]
+    previous = snapshots.iloc[-2] if len(snapshots) > 1 else None
+    return previous, latest
+
+
+def describe_snapshot(snapshot: pd.Series) -> str:
+    """French label of a snapshot for selectors and captions."""
+    taken = pd.Timestamp(snapshot["taken_at"])
+    if snapshot["origin"] == "declared":
+        label = f"État saisi au {format_date(taken.date())}"
+    else:
+        label = f"Construction du {format_date(taken.date())} à {taken:%H:%M}"
+    return label + (" (démo)" if snapshot["is_demo"] else "")
+
+
+# KPI keys whose rise is bad news: their delta is shown in red when it grows.
+RISE_IS_BAD = ("n_late", "n_paused_blocked", "n_abandoned")
+
+
+def build_kpi_deltas(
+    current: dict[str, float], previous: dict[str, float]
+) -> dict[str, tuple[str, str]]:
+    """Per KPI key: (signed French delta, st.metric delta_color) against a previous snapshot."""
+    deltas = {}
+    for key, before in previous.items():
+        now = current.get(key)
+        if _missing(now) or _missing(before):
+            continue
+        change = float(now) - float(before)
+        if key == "progress_by_count":
+            text = f"{format_number(change, 1).removesuffix(',0')} pt"
+        elif key in ("budget_planned", "funding_granted"):
+            text = format_compact_euros(change)
+        else:
+            text = format_number(change)
+        if change > 0:
+            text = "+" + text
+        color = "inverse" if key in RISE_IS_BAD else "normal"
+        deltas[key] = (text, color if change else "off")
+    return deltas
