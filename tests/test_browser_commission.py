@@ -48,8 +48,7 @@ def test_commission_mode_moves_with_the_arrow_keys(server, browser, demo_db):
         page.wait_for_url("**ecran=2**", timeout=30_000)
         page.keyboard.press("ArrowLeft")
         page.wait_for_function(
-            "() => document.querySelector('[data-testid=\"stMain\"] h1')?.innerText"
-            " === 'Synthèse'",
+            "() => document.querySelector('[data-testid=\"stMain\"] h1')?.innerText === 'Synthèse'",
             timeout=30_000,
         )
         assert page.locator('[data-testid="stException"]').count() == 0
