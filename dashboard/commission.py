@@ -108,3 +108,14 @@ def late_actions(actions: pd.DataFrame, limit: int = 8) -> pd.DataFrame:
     """The most late actions first: what a commission must discuss."""
     late = actions[actions["is_late"]]
     return late.sort_values("days_late", ascending=False).head(limit)
+
+
+# What a commission discusses first; progress updates are counted but not listed.
+NOTABLE_CHANGES = ("finished", "started", "slipped", "new_funding", "added", "removed", "status")
+
+
+def notable_changes(found: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
+    """The first `limit` notable changes, most significant kinds first."""
+    rank = {kind: i for i, kind in enumerate(NOTABLE_CHANGES)}
+    notable = found[found["kind"].isin(rank)]
+    return notable.sort_values("kind", key=lambda kinds: kinds.map(rank), kind="stable").head(limit)

@@ -655,10 +655,19 @@ def select_snapshot_pair(snapshots: pd.DataFrame) -> tuple[pd.Series, pd.Series]
     return by_id.loc[before], by_id.loc[after]
 
 
-def render_change_counts(found: pd.DataFrame) -> None:
+def render_change_counts(found: pd.DataFrame, columns: int = 6) -> None:
     """One metric per kind of change that happened (number of actions concerned)."""
     counts = [(label, count) for label, count in changes.count_changes(found) if count]
-    render_kpis([(label, format_number(count), None) for label, count in counts], columns=6)
+    render_kpis([(label, format_number(count), None) for label, count in counts], columns)
+
+
+def render_commission_changes(found: pd.DataFrame) -> None:
+    """Counts, then the changes a commission discusses (not every progress update)."""
+    render_change_counts(found, columns=4)
+    notable = commission.notable_changes(found)
+    if not notable.empty:
+        st.subheader("Principaux changements")
+        render_projector_table(notable, tables.CHANGE_COLUMNS)
 
 
 def select_commission_screen(screens: list, siren: str) -> int:
@@ -718,7 +727,7 @@ def render_commission_header(territory: pd.Series, title: str, index: int, total
 def render_projector_table(frame: pd.DataFrame, spec: list[tuple[str, str, str]]) -> None:
     """A plain table in the page's (large) font; st.table reads Markdown, so text is escaped."""
     shown = tables.to_display(frame, spec)
-    st.table(shown.map(safe_text), border="horizontal")
+    st.table(shown.map(safe_text), border="horizontal", hide_index=True)
 
 
 def render_commission_summary(kpis: pd.Series, actions: pd.DataFrame, status: pd.DataFrame) -> None:
@@ -741,22 +750,21 @@ def render_commission_late(actions: pd.DataFrame) -> None:
 def render_commission_contract(territory_id: str, code: str) -> None:
     contracts = queries.load_funding_by_contract(territory_id)
     row = contracts[contracts["code"] == code].iloc[0]
-    period = f"{format_date(row['start_date'])} – {format_date(row['end_date'])}"
+    st.markdown(
+        f"**{safe_text(row['contract_type'])}** — du {format_date(row['start_date'])} "
+        f"au {format_date(row['end_date'])}"
+    )
+    use = None if pd.isna(row["envelope_use"]) else 100 * row["envelope_use"]
     render_kpis(
         [
-            ("Type", safe_text(row["contract_type"]), None),
-            ("Période", period, None),
             ("Enveloppe", format_compact_euros(row["envelope"]), None),
             ("Actions financées", format_number(row["n_actions"]), None),
+            ("Consommation de l'enveloppe", format_percent(use), "Accordé / enveloppe"),
             ("Demandé", format_compact_euros(row["requested"]), None),
             ("Accordé", format_compact_euros(row["granted"]), None),
             ("Versé", format_compact_euros(row["received"]), None),
-            (
-                "Consommation de l'enveloppe",
-                format_percent(None if pd.isna(row["envelope_use"]) else 100 * row["envelope_use"]),
-                None,
-            ),
-        ]
+        ],
+        columns=3,
     )
     lines = queries.load_contract_actions(territory_id, code)
     if not lines.empty:

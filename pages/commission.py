@@ -39,4 +39,4 @@ else:
         queries.load_snapshot_actions(tid, latest["snapshot_id"]),
     )
     st.markdown(f"Depuis : **{changes.describe_snapshot(previous)}**")
-    components.render_change_counts(found)
+    components.render_commission_changes(found)

@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "test-results" / "screenshots"
 PAGES = {
     "": "Vue d'ensemble",  # the default page lives at the root URL
+    "evolutions": "Évolutions",
+    "commission": "Synthèse",  # the commission mode's heading is its current screen
     "mes-actions": "Mes actions",
     "plan-d-action": "Plan d'action",
     "fiche-action": "Fiche action",

@@ -289,3 +289,11 @@ def test_commission_next_button_moves_and_wraps(app_env):
         .title[0]
         .value.startswith("Ce qui a changé")
     )
+
+
+def test_commission_changes_screen_lists_notable_changes_first(app_env):
+    at = run_page("commission", "200068666", ecran="999")
+    listed = at.table[0].value
+    assert list(listed.columns) == ["Code", "Action", "Changement", "Avant", "Après"]
+    assert "Avancement modifié" not in set(listed["Changement"])
+    assert listed["Changement"].iloc[0] == "Terminée"
