@@ -467,6 +467,7 @@ td { padding: 1.2mm 2mm; border-bottom: 1px solid #e0e0e0; vertical-align: top; 
 tr { break-inside: avoid; }
 .num { text-align: right; white-space: nowrap; }
 th.col-title { width: 40%; }
+table.with-total tbody tr:last-child td { font-weight: bold; border-top: 1.5px solid #90a4ae; }
 th.col-contract { width: 30%; }
 .note { color: #555; font-style: italic; }
 section { break-before: page; }
@@ -508,7 +509,9 @@ def build_report_html(data: ReportData, with_charts: bool = True) -> str:
             "inconnus, pas nuls.</p>"
         )
     else:
-        funding = html_table(build_funding_table(data.funding), REPORT_FUNDING_COLUMNS)
+        funding = html_table(
+            build_funding_table(data.funding), REPORT_FUNDING_COLUMNS, "with-total"
+        )
     contract_note = (
         "<p class='note'>Actions ayant au moins une ligne de financement de ce contrat ; les "
         "dépenses sont celles de ces actions, les financements ceux du contrat.</p>"
