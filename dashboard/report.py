@@ -490,6 +490,9 @@ def build_report_html(data: ReportData, with_charts: bool = True) -> str:
         if territory["has_demo_data"]
         else ""
     )
+    summary = texts.build_overview_summary(data.kpis)
+    if data.actions.empty and data.scope.kind != "plan":
+        summary = "Aucune action n'est rattachée à ce périmètre."
     images = render_figures(build_report_figures(data)) if with_charts else []
     charts_html = "".join(
         f'<figure><h3>{escape(heading)}</h3><img alt="{escape(heading)}" src="{uri}"></figure>'
@@ -538,7 +541,7 @@ def build_report_html(data: ReportData, with_charts: bool = True) -> str:
 </div>
 <h2>Synthèse</h2>
 {contract_note}
-<p class="summary">{escape(texts.build_overview_summary(data.kpis))}</p>
+<p class="summary">{escape(summary)}</p>
 <div class="kpis">{kpis}</div>
 {charts_html}
 <section><h2>Actions en retard</h2>{late}</section>

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
 
 import pypdfium2
@@ -297,3 +298,25 @@ def test_command_line_writes_the_pdf_quietly(demo_warehouse, tmp_path):
     )
     assert "contrat:CRTE-2021\t" in listed.stdout
     assert listed.stdout.startswith("plan\tTout le plan")
+
+
+def test_a_contract_without_funding_lines_gives_an_empty_but_honest_report(app_env):
+    data = report.build_report_data("200053742", report.ReportScope("contrat", "CAHORS"), TODAY)
+    assert data.actions.empty
+    html = unescape(report.build_report_html(data, with_charts=False))
+    assert "Aucune action n'est rattachée à ce périmètre." in html
+    assert "Aucune action en retard sur ce périmètre." in html
+    assert "les montants sont inconnus, pas nuls" in html
+    assert report.build_report_figures(data) == []
+
+
+def test_plan_and_funding_pages_offer_the_downloads(app_env):
+    from tests.test_pages import run_page
+
+    at = run_page("plan", SIREN, element="P2.A1")
+    assert not at.exception
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert "Rapport de commission (PDF)" in labels
+    assert "Exporter tout le plan (Excel)" in labels
+    help_text = next(b.proto.help for b in at.get("download_button") if "Rapport" in b.proto.label)
+    assert "Périmètre : Pilier P2 — " in help_text
