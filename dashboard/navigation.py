@@ -6,7 +6,7 @@ The first is the default, served at "/". Shared by app.py, the tests and the ben
 PAGE_SPECS = [
     ("overview", "Vue d'ensemble", "dashboard", "vue-d-ensemble"),
     ("changes", "Évolutions", "difference", "evolutions"),
-    ("commission", "Mode commission", "co_present", "commission"),
+    ("commission", "Mode commission", "co_present", "mode-commission"),
     ("my_actions", "Mes actions", "person", "mes-actions"),
     ("plan", "Plan d'action", "account_tree", "plan-d-action"),
     ("action", "Fiche action", "description", "fiche-action"),
@@ -17,3 +17,5 @@ PAGE_SPECS = [
     ("quality", "Qualité des données", "fact_check", "qualite"),
 ]
 PAGE_FILES = [spec[0] for spec in PAGE_SPECS]
+# A URL path equal to its script's name ("commission" for pages/commission.py) makes AppTest's
+# switch_page lose the entry point's sidebar: every page keeps a distinct French path.

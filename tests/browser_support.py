@@ -23,7 +23,7 @@ SCREENSHOTS = ROOT / "test-results" / "screenshots"
 PAGES = {
     "": "Vue d'ensemble",  # the default page lives at the root URL
     "evolutions": "Évolutions",
-    "commission": "Synthèse",  # the commission mode's heading is its current screen
+    "mode-commission": "Synthèse",  # the commission mode's heading is its current screen
     "mes-actions": "Mes actions",
     "plan-d-action": "Plan d'action",
     "fiche-action": "Fiche action",

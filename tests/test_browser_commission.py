@@ -32,11 +32,12 @@ def test_commission_mode_moves_with_the_arrow_keys(server, browser, demo_db):
         " and depth = 1 order by sort_order"
     ).fetchall()
     page, watch = open_page(
-        browser, f"{server}/commission?territoire=200068666", "Synthèse", "commission"
+        browser, f"{server}/mode-commission?territoire=200068666", "Synthèse", "commission"
     )
     try:
         assert not page.locator('[data-testid="stSidebar"]').is_visible()
         assert page.get_by_text("données au").first.is_visible()
+        page.get_by_role("button", name="Suivant").wait_for(state="visible", timeout=30_000)
         page.keyboard.press("ArrowRight")
         level, code, title = roots[0]
         expected = f"{level.capitalize()} {code} — {title}"

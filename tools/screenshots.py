@@ -19,7 +19,7 @@ from tests.browser_support import chromium, running_app  # noqa: E402
 PAGES = {
     "vue-d-ensemble": "",
     "evolutions": "evolutions",
-    "commission": "commission",
+    "commission": "mode-commission",
     "mes-actions": "mes-actions",
     "plan-d-action": "plan-d-action",
     "fiche-action": "fiche-action",
