@@ -75,10 +75,8 @@ def tampered_warehouse(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFa
     return copy
 
 
-@pytest.fixture
-def tampered_env(tampered_warehouse: Path):
-    """Point the app's loaders at the tampered copy for one test."""
-    patcher = pytest.MonkeyPatch()
-    patcher.setenv("PILOTAGE_WAREHOUSE", str(tampered_warehouse))
-    yield tampered_warehouse
-    patcher.undo()
+@pytest.fixture(scope="session")
+def tampered_db(tampered_warehouse: Path):
+    con = duckdb.connect(str(tampered_warehouse), read_only=True, config=READ_ONLY_CONFIG)
+    yield con
+    con.close()

@@ -27,17 +27,6 @@ def workbook(app_env, tampered_warehouse):
     return openpyxl.load_workbook(io.BytesIO(content))
 
 
-@pytest.fixture(scope="module")
-def tampered_db(tampered_warehouse):
-    import duckdb
-
-    from dashboard.db import READ_ONLY_CONFIG
-
-    con = duckdb.connect(str(tampered_warehouse), read_only=True, config=READ_ONLY_CONFIG)
-    yield con
-    con.close()
-
-
 def header(sheet) -> list[str]:
     return [cell.value for cell in sheet[1]]
 

@@ -61,14 +61,8 @@ def built_at(con) -> str:
 
 
 @pytest.fixture(scope="module")
-def con(warehouse):
-    import duckdb
-
-    from dashboard.db import READ_ONLY_CONFIG
-
-    connection = duckdb.connect(str(warehouse), read_only=True, config=READ_ONLY_CONFIG)
-    yield connection
-    connection.close()
+def con(warehouse, tampered_db):
+    return tampered_db
 
 
 def test_every_page_has_its_number_source_and_dates(pages, con):
