@@ -227,12 +227,14 @@ async def _publish_under_load(
         siren, name = marker
         context = await browser.new_context()
         page = await context.new_page()
-        switched = False
+        switched, seen = False, ""
         try:
             await open_overview(page, base, siren)
-            switched = await page.get_by_text(name).count() > 0
-        except Exception:  # the new territory never showed up
-            switched = False
+            seen = await page.locator("h1, [data-testid='stCaptionContainer']").all_inner_texts()
+            await page.get_by_text(name).first.wait_for(timeout=30_000)
+            switched = True
+        except Exception as exc:  # the new territory never showed up
+            seen = f"{type(exc).__name__}: {seen}"
         await context.close()
         await browser.close()
     during = [e for e in log if start <= e["t"] <= published]
@@ -246,6 +248,7 @@ async def _publish_under_load(
         "page_loads_with_errors": sum(bool(e["errors"]) for e in log),
         "errors": sorted({err for e in log for err in e["errors"]}),
         "readers_see_new_data": switched,
+        "new_data_check": {"territory": siren, "name": name, "seen": str(seen)[:300]},
     }
 
 
