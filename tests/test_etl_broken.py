@@ -23,7 +23,7 @@ def digest(path: Path) -> str:
 
 
 def grow(path: Path, megabytes: int) -> None:
-    """Repeat the file's last row until it passes `megabytes` MB: too big to commit, so made here."""
+    """Repeat the last row past `megabytes` MB: too big to commit, so made at test time."""
     last_row = path.read_bytes().rstrip(b"\n").rsplit(b"\n", 1)[-1] + b"\n"
     block = last_row * (1024 * 1024 // len(last_row) + 1)
     with path.open("ab") as handle:

@@ -2,8 +2,8 @@
 
     .venv/bin/python tools/make_broken_workbooks.py
 
-Each workbook holds the `actions` sheet of tests/fixtures/valid/mini (the case's `_remove` file drops
-actions.csv), damaged in one way. Run again after changing the valid fixture.
+Each workbook holds the `actions` sheet of tests/fixtures/valid/mini (the case's `_remove` file
+drops actions.csv), damaged in one way. Run again after changing the valid fixture.
 """
 
 from __future__ import annotations
