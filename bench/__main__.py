@@ -369,6 +369,7 @@ def main() -> None:
             "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": f"{platform.machine()}, {os.cpu_count()} cœurs, Python "
             f"{platform.python_version()}, DuckDB {duckdb.__version__}, pandas {pd.__version__}",
+            "load_average_at_start": os.getloadavg(),
             "sizes": sizes,
             "quick": args.quick,
         }

@@ -175,8 +175,11 @@ def build_report(results: dict) -> str:
         "# Benchmarks",
         "",
         f"Written by `make bench` (`python -m bench`) on {results['date']} — {results['machine']}.",
-        "The figures below are those of the full run made on a quiet machine after merging (the",
-        "runs made while developing shared the two cores with other work and are not kept).",
+        "Load average when the run started (1, 5, 15 min): "
+        + ", ".join(s(v) for v in results["load_average_at_start"])
+        + ". The reference figures are those of the full run made on a quiet machine after",
+        "merging; a run made while other work shares the two cores is slower (sessions and pages",
+        "above all) and says so by its load average.",
         f"Whole run: {s(results['total_s'] / 60, 1)} min. Raw values: `bench/results.json`.",
         "",
         "## Summary",
