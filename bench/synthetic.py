@@ -16,7 +16,7 @@ import random
 from pathlib import Path
 
 from etl import extract, pipeline
-from etl.schema import FUNDER_TYPES, PRIORITIES, STATUSES
+from etl.schema import FUNDER_TYPES, PRIORITIES, SHEETS_BY_NAME, STATUSES
 
 THEMES = ("eau", "mobilité", "habitat", "énergie", "santé", "économie", "culture", "numérique")
 FUNDERS = (
@@ -147,26 +147,10 @@ def write_territory(folder: Path, index: int, epci: tuple, actions: int, funding
         ],
         action_rows,
     )
-    _write(
-        folder / "budget.csv",
-        ["action", "annee", "section", "sens", "prevu", "engage", "paye"],
-        budget_rows,
-    )
-    _write(
-        folder / "financements.csv",
-        [
-            "action",
-            "contrat",
-            "financeur",
-            "type_financeur",
-            "dispositif",
-            "demande",
-            "accorde",
-            "verse",
-            "date_decision",
-        ],
-        funding_rows,
-    )
+    # Rows hold the template's first columns, in its order.
+    for name, rows in (("budget", budget_rows), ("financements", funding_rows)):
+        header = SHEETS_BY_NAME[name].column_names[: len(rows[0])]
+        _write(folder / f"{name}.csv", header, rows)
 
 
 def write_synthetic_sources(

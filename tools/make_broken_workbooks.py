@@ -8,27 +8,21 @@ drops actions.csv), damaged in one way. Run again after changing the valid fixtu
 
 from __future__ import annotations
 
-import datetime as dt
+import sys
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
 
-FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.test_etl import _excel_value as excel_value  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures"
 ACTIONS = FIXTURES / "valid" / "mini" / "actions.csv"
 BROKEN = FIXTURES / "broken"
-
-
-def excel_value(text: str) -> object:
-    """Dates as Excel dates and integers as numbers, as a user's workbook holds them."""
-    if len(text) == 10 and text[2] == "/" and text[5] == "/":
-        day, month, year = text.split("/")
-        return dt.datetime(int(year), int(month), int(day))
-    try:
-        return int(text)
-    except ValueError:
-        return text or None
 
 
 def build_actions_workbook(title: str = "actions") -> Workbook:
