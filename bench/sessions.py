@@ -77,7 +77,7 @@ async def _wait_idle(page) -> None:
 
 async def open_overview(page, base: str, territory: str = TERRITORY) -> float:
     start = time.perf_counter()
-    await page.goto(f"{base}/?territoire={territory}")
+    await page.goto(f"{base}/?territoire={territory}", wait_until="commit", timeout=TIMEOUT_MS)
     await page.locator('[data-testid="stMetric"]').first.wait_for(timeout=TIMEOUT_MS)
     await _wait_idle(page)
     return time.perf_counter() - start
@@ -85,15 +85,22 @@ async def open_overview(page, base: str, territory: str = TERRITORY) -> float:
 
 async def open_map(page, base: str, territory: str = TERRITORY) -> float:
     start = time.perf_counter()
-    await page.goto(f"{base}/carte?territoire={territory}")
+    await page.goto(f"{base}/carte?territoire={territory}", wait_until="commit", timeout=TIMEOUT_MS)
     frame = page.frame_locator(MAP_FRAME)
     await frame.locator("path.leaflet-interactive").first.wait_for(timeout=TIMEOUT_MS)
     await _wait_idle(page)
     return time.perf_counter() - start
 
 
-async def one_session(browser, base: str) -> dict:
+async def new_context(browser):
     context = await browser.new_context(viewport={"width": 1366, "height": 768}, locale="fr-FR")
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    return context
+
+
+async def one_session(browser, base: str) -> dict:
+    context = await new_context(browser)
     page = await context.new_page()
     result: dict = {"ok": False, "errors": []}
     try:
@@ -179,7 +186,7 @@ def bench_concurrency(warehouse: Path, waves: list[int], soak_rounds: int) -> di
 
 
 async def _reader(browser, base: str, stop: asyncio.Event, log: list[dict]) -> None:
-    context = await browser.new_context(viewport={"width": 1366, "height": 768}, locale="fr-FR")
+    context = await new_context(browser)
     page = await context.new_page()
     while not stop.is_set():
         entry: dict = {"t": time.perf_counter(), "errors": []}
@@ -225,7 +232,7 @@ async def _publish_under_load(
         await asyncio.gather(*tasks)
         # A reader that reloads now must see the new data: the territory added by the publish.
         siren, name = marker
-        context = await browser.new_context()
+        context = await new_context(browser)
         page = await context.new_page()
         switched, seen = False, ""
         try:
