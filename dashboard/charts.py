@@ -204,20 +204,28 @@ def _hierarchy_frame(items: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame
     nodes["progress_sum"] = nodes["progress"].where(is_action).astype(float).fillna(0)
     nodes["progress_n"] = (is_action & nodes["progress"].notna()).astype(int)
     parent_of = dict(zip(nodes["id"], nodes["parent"], strict=True))
-    totals = nodes.set_index("id")[["count", "progress_sum", "progress_n"]].copy()
-    for node_id, row in nodes[is_action].set_index("id").iterrows():
+    # Plain dicts: a pandas `.loc` update per action and ancestor made this 80 % of the page's run.
+    totals = {
+        node_id: [count, progress_sum, progress_n]
+        for node_id, count, progress_sum, progress_n in zip(
+            nodes["id"], nodes["count"], nodes["progress_sum"], nodes["progress_n"], strict=True
+        )
+    }
+    for node_id in nodes.loc[is_action, "id"]:
+        _, progress_sum, progress_n = totals[node_id]
         parent, seen = parent_of.get(node_id), set()
         while parent and parent not in seen:  # the ETL refuses cycles; never loop regardless
             seen.add(parent)
-            totals.loc[parent, ["count", "progress_sum", "progress_n"]] += (
-                1,
-                row["progress_sum"],
-                row["progress_n"],
-            )
+            if parent in totals:
+                total = totals[parent]
+                total[0] += 1
+                total[1] += progress_sum
+                total[2] += progress_n
             parent = parent_of.get(parent)
-    nodes["count"] = nodes["id"].map(totals["count"])
-    mean = totals["progress_sum"] / totals["progress_n"].where(totals["progress_n"] > 0)
-    nodes["mean_progress"] = nodes["id"].map(mean)
+    nodes["count"] = [totals[node_id][0] for node_id in nodes["id"]]
+    sums = pd.Series([totals[node_id][1] for node_id in nodes["id"]], index=nodes.index)
+    counts = pd.Series([totals[node_id][2] for node_id in nodes["id"]], index=nodes.index)
+    nodes["mean_progress"] = sums / counts.where(counts > 0)
     return nodes[nodes["count"] > 0]
 
 

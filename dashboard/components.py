@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from urllib.parse import quote
 
 import pandas as pd
@@ -121,7 +122,8 @@ def render_downloads(frame: pd.DataFrame, basename: str, key: str) -> None:
     )
     right.download_button(
         "Télécharger (Excel)",
-        to_excel_bytes(frame),
+        # Built on click: writing the workbook at every rerun was a third of a page's run.
+        functools.partial(to_excel_bytes, frame),
         f"{basename}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}_xlsx",

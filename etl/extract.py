@@ -22,6 +22,9 @@ CSV_ENCODINGS = ("utf-8-sig", "cp1252")
 MAX_SOURCE_BYTES = 50 * 1024 * 1024
 # A workbook that inflates beyond this is refused before openpyxl parses it (zip bombs).
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+# Real workbooks' XML compresses 5 to 30 times; a member above this ratio is a bomb, not a plan.
+MAX_COMPRESSION_RATIO = 200
+RATIO_CHECK_FROM_BYTES = 1024 * 1024  # tiny members may have any ratio
 
 
 def normalize_header(text: object) -> str:
@@ -177,6 +180,29 @@ def read_csv_table(path: Path, name: str, label: str, issues: IssueList) -> RawS
     return _build_sheet(name, label, True, records, issues)
 
 
+def _zip_refusal(archive: zipfile.ZipFile) -> str | None:
+    """Why a workbook archive must not be opened, judged on declared then actual sizes."""
+    members = archive.infolist()
+    if sum(info.file_size for info in members) > MAX_UNZIPPED_BYTES:
+        return "classeur refusé : contenu décompressé trop gros (plus de 200 Mo)"
+    for info in members:
+        ratio = info.file_size / max(1, info.compress_size)
+        if info.file_size > RATIO_CHECK_FROM_BYTES and ratio > MAX_COMPRESSION_RATIO:
+            return (
+                f"classeur refusé : la partie « {info.filename} » se décompresse {ratio:.0f} fois "
+                "(archive piégée ?)"
+            )
+    # Declared sizes can lie: count what really comes out, stopping at the limit.
+    total = 0
+    for info in members:
+        with archive.open(info) as member:
+            while block := member.read(1 << 20):
+                total += len(block)
+                if total > MAX_UNZIPPED_BYTES:
+                    return "classeur refusé : contenu décompressé trop gros (plus de 200 Mo)"
+    return None
+
+
 def _check_zip(path: Path, label: str, issues: IssueList) -> bool:
     if path.stat().st_size > MAX_SOURCE_BYTES:
         issues.error(label, None, None, None, None, "fichier trop volumineux (> 50 Mo)")
@@ -186,12 +212,14 @@ def _check_zip(path: Path, label: str, issues: IssueList) -> bool:
             label, None, None, None, None, "ce fichier n'est pas un classeur Excel (.xlsx) valide"
         )
         return False
-    with zipfile.ZipFile(path) as archive:
-        if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
-            issues.error(
-                label, None, None, None, None, "classeur refusé : contenu décompressé trop gros"
-            )
-            return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            refusal = _zip_refusal(archive)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
+        refusal = f"classeur Excel illisible ({exc})"
+    if refusal:
+        issues.error(label, None, None, None, None, refusal)
+        return False
     return True
 
 
@@ -211,6 +239,7 @@ def read_workbook(path: Path, label: str, issues: IssueList) -> dict[str, RawShe
     sheets: dict[str, RawSheet] = {}
     try:
         by_name = {normalize_header(ws.title): ws for ws in workbook.worksheets}
+        _warn_unknown_sheets(workbook.worksheets, label, issues)
         for name in SHEETS_BY_NAME:
             worksheet = by_name.get(name)
             if worksheet is None:
@@ -220,10 +249,55 @@ def read_workbook(path: Path, label: str, issues: IssueList) -> dict[str, RawShe
             if sheet is not None:
                 sheet.name = name
                 sheets[name] = sheet
+                _check_merged_cells(workbook, worksheet, sheet, issues)
     finally:
         workbook.close()
         formulas.close()
     return sheets
+
+
+IGNORED_SHEETS = ("readme", "lisez_moi", "listes")
+
+
+def _warn_unknown_sheets(worksheets: list, label: str, issues: IssueList) -> None:
+    """A renamed sheet ("Actions 2024") is not read: say so next to the missing-sheet error."""
+    expected = ", ".join(f"« {name} »" for name in SHEETS_BY_NAME)
+    for worksheet in worksheets:
+        name = normalize_header(worksheet.title)
+        if name not in SHEETS_BY_NAME and name not in IGNORED_SHEETS:
+            message = f"feuille au nom non reconnu, ignorée ; noms attendus : {expected}"
+            issues.warn(label, worksheet.title, None, None, None, message)
+
+
+def merged_ranges(workbook, worksheet) -> list[str]:
+    """The `A2:A4` ranges of merged cells, read from the sheet's XML (read-only mode has none)."""
+    from xml.etree.ElementTree import iterparse
+
+    path = getattr(worksheet, "_worksheet_path", None)
+    archive = getattr(workbook, "_archive", None)
+    if not path or archive is None:
+        return []
+    with archive.open(path) as handle:
+        return [
+            element.get("ref", "")
+            for _, element in iterparse(handle)
+            if element.tag.endswith("}mergeCell")
+        ]
+
+
+def _check_merged_cells(workbook, worksheet, sheet: RawSheet, issues: IssueList) -> None:
+    """Merged cells leave every row but the first empty: refuse them rather than guess."""
+    from openpyxl.utils.cell import range_boundaries
+
+    for ref in merged_ranges(workbook, worksheet):
+        first_col, first_row, _, last_row = range_boundaries(ref)
+        if last_row < sheet.header_row:
+            continue  # a merged banner above the header row holds no data
+        column = sheet.headers[first_col - 1] if first_col <= len(sheet.headers) else None
+        message = (
+            f"cellules fusionnées ({ref}) : défusionnez-les et recopiez la valeur sur chaque ligne"
+        )
+        issues.error(sheet.file, worksheet.title, first_row, column, None, message)
 
 
 def _excel_cell_text(cell, formula_cell, where: tuple[str, str, int], issues: IssueList) -> str:

@@ -4,6 +4,7 @@ with a French message saying what was expected."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 
@@ -18,6 +19,7 @@ _LIST_SPLIT = re.compile(r"[,;|\n]+")
 _INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower-case, accent-free form used to match vocabulary values."""
     raw = unicodedata.normalize("NFKD", text)
@@ -72,6 +74,7 @@ def parse_amount(text: str) -> float:
     return round(value, 2)
 
 
+@functools.lru_cache(maxsize=65536)
 def parse_date(text: str) -> dt.date:
     """`23/03/2026`, `2026-03-23` (Excel cells arrive as ISO) or an Excel serial number."""
     value = text.strip()
@@ -145,12 +148,16 @@ def parse_insee(text: str) -> str:
     return cleaned
 
 
+@functools.lru_cache(maxsize=256)
+def _folded_choices(choices: tuple[str, ...]) -> dict[str, str]:
+    return {fold(choice): choice for choice in reversed(choices)}
+
+
 def match_choice(text: str, choices: tuple[str, ...]) -> str:
     """Return the canonical spelling of a vocabulary value, matched without case or accents."""
-    folded = fold(text)
-    for choice in choices:
-        if fold(choice) == folded:
-            return choice
+    choice = _folded_choices(choices).get(fold(text))
+    if choice is not None:
+        return choice
     raise ValueError(
         "valeur non reconnue ; valeurs admises : " + ", ".join(f"« {c} »" for c in choices)
     )

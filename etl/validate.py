@@ -62,14 +62,10 @@ def parse_sheet(raw: RawSheet, spec: Sheet, issues: IssueList) -> pd.DataFrame:
     missing = [c.name for c in spec.columns if c.required and c.name not in raw.headers]
     if missing:
         found = ", ".join(h for h in raw.headers if not h.startswith("_colonne_")) or "aucune"
-        issues.error(
-            file,
-            sheet,
-            raw.header_row,
-            ", ".join(missing),
-            None,
-            f"colonne(s) obligatoire(s) absente(s) ; colonnes lues : {found}",
-        )
+        message = f"colonne(s) obligatoire(s) absente(s) ; colonnes lues : {found}"
+        if raw.is_csv and len(raw.headers) == 1:
+            message += " — une seule colonne lue : séparez les colonnes par « ; » ou « , »"
+        issues.error(file, sheet, raw.header_row, ", ".join(missing), None, message)
     known = set(spec.column_names)
     for header in raw.headers:
         if header not in known:

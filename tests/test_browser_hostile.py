@@ -3,11 +3,13 @@ text on every page: no script runs, no element is injected, exports neutralise f
 
 from __future__ import annotations
 
+import io
 import lzma
 import shutil
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from etl import pipeline
 from tests.browser_support import PAGES, chromium, open_page, running_app
@@ -90,6 +92,15 @@ def test_hostile_export_neutralises_formulas(hostile_server, hostile_browser):
         assert "'@SUM(A1)" in text
         assert ";=" not in text
         assert ";@" not in text
+        # The workbook is written when the button is clicked (deferred), neutralised the same way.
+        with page.expect_download() as download_info:
+            page.get_by_role("button", name="Télécharger (Excel)").first.click()
+        assert download_info.value.suggested_filename.endswith(".xlsx")
+        workbook = load_workbook(io.BytesIO(Path(download_info.value.path()).read_bytes()))
+        cells = [c for row in workbook.active.iter_rows(values_only=True) for c in row]
+        texts = [c for c in cells if isinstance(c, str)]
+        assert "'=1+1 formule" in " ".join(texts)
+        assert not [c for c in texts if c.startswith(("=", "+", "@"))]
     finally:
         page.close()
 

@@ -78,3 +78,20 @@ def test_overview_summary_sentence():
     assert "3 actions sont en retard" in sentence
     assert f"12,5{NBSP}M€" in sentence
     assert "financements" not in sentence
+
+
+def test_exports_neutralise_tab_and_carriage_return_prefixes_and_hostile_headers():
+    hostile = ["\t=1+1", "\r=cmd|' /C calc'!A0", "-1+1", "@foo", "+33 6 12", "a=b"]
+    frame = pd.DataFrame({"=Colonne": hostile})
+    csv = exports.to_csv_bytes(frame).decode("utf-8-sig")
+    assert csv.startswith("'=Colonne")
+    workbook = load_workbook(io.BytesIO(exports.to_excel_bytes(frame, "export")))
+    sheet = workbook["export"]
+    assert sheet.cell(row=1, column=1).value == "'=Colonne"
+    cells = [sheet.cell(row=r, column=1).value for r in range(2, 8)]
+    # xlsx stores a carriage return as `_x000D_`: what matters is the apostrophe in front.
+    assert all(cell.startswith("'") for cell in cells[:5]), cells
+    assert cells[0] == "'\t=1+1"
+    assert all(f"'{value}" in csv for value in hostile[:5])
+    assert cells[5] == "a=b"  # a formula character inside the text is harmless
+    assert all(cell.data_type == "s" for cell in sheet["A"])
