@@ -42,3 +42,8 @@ def get_conn() -> duckdb.DuckDBPyConnection:
     if version is None:
         raise FileNotFoundError(warehouse_path())
     return _connect(str(warehouse_path()), version)
+
+
+def get_cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor of its own (DuckDB connections are not thread-safe; an interrupt stops only it)."""
+    return get_conn().cursor()

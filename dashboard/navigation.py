@@ -14,6 +14,7 @@ PAGE_SPECS = [
     ("funding", "Financements", "euro", "financements"),
     ("map", "Carte des communes", "map", "carte"),
     ("indicators", "Indicateurs", "monitoring", "indicateurs"),
+    ("explorer", "Explorateur", "query_stats", "explorateur"),
     ("quality", "Qualité des données", "fact_check", "qualite"),
 ]
 PAGE_FILES = [spec[0] for spec in PAGE_SPECS]

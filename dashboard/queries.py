@@ -184,3 +184,11 @@ def load_budget_lines(territory: str) -> pd.DataFrame:
 
 def load_contracts(territory: str) -> pd.DataFrame:
     return load("contracts", territory=territory)
+
+
+def load_explorer_indicators(territory: str) -> pd.DataFrame:
+    return load("explorer_indicators", territory=territory)
+
+
+def load_explorer_communes(territory: str) -> pd.DataFrame:
+    return load("explorer_communes", territory=territory)

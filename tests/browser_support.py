@@ -31,6 +31,7 @@ PAGES = {
     "financements": "Financements",
     "carte": "Carte des communes",
     "indicateurs": "Indicateurs",
+    "explorateur": "Explorateur",
     "qualite": "Qualité des données",
 }
 CHROMIUM_ARGS = [
@@ -62,7 +63,11 @@ def free_port() -> int:
 def running_app(warehouse: Path) -> Iterator[str]:
     """Streamlit serving the app on a free loopback port against `warehouse`."""
     port = free_port()
-    env = {**os.environ, "PILOTAGE_WAREHOUSE": str(warehouse)}
+    env = {
+        **os.environ,
+        "PILOTAGE_WAREHOUSE": str(warehouse),
+        "PILOTAGE_FAVORITES_DIR": str(warehouse.parent / "favorites"),
+    }
     process = subprocess.Popen(
         [
             sys.executable,

@@ -10,6 +10,7 @@ import pytest
 
 from dashboard.db import READ_ONLY_CONFIG
 from etl import pipeline
+from tests.browser_support import chromium, running_app
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VALID_MINI = FIXTURES / "valid" / "mini"
@@ -80,3 +81,17 @@ def tampered_db(tampered_warehouse: Path):
     con = duckdb.connect(str(tampered_warehouse), read_only=True, config=READ_ONLY_CONFIG)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="module")
+def server(demo_warehouse: Path):
+    """The app served on loopback against the demo warehouse (one per browser test module)."""
+    with running_app(demo_warehouse) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser(server: str):
+    """Headless Chromium, warmed up on `server`."""
+    with chromium(server) as instance:
+        yield instance

@@ -7,21 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import PAGES, SCREENSHOTS, chromium, open_page, running_app
+from tests.browser_support import PAGES, SCREENSHOTS, open_page
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server(demo_warehouse):
-    with running_app(demo_warehouse) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    with chromium(server) as instance:
-        yield instance
 
 
 @pytest.mark.parametrize("path", list(PAGES))

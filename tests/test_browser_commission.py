@@ -5,21 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import chromium, open_page, running_app
+from tests.browser_support import open_page
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server(demo_warehouse):
-    with running_app(demo_warehouse) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    with chromium(server) as instance:
-        yield instance
 
 
 def main_title(page) -> str:

@@ -10,22 +10,10 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from tests.browser_support import PAGES, chromium, open_page, running_app
+from tests.browser_support import PAGES, open_page
 
 pytestmark = pytest.mark.browser
 SIREN = "200068666"
-
-
-@pytest.fixture(scope="module")
-def server(demo_warehouse):
-    with running_app(demo_warehouse) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    with chromium(server) as instance:
-        yield instance
 
 
 def click_download(page, button: str):

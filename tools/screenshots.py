@@ -27,6 +27,7 @@ PAGES = {
     "financements": "financements",
     "carte": "carte",
     "indicateurs": "indicateurs",
+    "explorateur": "explorateur",
     "qualite": "qualite",
 }
 MAIN_TITLE = '[data-testid="stMain"] h1'
