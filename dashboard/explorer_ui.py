@@ -233,18 +233,19 @@ def _schema_doc() -> dict:
 
 
 def render_schema_reference() -> None:
-    st.markdown("**Tables et vues documentées**")
+    """One documented table or view at a time: its description and columns."""
+    doc = _schema_doc()
+    table = st.selectbox("Tables et vues documentées", list(doc), key="ex_doc_table")
+    description, columns = doc[table]
+    if description:
+        st.caption(description)
+    if columns:
+        st.dataframe(
+            pd.DataFrame(columns, columns=["Colonne", "Signification"]),
+            hide_index=True,
+            key="ex_doc_columns",
+        )
     st.caption("Descriptions reprises de docs/schema.md (documentation technique, en anglais).")
-    for table, (description, columns) in _schema_doc().items():
-        with st.expander(table):
-            if description:
-                st.caption(description)
-            if columns:
-                st.dataframe(
-                    pd.DataFrame(columns, columns=["Colonne", "Signification"]),
-                    hide_index=True,
-                    key=f"ex_doc_{table}",
-                )
 
 
 def current_params(mode: str) -> dict[str, str]:
