@@ -146,37 +146,42 @@ def build_pivot(
     columns: str | None,
     measure: str,
     aggregation: str,
+    second: str | None = None,
 ) -> pd.DataFrame:
-    """The pivot with a « Total » row (and column) — `measure` COUNT counts rows."""
+    """The pivot with a « Total » row (and column) — `measure` COUNT counts rows. A `second`
+    measure (no column dimension then) gives two value columns, for a scatter."""
     if not rows:
         raise ValueError("choose at least one row dimension")
-    data = frame.assign(**{COUNT: 1}) if measure == COUNT else frame
-    value = COUNT if measure == COUNT else measure
-    how = "sum" if measure == COUNT else aggregation
-    data = data.assign(**{value: pd.to_numeric(data[value], errors="coerce")})
+    data = frame.assign(**{COUNT: 1})
+    values = [measure, *([second] if second else [])]
+    how = {v: "sum" if v == COUNT else aggregation for v in values}
+    data = data.assign(**{v: pd.to_numeric(data[v], errors="coerce") for v in values})
     table = pd.pivot_table(
         data,
         index=rows,
-        columns=columns or None,
-        values=value,
+        columns=None if second else (columns or None),
+        values=values,
         aggfunc=how,
         margins=True,
         margins_name=TOTAL,
         dropna=False,
         observed=True,
     )
-    if isinstance(table, pd.Series):
-        table = table.to_frame(value)
-    if columns is None:
-        table.columns = [value]
+    if second or columns is None:
+        table = table[values]
+        table.columns = values
     else:
-        table.columns = [str(c) for c in table.columns]
+        table.columns = [str(c[-1]) for c in table.columns]
     table = table.dropna(how="all")
     return table.reset_index()
 
 
-def chart_kind(rows: list[str], columns: str | None, years: tuple[str, ...]) -> str:
-    """Line over years, treemap for two nested dimensions, bars otherwise."""
+def chart_kind(
+    rows: list[str], columns: str | None, years: tuple[str, ...], second: str | None = None
+) -> str:
+    """Scatter for two measures, line over years, treemap for two nested dimensions, else bars."""
+    if second:
+        return "scatter"
     if len(rows) == 2 and columns is None:
         return "treemap"
     if rows[0] in years:
@@ -192,6 +197,8 @@ def build_pivot_figure(
     if columns is not None:
         body = body.drop(columns=[TOTAL], errors="ignore")
     values = [c for c in body.columns if c not in rows]
+    if kind == "scatter":
+        return build_scatter_figure(body, rows[-1], values[0], values[1], labels)
     if kind == "treemap":
         figure = px.treemap(body, path=rows, values=values[0])
         figure.update_traces(hovertemplate="%{label}<br>%{value:,.0f}<extra></extra>")

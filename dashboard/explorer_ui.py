@@ -14,7 +14,7 @@ from dashboard.db import get_cursor
 from dashboard.formatting import format_number
 
 MODES = {"pivot": "Tableau croisé", "sql": "SQL"}
-PIVOT_PARAMS = ["jeu", "lignes", "colonnes", "mesure", "agg", "filtre", "valeurs"]
+PIVOT_PARAMS = ["jeu", "lignes", "colonnes", "mesure", "mesure2", "agg", "filtre", "valeurs"]
 SQL_PARAMS = ["sql"]
 ALL_PARAMS = ["mode", *PIVOT_PARAMS, *SQL_PARAMS]
 LIST_SEPARATOR = "|"
@@ -25,6 +25,7 @@ KEYS = {
     "lignes": "ex_rows",
     "colonnes": "ex_columns",
     "mesure": "ex_measure",
+    "mesure2": "ex_measure2",
     "agg": "ex_agg",
     "filtre": "ex_filter",
     "valeurs": "ex_values",
@@ -78,6 +79,7 @@ def render_pivot_builder(territory_id: str) -> None:
     _from_url("lignes", first[:1], first, many=True)
     _from_url("colonnes", "", ["", *first])
     _from_url("mesure", explorer.COUNT, list(measures))
+    _from_url("mesure2", "", ["", *dataset.measures])
     _from_url("agg", "sum", list(explorer.AGGREGATIONS))
     _from_url("filtre", "", ["", *first])
     left, middle, right = st.columns(3)
@@ -93,13 +95,20 @@ def render_pivot_builder(territory_id: str) -> None:
     measure = right.selectbox(
         "Mesure", list(measures), format_func=measures.get, key=KEYS["mesure"]
     )
-    left, right = st.columns([1, 2])
+    left, middle, right = st.columns(3)
     aggregation = left.selectbox(
         "Agrégation",
         list(explorer.AGGREGATIONS),
         format_func=explorer.AGGREGATIONS.get,
         key=KEYS["agg"],
-        disabled=measure == explorer.COUNT,
+        help="Sans effet sur « Nombre de lignes », qui compte toujours.",
+    )
+    second = middle.selectbox(
+        "Seconde mesure (nuage de points)",
+        ["", *dataset.measures],
+        format_func=lambda m: measures.get(m, "(aucune)"),
+        key=KEYS["mesure2"],
+        help="Une ligne par élément, les deux mesures en abscisse et en ordonnée.",
     )
     filter_on = right.selectbox(
         "Filtrer sur", ["", *first], format_func=lambda c: dims.get(c, "(aucun filtre)"),
@@ -118,6 +127,7 @@ def render_pivot_builder(territory_id: str) -> None:
         "lignes": LIST_SEPARATOR.join(rows),
         "colonnes": columns,
         "mesure": measure,
+        "mesure2": second,
         "agg": aggregation,
         "filtre": filter_on,
         "valeurs": LIST_SEPARATOR.join(chosen),
@@ -126,6 +136,9 @@ def render_pivot_builder(territory_id: str) -> None:
     if not rows:
         st.info("Choisissez au moins une dimension en lignes.")
         return
+    if second and columns:
+        st.warning("Le nuage de points compare deux mesures : retirez la dimension en colonnes.")
+        return
     if columns and columns in rows:
         st.warning("La dimension en colonnes est déjà en lignes : choisissez-en une autre.")
         return
@@ -133,10 +146,12 @@ def render_pivot_builder(territory_id: str) -> None:
     if filtered.empty:
         st.info("Aucune ligne ne correspond au filtre.")
         return
-    pivot = explorer.build_pivot(filtered, rows, columns or None, measure, aggregation)
+    pivot = explorer.build_pivot(
+        filtered, rows, columns or None, measure, aggregation, second or None
+    )
     labels = {**dims, **measures}
     render_pivot_table(pivot, labels, decimals=1 if aggregation in ("mean", "median") else 0)
-    kind = explorer.chart_kind(rows, columns or None, dataset.years)
+    kind = explorer.chart_kind(rows, columns or None, dataset.years, second or None)
     st.plotly_chart(
         explorer.build_pivot_figure(pivot, rows, columns or None, kind, labels),
         key="explorer_pivot_chart",

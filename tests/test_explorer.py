@@ -234,3 +234,25 @@ def test_read_only_config_is_the_one_the_console_runs_on(demo_db):
         "select value from duckdb_settings() where name = 'enable_external_access'"
     ).fetchone()[0]
     assert setting == "false"
+
+
+def test_two_measures_give_a_scatter_with_one_point_per_commune(app_env, demo_db):
+    at = run_page(
+        "explorer", "200068666", jeu="communes", lignes="name", mesure="population",
+        mesure2="n_actions",
+    )  # fmt: skip
+    assert not at.exception
+    shown = table_with(at, "Commune").set_index("Commune")
+    assert list(shown.columns) == ["Population", "Actions localisées"]
+    placed = dict(
+        demo_db.execute(
+            "select c.name || ' (' || c.insee_code || ')', count(distinct ac.action_id)"
+            " from action_communes ac join actions a using (action_id)"
+            " join communes c using (insee_code)"
+            " where a.territory_id = 'saint-dizier' group by all"
+        ).fetchall()
+    )
+    for commune, count in placed.items():
+        assert shown.loc[commune, "Actions localisées"] == str(count)
+    chart = at.get("plotly_chart")[0]
+    assert '"type":"scatter"' in chart.proto.spec.replace(" ", "")
