@@ -176,8 +176,13 @@ def build_report(results: dict) -> str:
         "# Benchmarks",
         "",
         f"Written by `make bench` (`python -m bench`) on {results['date']} — {results['machine']}.",
-        "Load average when the run started (1, 5, 15 min): "
+        "Load average (1, 5, 15 min) when the run started: "
         + ", ".join(s(v) for v in results["load_average_at_start"])
+        + (
+            "; when it ended: " + ", ".join(s(v) for v in results["load_average_at_end"])
+            if "load_average_at_end" in results
+            else ""
+        )
         + ". The reference figures are those of the full run made on a quiet machine after",
         "merging; a run made while other work shares the two cores is slower (sessions and pages",
         "above all) and says so by its load average.",
