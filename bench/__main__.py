@@ -387,6 +387,7 @@ def main() -> None:
         results.update(run_sessions(tmp, warehouse, synthetic_sources, sizes))
         synthetic.pop("warehouse")
     results["total_s"] = time.perf_counter() - started
+    results["load_average_at_end"] = os.getloadavg()
     if args.quick:
         quick = Path(tempfile.gettempdir()) / "bench-quick"
         quick.mkdir(exist_ok=True)

@@ -176,8 +176,13 @@ def build_report(results: dict) -> str:
         "# Benchmarks",
         "",
         f"Written by `make bench` (`python -m bench`) on {results['date']} — {results['machine']}.",
-        "Load average when the run started (1, 5, 15 min): "
+        "Load average (1, 5, 15 min) when the run started: "
         + ", ".join(s(v) for v in results["load_average_at_start"])
+        + (
+            "; when it ended: " + ", ".join(s(v) for v in results["load_average_at_end"])
+            if "load_average_at_end" in results
+            else ""
+        )
         + ". The reference figures are those of the full run made on a quiet machine after",
         "merging; a run made while other work shares the two cores is slower (sessions and pages",
         "above all) and says so by its load average.",
@@ -345,12 +350,26 @@ the published warehouse, `ATTACH` it read-only and copy `communes`, `epci` and t
 rows of `indicators` instead of recomputing them (cost measured above), then validate, transform
 and write the plans only.
 
-**Concurrent sessions (p95 ≤ 5 s).** On two cores, the server's CPU per session (column above)
-times the number of sessions is the floor of a wave: 50 sessions that each need about a second of
-server CPU cannot all be served in 5 s on 2 cores, before counting the Chromium rendering that
-shares the cores here. Plan: the page's cost is mostly plotly figure serialisation and the folium
-map's HTML (cached per territory would remove it from reruns: `st.cache_data` on the map HTML
-and the figures' JSON); measure again with the browser on another machine.
+**Pages (warm ≤ floor + 0,2 s, cold ≤ 2 s).** Profiled with `python -m bench.profile_page
+<page>` (cProfile in AppTest's script thread). Two causes found and fixed in this branch: the plan
+tree's totals were updated with a pandas `.loc` per action and ancestor (80 % of the Plan page's
+rerun; now plain dicts, 10 × faster, same output), and every download button wrote its Excel
+workbook at every rerun (a third of the rerun of Vue d'ensemble and Financements; now written
+when the button is clicked, `download_button` with a callable). What remains on the slowest pages
+is the table formatting (`tables.to_display`) and the plotly figures (Financements' treemap,
+Indicateurs' comparison). Plan: cache the display frames and figures per territory and filters
+(`st.cache_data`, keyed like the queries on the warehouse version).
+
+**Concurrent sessions (p95 ≤ 5 s).** The column "server CPU per session" is the key figure: the
+scripts run in one Python process whose interpreter lock lets one page run at a time, so a wave
+of N fresh sessions needs at least N × that CPU time of wall clock before the last one is served
+(about 0,8 s per session measured while developing: 40 s for 50 sessions), and the 50 Chromium
+renderers share the same two cores. A fresh browser context also downloads the whole Streamlit
+front end from the Python server (a returning user has it cached), probably a large part of that
+CPU time (to check: serve the static files from a reverse proxy and measure again). Plan, in
+order: measure with the browser on another machine; cache the per-territory figures and map HTML
+(above); serve the front end's static files from nginx; then run one Streamlit process per core
+behind the proxy (sticky sessions).
 
 **Readers switching to the new data.** DuckDB keeps one database instance per file path in a
 process: `duckdb.connect(path)` made while a connection to the old file is still open (the cached

@@ -271,18 +271,19 @@ def _warn_unknown_sheets(worksheets: list, label: str, issues: IssueList) -> Non
 
 def merged_ranges(workbook, worksheet) -> list[str]:
     """The `A2:A4` ranges of merged cells, read from the sheet's XML (read-only mode has none)."""
-    from xml.etree.ElementTree import iterparse
+    from openpyxl.xml.functions import iterparse  # defusedxml when installed, as openpyxl
 
     path = getattr(worksheet, "_worksheet_path", None)
     archive = getattr(workbook, "_archive", None)
     if not path or archive is None:
         return []
+    refs = []
     with archive.open(path) as handle:
-        return [
-            element.get("ref", "")
-            for _, element in iterparse(handle)
-            if element.tag.endswith("}mergeCell")
-        ]
+        for _, element in iterparse(handle):
+            if element.tag.endswith("}mergeCell"):
+                refs.append(element.get("ref", ""))
+            element.clear()  # a large sheet is streamed, not kept in memory
+    return refs
 
 
 def _check_merged_cells(workbook, worksheet, sheet: RawSheet, issues: IssueList) -> None:
