@@ -12,6 +12,7 @@ PAGE_SPECS = [
     ("funding", "Financements", "euro", "financements"),
     ("map", "Carte des communes", "map", "carte"),
     ("indicators", "Indicateurs", "monitoring", "indicateurs"),
+    ("import_data", "Importer des données", "upload_file", "importer"),
     ("quality", "Qualité des données", "fact_check", "qualite"),
 ]
 PAGE_FILES = [spec[0] for spec in PAGE_SPECS]
