@@ -45,6 +45,16 @@ def build_report(issues: IssueList) -> pd.DataFrame:
     return frame.rename(columns=REPORT_COLUMNS)
 
 
+def filter_report(report: pd.DataFrame, kinds: list[str], messages: list[str]) -> pd.DataFrame:
+    """Rows of the chosen severities and messages; an empty choice keeps everything."""
+    keep = pd.Series(True, index=report.index)
+    if kinds:
+        keep &= report["Gravité"].isin(kinds)
+    if messages:
+        keep &= report["Message"].isin(messages)
+    return report[keep]
+
+
 def build_totals(totals: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for column, label, fmt in TOTALS:
@@ -140,10 +150,7 @@ def render_report(issues: IssueList) -> None:
     left, right = st.columns(2)
     kinds = left.multiselect("Gravité", ["Erreur", "Avertissement"], key="report_severity")
     messages = right.multiselect("Message", sorted(report["Message"].unique()), key="report_msg")
-    shown = report[
-        (report["Gravité"].isin(kinds) if kinds else True)
-        & (report["Message"].isin(messages) if messages else True)
-    ]
+    shown = filter_report(report, kinds, messages)
     st.dataframe(shown, hide_index=True, key="import_report")
     components.render_downloads(shown, "rapport_import", "report_export")
 

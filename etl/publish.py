@@ -266,6 +266,9 @@ def prepare(
     if issues.errors:
         return candidate
     shutil.copytree(sources_dir, candidate.staging)
+    indicators = sources_dir.parent / "indicators"  # read by the ETL next to the sources
+    if indicators.is_dir():
+        (workdir / "indicators").symlink_to(indicators.resolve(), target_is_directory=True)
     _stage_folder(candidate.staging / territory_id, uploads, issues, replace_all)
     if issues.errors:
         return candidate

@@ -22,7 +22,7 @@ compared as (
             when n.code is null then 'supprimée'
             else 'modifiée'
         end as change,
-        concat_ws(', ',
+        case when o.code is null or n.code is null then '' else concat_ws(', ',
             case when o.title is distinct from n.title then 'intitulé' end,
             case when o.status is distinct from n.status
                 then 'statut : ' || coalesce(o.status, '—') || ' → ' || coalesce(n.status, '—') end,
@@ -31,7 +31,7 @@ compared as (
             case when o.planned_end is distinct from n.planned_end then 'fin prévue' end,
             case when o.pilot_service is distinct from n.pilot_service then 'service pilote' end,
             case when o.budget is distinct from n.budget then 'budget' end
-        ) as details,
+        ) end as details,
         o.budget as budget_before,
         n.budget as budget_after
     from old_actions as o
