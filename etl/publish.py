@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 import zipfile
@@ -22,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import load, pipeline
+from etl import extract, load, pipeline
 from etl.extract import CSV_ENCODINGS, normalize_header
 from etl.issues import IssueList, ValidationError
 from etl.load import LoadCheckError
@@ -203,24 +204,31 @@ def _published_siren_and_themes(warehouse: Path, territory_id: str) -> tuple[str
     return (row[0] if row else None), {t[0] for t in themes}
 
 
+def _check_siren(folder: Path, territory_id: str, warehouse: Path, issues: IssueList) -> None:
+    """An upload replaces this territory only: a file of another SIREN is refused up front."""
+    sheet = extract.read_territory_folder(folder, IssueList()).sheets.get("territoire")
+    if sheet is None or not sheet.rows:
+        return  # the build reports the missing sheet with its usual message
+    given = re.sub(r"\s", "", sheet.rows[0].get("siren", ""))
+    published, _ = _published_siren_and_themes(warehouse, territory_id)
+    if published and given and given != published:
+        issues.error(
+            sheet.file,
+            "territoire",
+            sheet.row_numbers[0],
+            "siren",
+            given,
+            f"ce fichier décrit un autre territoire (SIREN attendu : {published})",
+        )
+
+
 def _extra_checks(result: pipeline.CheckResult, territory_id: str, warehouse: Path, issues) -> None:
     """What the ETL accepts but an editor should hear about before publishing."""
     parsed = next((t for t in result.territories if t.territory_id == territory_id), None)
     source = next((s for s in result.sources if s.territory_id == territory_id), None)
     if parsed is None or source is None or "actions" not in parsed.tables:
         return
-    siren, known_themes = _published_siren_and_themes(warehouse, territory_id)
-    given = parsed.territory.get("siren")
-    territory_sheet = source.sheets.get("territoire")
-    if siren and given and given != siren and territory_sheet is not None:
-        issues.error(
-            territory_sheet.file,
-            "territoire",
-            None,
-            "siren",
-            given,
-            f"ce fichier décrit un autre territoire (SIREN attendu : {siren})",
-        )
+    _, known_themes = _published_siren_and_themes(warehouse, territory_id)
     actions, sheet = parsed.tables["actions"], source.sheets["actions"]
     budget = parsed.tables.get("budget")
     budgeted = set(budget["action"]) if budget is not None else set()
@@ -270,6 +278,9 @@ def prepare(
     if indicators.is_dir():
         (workdir / "indicators").symlink_to(indicators.resolve(), target_is_directory=True)
     _stage_folder(candidate.staging / territory_id, uploads, issues, replace_all)
+    if issues.errors:
+        return candidate
+    _check_siren(candidate.staging / territory_id, territory_id, warehouse, issues)
     if issues.errors:
         return candidate
     # One pass: the build validates everything and refuses to write on a blocking error.

@@ -250,10 +250,14 @@ def test_uploaded_workbook_for_another_territory_is_refused(import_env):
         import_env["warehouse"],
     )
     assert not candidate.ok
-    siren = [i for i in candidate.issues.errors if i.column == "siren"]
-    # The ETL's own rule: one folder per SIREN (here the upload's and saint-dizier's).
-    assert [i.value for i in siren] == [wb.SIREN]
-    assert siren[0].message.startswith("SIREN déjà utilisé par le dossier")
+    assert [(i.sheet, i.column, i.value, i.message) for i in candidate.issues.errors] == [
+        (
+            "territoire",
+            "siren",
+            wb.SIREN,
+            "ce fichier décrit un autre territoire (SIREN attendu : 245400601)",
+        )
+    ]
 
 
 def test_workbook_with_a_new_siren_is_refused(import_env):
@@ -267,8 +271,9 @@ def test_workbook_with_a_new_siren_is_refused(import_env):
     )
     assert not candidate.ok
     assert candidate.database is None
-    siren = [i for i in candidate.issues.errors if i.column == "siren"]
-    assert siren[0].message == f"ce fichier décrit un autre territoire (SIREN attendu : {wb.SIREN})"
+    assert [(i.row, i.value, i.message) for i in candidate.issues.errors] == [
+        (2, "200000172", f"ce fichier décrit un autre territoire (SIREN attendu : {wb.SIREN})")
+    ]
 
 
 def test_read_only_connections_of_tests_and_app_coexist(import_env):
