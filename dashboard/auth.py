@@ -63,7 +63,7 @@ def is_configured() -> bool:
 
 
 def current_user() -> User | None:
-    if oidc_provider() is not None and st.user.is_logged_in:
+    if oidc_provider() is not None and st.user.get("is_logged_in"):
         email = str(st.user.get("email") or "")
         editors = {e.lower() for e in _secrets_section("pilotage").get("editors", [])}
         role = "editor" if email.lower() in editors else "reader"
