@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from io import BytesIO
 from pathlib import Path
 
 from openpyxl import load_workbook
 
+from etl import publish
 from etl.template import write_filled_template
 
 TERRITORY = "saint-dizier"
@@ -81,3 +83,19 @@ def broken_workbook(sources: Path, tmp: Path) -> bytes:
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def folder_digest(folder: Path) -> dict[str, str]:
+    return {p.name: digest(p) for p in sorted(folder.iterdir())}
+
+
+def action_codes(warehouse: Path) -> set[str]:
+    with publish.attached(w=warehouse) as con:
+        rows = con.execute(
+            "select code from w.actions where territory_id = $t", {"t": TERRITORY}
+        ).fetchall()
+    return {r[0] for r in rows}

@@ -24,22 +24,6 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def folder_digest(folder: Path) -> dict[str, str]:
-    return {p.name: digest(p) for p in sorted(folder.iterdir())}
-
-
-def action_codes(warehouse: Path) -> set[str]:
-    with publish.attached(w=warehouse) as con:
-        rows = con.execute(
-            "select code from w.actions where territory_id = $t", {"t": wb.TERRITORY}
-        ).fetchall()
-    return {r[0] for r in rows}
-
-
 def open_import_page(signed_in: bool = True) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["territoire"] = wb.SIREN
@@ -92,7 +76,7 @@ def test_server_upload_cap_matches_the_code():
 
 def test_invalid_workbook_reports_errors_and_changes_nothing(import_env):
     warehouse, folder = import_env["warehouse"], import_env["sources"] / wb.TERRITORY
-    before_db, before_files = digest(warehouse), folder_digest(folder)
+    before_db, before_files = wb.digest(warehouse), wb.folder_digest(folder)
     at = upload(
         open_import_page(),
         "plan.xlsx",
@@ -114,8 +98,8 @@ def test_invalid_workbook_reports_errors_and_changes_nothing(import_env):
     assert metric(at, "Erreurs bloquantes") == "2"
     assert not [b for b in at.button if b.key == "import_publish"], "no publish on errors"
     assert any("erreurs bloquantes empêchent" in e.value for e in at.error)
-    assert digest(warehouse) == before_db
-    assert folder_digest(folder) == before_files
+    assert wb.digest(warehouse) == before_db
+    assert wb.folder_digest(folder) == before_files
 
 
 def test_valid_workbook_report_preview_publish_and_restore(import_env):
@@ -148,13 +132,13 @@ def test_valid_workbook_report_preview_publish_and_restore(import_env):
     totals = table_with(at, "Après import").set_index("")
     assert totals.loc["Actions", "Écart"] == "0"
     assert metric(at, "Actions ajoutées") == "1"
-    assert wb.NEW_CODE not in action_codes(warehouse), "nothing published before confirming"
+    assert wb.NEW_CODE not in wb.action_codes(warehouse), "nothing published before confirming"
 
     at.button(key="import_publish").click()
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert any("Données publiées" in s.value for s in at.success)
-    codes = action_codes(warehouse)
+    codes = wb.action_codes(warehouse)
     assert wb.NEW_CODE in codes
     assert facts["removed"] not in codes
     assert sorted(p.name for p in (sources / wb.TERRITORY).iterdir()) == ["README.md", "plan.xlsx"]
@@ -171,7 +155,7 @@ def test_valid_workbook_report_preview_publish_and_restore(import_env):
     at.button(key="restore").click()
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-    codes = action_codes(warehouse)
+    codes = wb.action_codes(warehouse)
     assert wb.NEW_CODE not in codes
     assert facts["removed"] in codes
     assert (sources / wb.TERRITORY / "actions.csv").exists()
@@ -211,7 +195,7 @@ def test_failed_publish_leaves_published_data_as_it_was(import_env, monkeypatch)
         warehouse,
     )
     assert candidate.ok
-    before_db, before_files = digest(warehouse), folder_digest(folder)
+    before_db, before_files = wb.digest(warehouse), wb.folder_digest(folder)
 
     def interrupted(temp, output):
         raise OSError("disque plein")
@@ -219,8 +203,8 @@ def test_failed_publish_leaves_published_data_as_it_was(import_env, monkeypatch)
     monkeypatch.setattr(load, "swap_in", interrupted)
     with pytest.raises(OSError, match="disque plein"):
         publish.publish(candidate, "test", import_env["sources"], warehouse)
-    assert digest(warehouse) == before_db
-    assert folder_digest(folder) == before_files
+    assert wb.digest(warehouse) == before_db
+    assert wb.folder_digest(folder) == before_files
     assert publish.list_publications() == []
     assert sorted(p.name for p in import_env["sources"].iterdir()) == sorted(
         p.name for p in pipeline.SOURCES_DIR.iterdir()
@@ -234,10 +218,10 @@ def test_publish_refuses_when_the_data_changed_since_the_preview(import_env):
     first = publish.prepare([publish.Upload("plan.xlsx", data)], wb.TERRITORY, *args)
     second = publish.prepare([publish.Upload("plan.xlsx", data)], wb.TERRITORY, *args)
     publish.publish(first, "a", import_env["sources"], import_env["warehouse"])
-    before = digest(import_env["warehouse"])
+    before = wb.digest(import_env["warehouse"])
     with pytest.raises(publish.PublishConflict):
         publish.publish(second, "b", import_env["sources"], import_env["warehouse"])
-    assert digest(import_env["warehouse"]) == before
+    assert wb.digest(import_env["warehouse"]) == before
 
 
 def test_uploaded_workbook_for_another_territory_is_refused(import_env):
