@@ -42,6 +42,8 @@ def build_report(issues: IssueList) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
     frame["gravite"] = frame["gravite"].map({ERROR: "Erreur"}).fillna("Avertissement")
     frame["ligne"] = frame["ligne"].astype("Int64")
+    for column in ("fichier", "feuille", "colonne", "valeur"):
+        frame[column] = frame[column].fillna("")
     return frame.rename(columns=REPORT_COLUMNS)
 
 
@@ -148,8 +150,12 @@ def render_report(issues: IssueList) -> None:
         return
     report = build_report(issues)
     left, right = st.columns(2)
-    kinds = left.multiselect("Gravité", ["Erreur", "Avertissement"], key="report_severity")
-    messages = right.multiselect("Message", sorted(report["Message"].unique()), key="report_msg")
+    kinds = left.multiselect(
+        "Gravité", ["Erreur", "Avertissement"], key="report_severity", placeholder="Toutes"
+    )
+    messages = right.multiselect(
+        "Message", sorted(report["Message"].unique()), key="report_msg", placeholder="Tous"
+    )
     shown = filter_report(report, kinds, messages)
     st.dataframe(shown, hide_index=True, key="import_report")
     components.render_downloads(shown, "rapport_import", "report_export")

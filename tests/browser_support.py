@@ -29,6 +29,7 @@ PAGES = {
     "financements": "Financements",
     "carte": "Carte des communes",
     "indicateurs": "Indicateurs",
+    "importer": "Importer des données",
     "qualite": "Qualité des données",
 }
 CHROMIUM_ARGS = [

@@ -89,6 +89,8 @@ def test_invalid_upload_shows_errors_and_publishes_nothing(env):
         assert page.locator('[data-testid="stException"]').count() == 0
         assert watch.outside == []
         SHOTS.mkdir(parents=True, exist_ok=True)
+        page.locator('[data-testid="stDataFrame"]').first.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
         page.screenshot(path=str(SHOTS / f"import-erreurs-{size_name}.png"))
         page.close()
     assert (wb.folder_digest(env["sources"] / wb.TERRITORY), wb.digest(env["warehouse"])) == before
@@ -104,7 +106,9 @@ def test_valid_upload_preview_publish_and_restore(env):
     assert metric(page, "Actions ajoutées") == "1"
     assert metric(page, "Actions supprimées") == "1"
     assert metric(page, "Actions modifiées") == "1"
-    page.screenshot(path=str(SHOTS / "import-apercu-1366x768.png"), full_page=True)
+    page.get_by_text("Ce qui changera").scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(SHOTS / "import-apercu-1366x768.png"))
     assert wb.NEW_CODE not in wb.action_codes(env["warehouse"])
 
     page.get_by_role("button", name="Publier ces données").click()
@@ -139,8 +143,13 @@ def test_quality_page_screenshots(env):
         page.goto(f"{env['base']}/qualite?territoire={wb.SIREN}")
         page.get_by_role("heading", name="Qualité des données").wait_for(timeout=60_000)
         settle(page)
+        page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
+        page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
         page.get_by_role("tab", name="Par service pilote").click()
-        page.wait_for_timeout(800)
+        page.wait_for_timeout(1500)
         assert page.locator('[data-testid="stException"]').count() == 0
-        page.screenshot(path=str(SHOTS / f"qualite-{size_name}.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / f"qualite-{size_name}.png"))
+        page.get_by_text("Provenance").scroll_into_view_if_needed()
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(SHOTS / f"qualite-provenance-{size_name}.png"))
         page.close()

@@ -38,6 +38,13 @@ def open_import_page(signed_in: bool = True) -> AppTest:
     return at
 
 
+def prepare(env: dict, data: bytes, territory: str = wb.TERRITORY) -> publish.Candidate:
+    uploads = [publish.Upload("plan.xlsx", data)]
+    return publish.prepare(
+        uploads, territory, env["sources"], pipeline.REFERENCE_DIR, env["warehouse"]
+    )
+
+
 def upload(at: AppTest, name: str, data: bytes, mime: str = XLSX) -> AppTest:
     at.file_uploader(key="import_files").set_value([(name, data, mime)])
     at.run()
@@ -171,13 +178,7 @@ def test_open_session_sees_the_publish_on_its_next_interaction(import_env):
     at.run()
     before = metric(at, "Actions")
     data, _ = wb.edited_workbook(import_env["sources"], import_env["tmp"], remove=False)
-    candidate = publish.prepare(
-        [publish.Upload("plan.xlsx", data)],
-        wb.TERRITORY,
-        import_env["sources"],
-        pipeline.REFERENCE_DIR,
-        import_env["warehouse"],
-    )
+    candidate = prepare(import_env, data)
     publish.publish(candidate, "test", import_env["sources"], import_env["warehouse"])
     at.run()
     assert not at.exception, [e.message for e in at.exception]
@@ -187,13 +188,7 @@ def test_open_session_sees_the_publish_on_its_next_interaction(import_env):
 def test_failed_publish_leaves_published_data_as_it_was(import_env, monkeypatch):
     warehouse, folder = import_env["warehouse"], import_env["sources"] / wb.TERRITORY
     data, _ = wb.edited_workbook(import_env["sources"], import_env["tmp"])
-    candidate = publish.prepare(
-        [publish.Upload("plan.xlsx", data)],
-        wb.TERRITORY,
-        import_env["sources"],
-        pipeline.REFERENCE_DIR,
-        warehouse,
-    )
+    candidate = prepare(import_env, data)
     assert candidate.ok
     before_db, before_files = wb.digest(warehouse), wb.folder_digest(folder)
 
@@ -214,9 +209,7 @@ def test_failed_publish_leaves_published_data_as_it_was(import_env, monkeypatch)
 
 def test_publish_refuses_when_the_data_changed_since_the_preview(import_env):
     data, _ = wb.edited_workbook(import_env["sources"], import_env["tmp"])
-    args = (import_env["sources"], pipeline.REFERENCE_DIR, import_env["warehouse"])
-    first = publish.prepare([publish.Upload("plan.xlsx", data)], wb.TERRITORY, *args)
-    second = publish.prepare([publish.Upload("plan.xlsx", data)], wb.TERRITORY, *args)
+    first, second = prepare(import_env, data), prepare(import_env, data)
     publish.publish(first, "a", import_env["sources"], import_env["warehouse"])
     before = wb.digest(import_env["warehouse"])
     with pytest.raises(publish.PublishConflict):
@@ -226,13 +219,7 @@ def test_publish_refuses_when_the_data_changed_since_the_preview(import_env):
 
 def test_uploaded_workbook_for_another_territory_is_refused(import_env):
     data, _ = wb.edited_workbook(import_env["sources"], import_env["tmp"])
-    candidate = publish.prepare(
-        [publish.Upload("plan.xlsx", data)],
-        "pompey",
-        import_env["sources"],
-        pipeline.REFERENCE_DIR,
-        import_env["warehouse"],
-    )
+    candidate = prepare(import_env, data, "pompey")
     assert not candidate.ok
     assert [(i.sheet, i.column, i.value, i.message) for i in candidate.issues.errors] == [
         (
@@ -246,13 +233,7 @@ def test_uploaded_workbook_for_another_territory_is_refused(import_env):
 
 def test_workbook_with_a_new_siren_is_refused(import_env):
     data, _ = wb.edited_workbook(import_env["sources"], import_env["tmp"], siren="200000172")
-    candidate = publish.prepare(
-        [publish.Upload("plan.xlsx", data)],
-        wb.TERRITORY,
-        import_env["sources"],
-        pipeline.REFERENCE_DIR,
-        import_env["warehouse"],
-    )
+    candidate = prepare(import_env, data)
     assert not candidate.ok
     assert candidate.database is None
     assert [(i.row, i.value, i.message) for i in candidate.issues.errors] == [

@@ -25,6 +25,7 @@ PAGES = {
     "financements": "financements",
     "carte": "carte",
     "indicateurs": "indicateurs",
+    "importer": "importer",
     "qualite": "qualite",
 }
 SIZES = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}
