@@ -37,6 +37,8 @@ KEY_FIGURES_STEM = Path(KEY_FIGURES_FILE).stem
 SHEET_FILES = {sheet.name for sheet in SHEETS} | {KEY_FIGURES_STEM}
 XLSX_MEMBERS = ("[Content_Types].xml", "xl/workbook.xml")
 JOURNAL = "journal.jsonl"
+# Staged uploads nobody confirmed (a closed tab) are removed after this long.
+STAGING_MAX_AGE_S = 24 * 3600
 COUNTED_TABLES = ("plan_items", "actions", "budget_lines", "funding", "followups")
 
 
@@ -259,6 +261,7 @@ def prepare(
     replace_all: bool = False,
 ) -> Candidate:
     """Check `uploads` as the new sources of `territory_id`; build a candidate file if they pass."""
+    clean_staging()
     token = uuid.uuid4().hex[:12]
     workdir = publications_path() / "staging" / token
     described = [
@@ -426,6 +429,16 @@ def publish(
         append_journal(record)
     shutil.rmtree(candidate.workdir, ignore_errors=True)
     return record
+
+
+def clean_staging(max_age_s: float = STAGING_MAX_AGE_S) -> None:
+    staging = publications_path() / "staging"
+    if not staging.is_dir():
+        return
+    now = dt.datetime.now().timestamp()
+    for folder in staging.iterdir():
+        if now - folder.stat().st_mtime > max_age_s:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def discard(candidate: Candidate) -> None:

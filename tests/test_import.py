@@ -248,3 +248,11 @@ def test_read_only_connections_of_tests_and_app_coexist(import_env):
     assert con.execute("select count(*) from actions").fetchone()[0] > 0
     con.close()
     assert not at.exception
+
+
+def test_abandoned_staging_is_cleaned(import_env):
+    data, _ = wb.edited_workbook(import_env["sources"], import_env["tmp"])
+    kept = prepare(import_env, data)
+    assert kept.workdir.is_dir()
+    publish.clean_staging(max_age_s=0)
+    assert not kept.workdir.exists()
