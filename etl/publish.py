@@ -391,9 +391,11 @@ def publish(
         pub_id = f"{stamp:%Y%m%d-%H%M%S}-{candidate.token[:6]}"
         archive = publications_path() / "archive" / pub_id
         live = sources_dir / candidate.territory_id
-        incoming = sources_dir / f".incoming-{pub_id}"
-        outgoing = sources_dir / f".outgoing-{pub_id}"
-        if live.exists():
+        recover_interrupted(sources_dir)
+        incoming = sources_dir / f".incoming-{candidate.territory_id}-{pub_id}"
+        outgoing = sources_dir / f".outgoing-{candidate.territory_id}-{pub_id}"
+        had_previous = live.exists()
+        if had_previous:
             shutil.copytree(live, archive / "sources")
         load.remove_stale_temps(warehouse)
         temp = load.temp_path_for(warehouse)
@@ -423,12 +425,24 @@ def publish(
             "files": candidate.uploads,
             "counts": _counts(warehouse, candidate.territory_id),
             "warnings": len(candidate.issues.warnings),
-            "archive": str(archive.relative_to(publications_path())) if live.exists() else None,
+            "archive": str(archive.relative_to(publications_path())) if had_previous else None,
             "restored_from": restored_from,
         }
         append_journal(record)
     shutil.rmtree(candidate.workdir, ignore_errors=True)
     return record
+
+
+def recover_interrupted(sources_dir: Path) -> None:
+    """After a publication killed between its two source renames: put the old folder back."""
+    for leftover in sorted(sources_dir.glob(".outgoing-*")):
+        territory = leftover.name.removeprefix(".outgoing-").rsplit("-", 3)[0]
+        if not (sources_dir / territory).exists():
+            os.rename(leftover, sources_dir / territory)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in sources_dir.glob(".incoming-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def clean_staging(max_age_s: float = STAGING_MAX_AGE_S) -> None:

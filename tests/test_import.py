@@ -256,3 +256,13 @@ def test_abandoned_staging_is_cleaned(import_env):
     assert kept.workdir.is_dir()
     publish.clean_staging(max_age_s=0)
     assert not kept.workdir.exists()
+
+
+def test_publication_killed_between_renames_is_recovered(import_env):
+    sources = import_env["sources"]
+    before = wb.folder_digest(sources / wb.TERRITORY)
+    (sources / wb.TERRITORY).rename(sources / f".outgoing-{wb.TERRITORY}-20261123-120000-abcdef")
+    (sources / ".incoming-saint-dizier-20261123-120000-abcdef").mkdir()
+    publish.recover_interrupted(sources)
+    assert wb.folder_digest(sources / wb.TERRITORY) == before
+    assert not [p for p in sources.iterdir() if p.name.startswith(".")]
