@@ -114,7 +114,10 @@ def render_local_login(key: str) -> None:
 def render_login(key: str) -> None:
     provider = oidc_provider()
     if provider is not None and st.button("Se connecter (compte de la collectivité)", key=key):
-        st.login(provider) if provider else st.login()
+        if provider:
+            st.login(provider)
+        else:
+            st.login()
     if local_accounts_enabled():
         render_local_login(f"{key}_local")
 

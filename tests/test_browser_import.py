@@ -37,7 +37,7 @@ def env(tmp_path_factory, demo_warehouse, accounts_file):
 
 def settle(page) -> None:
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=300_000
     )
     page.wait_for_timeout(800)
 
@@ -68,7 +68,7 @@ def upload(page, data: bytes) -> None:
     page.locator('input[type="file"]').set_input_files(
         files=[{"name": "plan.xlsx", "mimeType": XLSX, "buffer": data}]
     )
-    page.get_by_text("Rapport de vérification").wait_for(timeout=120_000)
+    page.get_by_text("Rapport de vérification").wait_for(timeout=300_000)
     settle(page)
 
 
@@ -101,7 +101,7 @@ def test_valid_upload_preview_publish_and_restore(env):
     page, watch = signed_in(env, EDITOR, SIZES["1366x768"])
     open_import(page)
     upload(page, data)
-    page.get_by_text("Ce qui changera").wait_for(timeout=60_000)
+    page.get_by_text("Ce qui changera").wait_for(timeout=300_000)
     assert metric(page, "Erreurs bloquantes") == "0"
     assert metric(page, "Actions ajoutées") == "1"
     assert metric(page, "Actions supprimées") == "1"
@@ -112,7 +112,7 @@ def test_valid_upload_preview_publish_and_restore(env):
     assert wb.NEW_CODE not in wb.action_codes(env["warehouse"])
 
     page.get_by_role("button", name="Publier ces données").click()
-    page.get_by_text("Données publiées").wait_for(timeout=120_000)
+    page.get_by_text("Données publiées").wait_for(timeout=300_000)
     settle(page)
     assert wb.NEW_CODE in wb.action_codes(env["warehouse"])
     assert facts["removed"] not in wb.action_codes(env["warehouse"])
@@ -120,7 +120,7 @@ def test_valid_upload_preview_publish_and_restore(env):
     assert record["user"] == EDITOR[0]
 
     page.get_by_role("button", name="Restaurer").click()
-    page.get_by_text("restaurée").wait_for(timeout=120_000)
+    page.get_by_text("restaurée").wait_for(timeout=300_000)
     settle(page)
     assert wb.NEW_CODE not in wb.action_codes(env["warehouse"])
     assert facts["removed"] in wb.action_codes(env["warehouse"])
