@@ -46,21 +46,21 @@ def signed_in(env, account, size=(1600, 1000)):
     page = env["browser"].new_page(viewport={"width": size[0], "height": size[1]}, locale="fr-FR")
     watch = Watch(page)
     page.goto(f"{env['base']}/?territoire={wb.SIREN}")
-    page.locator("h1").first.wait_for(timeout=60_000)
+    page.locator("h1").first.wait_for(timeout=120_000)
     settle(page)
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_text("Connexion").click()
     sidebar.get_by_label("Identifiant").fill(account[0])
     sidebar.get_by_label("Mot de passe").fill(account[1])
     sidebar.get_by_role("button", name="Se connecter").click()
-    sidebar.get_by_text("Connecté :").wait_for(timeout=30_000)
+    sidebar.get_by_text("Connecté :").wait_for(timeout=120_000)
     settle(page)
     return page, watch
 
 
 def open_import(page) -> None:
     page.locator('[data-testid="stSidebarNav"]').get_by_text("Importer des données").click()
-    page.get_by_role("heading", name="Importer des données").wait_for(timeout=30_000)
+    page.get_by_role("heading", name="Importer des données").wait_for(timeout=120_000)
     settle(page)
 
 
@@ -141,10 +141,10 @@ def test_quality_page_screenshots(env):
     for size_name, (width, height) in SIZES.items():
         page = env["browser"].new_page(viewport={"width": width, "height": height})
         page.goto(f"{env['base']}/qualite?territoire={wb.SIREN}")
-        page.get_by_role("heading", name="Qualité des données").wait_for(timeout=60_000)
+        page.get_by_role("heading", name="Qualité des données").wait_for(timeout=120_000)
         settle(page)
-        page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
-        page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
+        page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=120_000)
+        page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=120_000)
         page.get_by_role("tab", name="Par service pilote").click()
         page.wait_for_timeout(1500)
         assert page.locator('[data-testid="stException"]').count() == 0
