@@ -111,7 +111,9 @@ def test_valid_upload_preview_publish_and_restore(env):
     page.screenshot(path=str(SHOTS / "import-apercu-1366x768.png"))
     assert wb.NEW_CODE not in wb.action_codes(env["warehouse"])
 
-    page.get_by_role("button", name="Publier ces données").click()
+    publish_button = page.get_by_role("button", name="Publier ces données")
+    publish_button.wait_for(timeout=300_000)
+    publish_button.click()
     page.get_by_text("Données publiées").wait_for(timeout=300_000)
     settle(page)
     assert wb.NEW_CODE in wb.action_codes(env["warehouse"])
@@ -119,7 +121,9 @@ def test_valid_upload_preview_publish_and_restore(env):
     record = publish.list_publications(wb.TERRITORY)[0]
     assert record["user"] == EDITOR[0]
 
-    page.get_by_role("button", name="Restaurer").click()
+    restore_button = page.get_by_role("button", name="Restaurer", exact=True)
+    restore_button.wait_for(timeout=300_000)
+    restore_button.click()
     page.get_by_text("restaurée").wait_for(timeout=300_000)
     settle(page)
     assert wb.NEW_CODE not in wb.action_codes(env["warehouse"])

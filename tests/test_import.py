@@ -244,7 +244,7 @@ def test_workbook_with_a_new_siren_is_refused(import_env):
 def test_read_only_connections_of_tests_and_app_coexist(import_env):
     """The app attaches the file; a test's direct connection with the same config still works."""
     con = duckdb.connect(str(import_env["warehouse"]), read_only=True, config=READ_ONLY_CONFIG)
-    at = open_import_page(signed_in=False)
+    at = open_import_page()
     assert con.execute("select count(*) from actions").fetchone()[0] > 0
     con.close()
     assert not at.exception
