@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import components, queries
+from dashboard import auth, components, queries
 from dashboard.db import warehouse_path, warehouse_version
 from dashboard.navigation import PAGE_SPECS
 
 st.set_page_config(page_title="Pilotage territorial", page_icon="🗺️", layout="wide")
+USER = auth.gate()  # stops here when reading is protected and nobody is signed in
 
 PAGES = [
     st.Page(
@@ -19,6 +20,7 @@ PAGES = [
         default=index == 0,
     )
     for index, (file, title, icon, path) in enumerate(PAGE_SPECS)
+    if auth.page_visible(file, USER)
 ]
 
 
@@ -43,5 +45,6 @@ else:
     navigation = st.navigation(PAGES)
     st.sidebar.title("Pilotage territorial")
     components.select_territory(queries.load_territories())
+    auth.render_account(USER)
     components.render_footer()
     navigation.run()

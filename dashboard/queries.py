@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard.db import get_conn, warehouse_version
+from dashboard.db import get_cursor, warehouse_version
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -21,7 +21,7 @@ def read_sql(name: str) -> str:
 
 def run_query(name: str, **params: object) -> pd.DataFrame:
     """Uncached: a fresh cursor on the shared read-only connection."""
-    cursor = get_conn().cursor()
+    cursor = get_cursor()
     try:
         return cursor.execute(read_sql(name), params or None).df()
     finally:

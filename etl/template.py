@@ -109,3 +109,31 @@ def write_template(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
     return path
+
+
+def write_filled_template(folder: Path, path: Path) -> Path:
+    """The template holding a territory's current sources, to edit and upload again.
+
+    Cells are written as read (ISO dates, decimal commas), which the import reads back unchanged;
+    text starting like a formula is written as text, never as a formula."""
+    from openpyxl import load_workbook
+
+    from etl.extract import read_territory_folder
+    from etl.issues import IssueList
+
+    source = read_territory_folder(folder, IssueList())
+    write_template(path)
+    workbook = load_workbook(path)
+    for sheet in SHEETS:
+        raw = source.sheets.get(sheet.name)
+        if raw is None:
+            continue
+        worksheet = workbook[sheet.name]
+        for row_index, row in enumerate(raw.rows, start=2):
+            for col_index, column in enumerate(sheet.column_names, start=1):
+                value = row.get(column, "")
+                if value:
+                    cell = worksheet.cell(row=row_index, column=col_index, value=value)
+                    cell.data_type = "s"
+    workbook.save(path)
+    return path

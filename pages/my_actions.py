@@ -22,7 +22,11 @@ components.render_kpis(
         ("Mes actions", str(len(mine)), None),
         ("En cours", str(int((mine["status"] == "En cours").sum())), None),
         ("En retard", str(late), "Fin prévue dépassée, action ni réalisée ni abandonnée"),
-        ("À mettre à jour", str(to_update), "Aucune note de suivi depuis 6 mois"),
+        (
+            "À mettre à jour",
+            str(to_update),
+            f"Aucune note de suivi depuis {watchlist.STALE_MONTHS} mois",
+        ),
     ]
 )
 st.subheader("Par ordre d'urgence")

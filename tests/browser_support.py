@@ -32,6 +32,7 @@ PAGES = {
     "carte": "Carte des communes",
     "indicateurs": "Indicateurs",
     "explorateur": "Explorateur",
+    "importer": "Importer des données",
     "qualite": "Qualité des données",
 }
 CHROMIUM_ARGS = [

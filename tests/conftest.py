@@ -95,3 +95,32 @@ def browser(server: str):
     """Headless Chromium, warmed up on `server`."""
     with chromium(server) as instance:
         yield instance
+
+
+EDITOR = ("redaction", "mot-de-passe-editeur")
+READER = ("lecture", "mot-de-passe-lecteur")
+
+
+@pytest.fixture(scope="session")
+def accounts_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A local accounts file with one editor and one reader (real scrypt hashes)."""
+    from dashboard import accounts
+
+    path = tmp_path_factory.mktemp("accounts") / "accounts.json"
+    accounts.add_user(path, *EDITOR, "editor", "Éditrice de test")
+    accounts.add_user(path, *READER, "reader", "Lecteur de test")
+    return path
+
+
+@pytest.fixture
+def import_env(tmp_path: Path, demo_warehouse: Path, accounts_file: Path, monkeypatch):
+    """Writable copies of the demo sources and warehouse, a publications folder, the accounts."""
+    sources = tmp_path / "sources"
+    shutil.copytree(pipeline.SOURCES_DIR, sources)
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(demo_warehouse, warehouse)
+    monkeypatch.setenv("PILOTAGE_SOURCES", str(sources))
+    monkeypatch.setenv("PILOTAGE_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("PILOTAGE_PUBLICATIONS", str(tmp_path / "publications"))
+    monkeypatch.setenv("PILOTAGE_ACCOUNTS", str(accounts_file))
+    return {"sources": sources, "warehouse": warehouse, "tmp": tmp_path}

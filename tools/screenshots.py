@@ -28,6 +28,7 @@ PAGES = {
     "carte": "carte",
     "indicateurs": "indicateurs",
     "explorateur": "explorateur",
+    "importer": "importer",
     "qualite": "qualite",
 }
 MAIN_TITLE = '[data-testid="stMain"] h1'

@@ -9,14 +9,13 @@ placed as (
 ),
 final as (
     select
-        a.code, a.title, a.status, r.title as root_title,
+        a.code, a.title, a.status, a.pilot_service, r.title as root_title,
         a.pilot_service is null as missing_pilot,
         a.planned_end is null as missing_dates,
         b.action_id is null as missing_budget,
         f.action_id is null as missing_funding,
         p.action_id is null as missing_communes,
-        a.last_note_date,
-        a.last_note_date is null or a.last_note_date < current_date - interval 6 month as stale
+        a.last_note_date
     from action_status as a
     join plan_items as r on r.item_id = a.root_item_id
     left join funded as f using (action_id)

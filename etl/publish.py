@@ -1,0 +1,484 @@
+"""Publish a territory's plan from an upload: check, build a candidate, compare, swap, journal.
+
+The published warehouse and sources are only touched by `publish`, under the build lock: a bad
+upload, a failed build or an interrupted publication leaves them as they were. No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import uuid
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from etl import extract, load, pipeline
+from etl.extract import CSV_ENCODINGS, normalize_header
+from etl.issues import IssueList, ValidationError
+from etl.load import LoadCheckError
+from etl.schema import DONE_STATUSES, KEY_FIGURES_FILE, SHEETS
+
+SQL_DIR = Path(__file__).parent / "sql"
+PUBLICATIONS_DIR = pipeline.ROOT / "data" / "publications"
+# Same cap as `server.maxUploadSize` in .streamlit/config.toml, checked again here.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+KEY_FIGURES_STEM = Path(KEY_FIGURES_FILE).stem
+SHEET_FILES = {sheet.name for sheet in SHEETS} | {KEY_FIGURES_STEM}
+XLSX_MEMBERS = ("[Content_Types].xml", "xl/workbook.xml")
+JOURNAL = "journal.jsonl"
+# Staged uploads nobody confirmed (a closed tab) are removed after this long.
+STAGING_MAX_AGE_S = 24 * 3600
+COUNTED_TABLES = ("plan_items", "actions", "budget_lines", "funding", "followups")
+
+
+class PublishConflict(Exception):
+    """The published warehouse changed between the preview and the confirmation."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    data: bytes
+
+
+@dataclass
+class Candidate:
+    """An upload staged into a copy of the sources, checked, and built if it has no errors."""
+
+    token: str
+    territory_id: str
+    workdir: Path
+    uploads: list[dict]
+    issues: IssueList
+    base_version: str | None
+    database: Path | None = None
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    totals: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def staging(self) -> Path:
+        return self.workdir / "sources"
+
+    @property
+    def ok(self) -> bool:
+        return self.database is not None and not self.issues.errors
+
+
+def sources_path() -> Path:
+    return Path(os.environ.get("PILOTAGE_SOURCES", pipeline.SOURCES_DIR))
+
+
+def publications_path() -> Path:
+    """Journal, archives and staging area: a writable folder, never committed."""
+    return Path(os.environ.get("PILOTAGE_PUBLICATIONS", PUBLICATIONS_DIR))
+
+
+def file_identity(path: Path) -> str | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"
+
+
+def _is_xlsx_name(name: str) -> bool:
+    return name.lower().endswith(".xlsx")
+
+
+def _is_text(data: bytes) -> bool:
+    if b"\x00" in data[:65536]:
+        return False
+    for encoding in CSV_ENCODINGS:
+        try:
+            data.decode(encoding)
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
+def _is_workbook(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, ValueError):
+        return False
+    return all(member in names for member in XLSX_MEMBERS)
+
+
+def check_uploads(uploads: list[Upload]) -> IssueList:
+    """Size, type by content (not only by name), one workbook or known CSV names."""
+    issues = IssueList()
+    if not uploads:
+        issues.error(None, None, None, None, None, "aucun fichier reçu")
+    for upload in uploads:
+        name, suffix = Path(upload.name).name, Path(upload.name).suffix.lower()
+        if len(upload.data) > MAX_UPLOAD_BYTES:
+            limit = MAX_UPLOAD_BYTES // (1024 * 1024)
+            issues.error(
+                name, None, None, None, None, f"fichier trop volumineux (plus de {limit} Mo)"
+            )
+        elif suffix == ".xlsx":
+            if not _is_workbook(upload.data):
+                message = "le contenu n'est pas celui d'un classeur Excel .xlsx"
+                issues.error(name, None, None, None, None, message)
+        elif suffix == ".csv":
+            if normalize_header(Path(name).stem) not in SHEET_FILES:
+                expected = ", ".join(f"{n}.csv" for n in sorted(SHEET_FILES))
+                issues.error(
+                    name,
+                    None,
+                    None,
+                    None,
+                    None,
+                    f"nom de fichier CSV inconnu (attendu : {expected})",
+                )
+            elif not _is_text(upload.data):
+                issues.error(name, None, None, None, None, "le contenu n'est pas un texte CSV")
+        else:
+            issues.error(name, None, None, None, None, "type de fichier refusé (.xlsx ou .csv)")
+    workbooks = [u for u in uploads if _is_xlsx_name(u.name)]
+    tables = [u for u in uploads if normalize_header(Path(u.name).stem) != KEY_FIGURES_STEM]
+    if len(workbooks) > 1 or (workbooks and len(tables) > 1):
+        message = "un seul classeur .xlsx, ou des fichiers CSV, pas les deux"
+        issues.error(None, None, None, None, None, message)
+    return issues
+
+
+def _stage_folder(
+    folder: Path, uploads: list[Upload], issues: IssueList, replace_all: bool = False
+) -> None:
+    """A workbook replaces the whole plan; CSV files replace the tables they are named after
+    (every file when restoring an archived folder). Key figures stay unless re-sent."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sends_workbook = any(_is_xlsx_name(u.name) for u in uploads)
+    existing = [*folder.glob("*.xlsx"), *folder.glob("*.csv")]
+    if replace_all:
+        for path in existing:
+            path.unlink()
+    elif sends_workbook:
+        for path in existing:
+            if normalize_header(path.stem) != KEY_FIGURES_STEM:
+                path.unlink()
+    elif any(path.suffix == ".xlsx" for path in existing):
+        message = "ce territoire est saisi dans un classeur Excel : importez le classeur complet"
+        issues.error(uploads[0].name, None, None, None, None, message)
+        return
+    for upload in uploads:
+        # Our own file names: nothing of the uploaded name reaches the file system.
+        stem = "plan" if _is_xlsx_name(upload.name) else normalize_header(Path(upload.name).stem)
+        suffix = ".xlsx" if _is_xlsx_name(upload.name) else ".csv"
+        (folder / f"{stem}{suffix}").write_bytes(upload.data)
+
+
+def _territory_issues(issues: IssueList, territory_id: str) -> IssueList:
+    """Findings about the uploaded territory; other territories' warnings are not news."""
+    mine = IssueList()
+    for issue in issues.items:
+        ours = (issue.file or "").split("/")[0] == territory_id
+        if ours or issue.severity == "erreur":
+            mine.add(issue)
+    return mine
+
+
+def _published_siren_and_themes(warehouse: Path, territory_id: str) -> tuple[str | None, set]:
+    if not warehouse.exists():
+        return None, set()
+    with attached(old=warehouse) as con:
+        row = con.execute(
+            "select siren from old.territories where territory_id = $t", {"t": territory_id}
+        ).fetchone()
+        themes = con.execute(
+            "select distinct unnest(themes) from old.actions where territory_id = $t",
+            {"t": territory_id},
+        ).fetchall()
+    return (row[0] if row else None), {t[0] for t in themes}
+
+
+def _check_siren(folder: Path, territory_id: str, warehouse: Path, issues: IssueList) -> None:
+    """An upload replaces this territory only: a file of another SIREN is refused up front."""
+    sheet = extract.read_territory_folder(folder, IssueList()).sheets.get("territoire")
+    if sheet is None or not sheet.rows:
+        return  # the build reports the missing sheet with its usual message
+    given = re.sub(r"\s", "", sheet.rows[0].get("siren", ""))
+    published, _ = _published_siren_and_themes(warehouse, territory_id)
+    if published and given and given != published:
+        issues.error(
+            sheet.file,
+            "territoire",
+            sheet.row_numbers[0],
+            "siren",
+            given,
+            f"ce fichier décrit un autre territoire (SIREN attendu : {published})",
+        )
+
+
+def _extra_checks(result: pipeline.CheckResult, territory_id: str, warehouse: Path, issues) -> None:
+    """What the ETL accepts but an editor should hear about before publishing."""
+    parsed = next((t for t in result.territories if t.territory_id == territory_id), None)
+    source = next((s for s in result.sources if s.territory_id == territory_id), None)
+    if parsed is None or source is None or "actions" not in parsed.tables:
+        return
+    _, known_themes = _published_siren_and_themes(warehouse, territory_id)
+    actions, sheet = parsed.tables["actions"], source.sheets["actions"]
+    budget = parsed.tables.get("budget")
+    budgeted = set(budget["action"]) if budget is not None else set()
+    for record in actions.to_dict("records"):
+        row = int(record["_row"])
+        if record["statut"] not in DONE_STATUSES and record["code"] not in budgeted:
+            issues.warn(
+                sheet.file, "actions", row, "code", record["code"], "action sans ligne de budget"
+            )
+        for theme in record["thematiques"] or []:
+            if known_themes and theme not in known_themes:
+                issues.warn(
+                    sheet.file,
+                    "actions",
+                    row,
+                    "thematiques",
+                    theme,
+                    "thématique inconnue dans les données publiées (faute de frappe ?)",
+                )
+
+
+def prepare(
+    uploads: list[Upload],
+    territory_id: str,
+    sources_dir: Path,
+    reference_dir: Path,
+    warehouse: Path,
+    replace_all: bool = False,
+) -> Candidate:
+    """Check `uploads` as the new sources of `territory_id`; build a candidate file if they pass."""
+    clean_staging()
+    token = uuid.uuid4().hex[:12]
+    workdir = publications_path() / "staging" / token
+    described = [
+        {
+            "name": Path(u.name).name,
+            "sha256": hashlib.sha256(u.data).hexdigest(),
+            "bytes": len(u.data),
+        }
+        for u in uploads
+    ]
+    issues = check_uploads(uploads)
+    candidate = Candidate(token, territory_id, workdir, described, issues, file_identity(warehouse))
+    if issues.errors:
+        return candidate
+    shutil.copytree(sources_dir, candidate.staging)
+    indicators = sources_dir.parent / "indicators"  # read by the ETL next to the sources
+    if indicators.is_dir():
+        (workdir / "indicators").symlink_to(indicators.resolve(), target_is_directory=True)
+    _stage_folder(candidate.staging / territory_id, uploads, issues, replace_all)
+    if issues.errors:
+        return candidate
+    _check_siren(candidate.staging / territory_id, territory_id, warehouse, issues)
+    if issues.errors:
+        return candidate
+    # One pass: the build validates everything and refuses to write on a blocking error.
+    output = workdir / "warehouse.duckdb"
+    try:
+        result = pipeline.run_build(candidate.staging, reference_dir, output)
+    except ValidationError as exc:
+        candidate.issues = _territory_issues(exc.issues, territory_id)
+        return candidate
+    except LoadCheckError as exc:
+        issues.error(None, None, None, None, None, str(exc))
+        return candidate
+    candidate.issues = issues = _territory_issues(result.issues, territory_id)
+    _extra_checks(result, territory_id, warehouse, issues)
+    if issues.errors:
+        output.unlink()
+        return candidate
+    candidate.database = output
+    candidate.changes, candidate.totals = compare(warehouse, output, territory_id)
+    return candidate
+
+
+@contextlib.contextmanager
+def attached(**files: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB with the given files attached read-only under the given names.
+
+    Attaching (not `duckdb.connect(path)`) gives a fresh view of each file even when this process
+    already holds a connection on the same path, and no clash of configurations with the app's."""
+    con = duckdb.connect(":memory:")
+    try:
+        for name, path in files.items():
+            # Names are ours (old/new); the path is a bound parameter.
+            con.execute(f"attach $path as {name} (read_only)", {"path": str(path)})
+        con.execute("set enable_external_access = false")
+        yield con
+    finally:
+        con.close()
+
+
+def compare(
+    published: Path, candidate: Path, territory_id: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(actions added/removed/changed, totals before/after) of `territory_id`."""
+    if not published.exists():
+        published = candidate
+    with attached(old=published, new=candidate) as con:
+        params = {"territory": territory_id}
+        changes = con.execute((SQL_DIR / "diff_actions.sql").read_text(), params).df()
+        totals = con.execute((SQL_DIR / "diff_totals.sql").read_text(), params).df()
+    return changes, totals.set_index("side")
+
+
+def _counts(database: Path, territory_id: str) -> dict[str, int]:
+    with attached(new=database) as con:
+        return {
+            table: con.execute(
+                f"select count(*) from new.{table} where territory_id = $t",  # names are ours
+                {"t": territory_id},
+            ).fetchone()[0]
+            for table in COUNTED_TABLES
+        }
+
+
+def append_journal(record: dict) -> None:
+    journal = publications_path() / JOURNAL
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    with open(journal, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def list_publications(territory_id: str | None = None) -> list[dict]:
+    """Journal entries, newest first."""
+    journal = publications_path() / JOURNAL
+    if not journal.exists():
+        return []
+    records = [
+        json.loads(line) for line in journal.read_text(encoding="utf-8").splitlines() if line
+    ]
+    return [r for r in reversed(records) if territory_id in (None, r["territory_id"])]
+
+
+def publish(
+    candidate: Candidate,
+    user: str,
+    sources_dir: Path,
+    warehouse: Path,
+    action: str = "publication",
+    restored_from: str | None = None,
+) -> dict:
+    """Move the staged sources in place and swap the candidate file in, under the build lock.
+
+    Everything is copied next to its destination first, so that the two final steps are renames
+    on one file system; the warehouse rename comes last: until it happens, readers see the old data.
+    """
+    if not candidate.ok:
+        raise ValueError("candidate has blocking errors")
+    with load.build_lock(warehouse):
+        if file_identity(warehouse) != candidate.base_version:
+            raise PublishConflict(
+                "les données publiées ont changé depuis la prévisualisation : recommencez l'import"
+            )
+        stamp = dt.datetime.now().replace(microsecond=0)
+        pub_id = f"{stamp:%Y%m%d-%H%M%S}-{candidate.token[:6]}"
+        archive = publications_path() / "archive" / pub_id
+        live = sources_dir / candidate.territory_id
+        recover_interrupted(sources_dir)
+        incoming = sources_dir / f".incoming-{candidate.territory_id}-{pub_id}"
+        outgoing = sources_dir / f".outgoing-{candidate.territory_id}-{pub_id}"
+        had_previous = live.exists()
+        if had_previous:
+            shutil.copytree(live, archive / "sources")
+        load.remove_stale_temps(warehouse)
+        temp = load.temp_path_for(warehouse)
+        shutil.copyfile(candidate.database, temp)
+        shutil.copytree(candidate.staging / candidate.territory_id, incoming)
+        try:
+            if live.exists():
+                os.rename(live, outgoing)
+            os.rename(incoming, live)
+            try:
+                load.swap_in(temp, warehouse)
+            except BaseException:
+                os.rename(live, incoming)
+                if outgoing.exists():
+                    os.rename(outgoing, live)
+                raise
+        finally:
+            temp.unlink(missing_ok=True)
+            shutil.rmtree(incoming, ignore_errors=True)
+            shutil.rmtree(outgoing, ignore_errors=True)
+        record = {
+            "id": pub_id,
+            "action": action,
+            "territory_id": candidate.territory_id,
+            "user": user,
+            "at": stamp.isoformat(),
+            "files": candidate.uploads,
+            "counts": _counts(warehouse, candidate.territory_id),
+            "warnings": len(candidate.issues.warnings),
+            "archive": str(archive.relative_to(publications_path())) if had_previous else None,
+            "restored_from": restored_from,
+        }
+        append_journal(record)
+    shutil.rmtree(candidate.workdir, ignore_errors=True)
+    return record
+
+
+def recover_interrupted(sources_dir: Path) -> None:
+    """After a publication killed between its two source renames: put the old folder back."""
+    for leftover in sorted(sources_dir.glob(".outgoing-*")):
+        territory = leftover.name.removeprefix(".outgoing-").rsplit("-", 3)[0]
+        if not (sources_dir / territory).exists():
+            os.rename(leftover, sources_dir / territory)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in sources_dir.glob(".incoming-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def clean_staging(max_age_s: float = STAGING_MAX_AGE_S) -> None:
+    staging = publications_path() / "staging"
+    if not staging.is_dir():
+        return
+    now = dt.datetime.now().timestamp()
+    for folder in staging.iterdir():
+        if now - folder.stat().st_mtime > max_age_s:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def discard(candidate: Candidate) -> None:
+    shutil.rmtree(candidate.workdir, ignore_errors=True)
+
+
+def archived_uploads(pub_id: str) -> list[Upload]:
+    """The sources that were published before `pub_id`, as uploads (workbook, or CSV files)."""
+    folder = publications_path() / "archive" / pub_id / "sources"
+    if not folder.is_dir():
+        raise FileNotFoundError(f"archive absente pour la publication {pub_id}")
+    files = [*sorted(folder.glob("*.xlsx")), *sorted(folder.glob("*.csv"))]
+    return [Upload(path.name, path.read_bytes()) for path in files]
+
+
+def restore(
+    pub_id: str, user: str, sources_dir: Path, reference_dir: Path, warehouse: Path
+) -> dict:
+    """Publish again the sources that `pub_id` replaced, through the same checks as an upload."""
+    record = next((r for r in list_publications() if r["id"] == pub_id), None)
+    if record is None:
+        raise KeyError(pub_id)
+    uploads = archived_uploads(pub_id)
+    territory_id = record["territory_id"]
+    candidate = prepare(uploads, territory_id, sources_dir, reference_dir, warehouse, True)
+    if not candidate.ok:
+        discard(candidate)
+        raise ValidationError(candidate.issues)
+    return publish(candidate, user, sources_dir, warehouse, "restauration", pub_id)
