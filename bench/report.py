@@ -374,16 +374,9 @@ behind the proxy (sticky sessions).
 **Readers switching to the new data.** DuckDB keeps one database instance per file path in a
 process: `duckdb.connect(path)` made while a connection to the old file is still open (the cached
 one, used by other sessions) returns the **old** instance, even though `os.replace` swapped a new
-file in. Reproduced in a few lines:
-
-    c1 = duckdb.connect(p, read_only=True)   # old file
-    os.replace(new_file, p)
-    c2 = duckdb.connect(p, read_only=True)   # still the old data while c1 is open
-
-Closing the old connection first is not a fix (its cursors, in use by other sessions, fail with
-"Connection already closed"). Fix (in `etl/load.py` and `dashboard/db.py`): publish each build
-under its own name (`data/warehouses/warehouse-<built_at>.duckdb`) and make
-`data/warehouse.duckdb` a symbolic link switched atomically; `db.py` connects to the link's
-resolved path, so a new version is a new path and a new DuckDB instance, and old files are
-removed once no connection uses them.
+file in. Fixed (issue 8's publish): `dashboard/db.py` opens each published file by attaching it
+read-only to a fresh in-memory database, whose cached connection is keyed on the file's identity
+(inode, mtime, size); a publish therefore gives the next rerun a new instance on the new file,
+while sessions still reading the old one keep their cursors until they rerun
+(`tests/test_publish.py`, and the « publishing during load » figures above).
 """
