@@ -42,7 +42,7 @@ else:
     # Navigation first, then the shared sidebar. (Known upstream issue streamlit#8860: the very
     # first session of a freshly started headless server that opens a deep link sees a
     # "Page not found" notice above the right page; later sessions do not.)
-    navigation = st.navigation(PAGES)
+    navigation = st.navigation(PAGES, expanded=True)  # every page listed, none behind « more »
     st.sidebar.title("Pilotage territorial")
     components.select_territory(queries.load_territories())
     auth.render_account(USER)
