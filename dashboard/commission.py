@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard.formatting import format_compact_euros, format_number, format_percent
+from dashboard import report
 
 # Large, high-contrast rendering for a room: read at three metres, printed in black and white.
 PROJECTOR_CSS = """
@@ -58,27 +58,25 @@ def build_screens(items: pd.DataFrame, contracts: pd.DataFrame, has_changes: boo
     return screens
 
 
+# The overview's figures an elected official reads first (the report computes them all).
+SCREEN_KPIS = (
+    "Actions",
+    "Réalisées",
+    "En cours",
+    "En retard",
+    "Avancement moyen",
+    "Dépenses prévues",
+    "Financements accordés",
+    "En pause / bloquées",
+)
+
+
 def build_scope_kpis(actions: pd.DataFrame) -> list[tuple[str, str, str | None]]:
-    """The few figures an elected official reads first, for any set of actions."""
-    status = actions["status"]
-    return [
-        ("Actions", format_number(len(actions)), None),
-        ("Réalisées", format_number((status == "Réalisé").sum()), None),
-        ("En cours", format_number((status == "En cours").sum()), None),
-        ("En retard", format_number(actions["is_late"].sum()), "Fin prévue dépassée"),
-        ("Avancement moyen", format_percent(actions["progress"].mean()), None),
-        (
-            "Dépenses prévues",
-            format_compact_euros(actions["budget_planned"].sum(min_count=1)),
-            None,
-        ),
-        (
-            "Financements accordés",
-            format_compact_euros(actions["funding_granted"].sum(min_count=1)),
-            None,
-        ),
-        ("Bloquées / en pause", format_number(status.isin(["Bloqué", "En pause"]).sum()), None),
-    ]
+    """SCREEN_KPIS for any set of actions (rows of the actions query), as the report has them."""
+    funding = actions[["funding_requested", "funding_granted", "funding_received"]]
+    funding = funding.rename(columns=lambda column: column.removeprefix("funding_"))
+    items = dict(report.build_kpi_items(report.build_scope_kpis(actions, funding), True))
+    return [(label, items[label], None) for label in SCREEN_KPIS]
 
 
 def build_child_status(actions: pd.DataFrame, items: pd.DataFrame, root_id: str) -> pd.DataFrame:
