@@ -10,6 +10,14 @@ from tests.browser_support import open_page
 pytestmark = pytest.mark.browser
 
 
+def settle(page) -> None:
+    """Wait until the script run is over: a key pressed during a rerun can be lost."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+    page.wait_for_timeout(500)
+
+
 def main_title(page) -> str:
     return page.locator('[data-testid="stMain"] h1').first.inner_text()
 
@@ -26,6 +34,7 @@ def test_commission_mode_moves_with_the_arrow_keys(server, browser, demo_db):
         assert not page.locator('[data-testid="stSidebar"]').is_visible()
         assert page.get_by_text("données au").first.is_visible()
         page.get_by_role("button", name="Suivant").wait_for(state="visible", timeout=30_000)
+        settle(page)
         page.keyboard.press("ArrowRight")
         level, code, title = roots[0]
         expected = f"{level.capitalize()} {code} — {title}"
@@ -35,6 +44,7 @@ def test_commission_mode_moves_with_the_arrow_keys(server, browser, demo_db):
             timeout=30_000,
         )
         page.wait_for_url("**ecran=2**", timeout=30_000)
+        settle(page)
         page.keyboard.press("ArrowLeft")
         page.wait_for_function(
             "() => document.querySelector('[data-testid=\"stMain\"] h1')?.innerText === 'Synthèse'",
