@@ -92,9 +92,9 @@ def _source_rows(
     rows = []
     for source in result.sources:
         for file in source.files:
-            n_rows = sum(len(s.rows) for s in source.sheets.values() if s.file == file.label)
+            n_rows = sum(len(s) for s in source.sheets.values() if s.file == file.label)
             if file.kind == "chiffres_cles" and source.key_figures is not None:
-                n_rows = len(source.key_figures.rows)
+                n_rows = len(source.key_figures)
             rows.append(
                 (
                     source.territory_id,

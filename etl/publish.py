@@ -209,7 +209,7 @@ def _published_siren_and_themes(warehouse: Path, territory_id: str) -> tuple[str
 def _check_siren(folder: Path, territory_id: str, warehouse: Path, issues: IssueList) -> None:
     """An upload replaces this territory only: a file of another SIREN is refused up front."""
     sheet = extract.read_territory_folder(folder, IssueList()).sheets.get("territoire")
-    if sheet is None or not sheet.rows:
+    if sheet is None or not len(sheet):
         return  # the build reports the missing sheet with its usual message
     given = re.sub(r"\s", "", sheet.rows[0].get("siren", ""))
     published, _ = _published_siren_and_themes(warehouse, territory_id)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
 from etl import parsing
@@ -13,6 +13,18 @@ from etl.validate import ParsedTerritory
 
 # World Cylindrical Equal Area: one projection valid for metropolitan France and overseas alike.
 EQUAL_AREA_CRS = 6933
+
+
+def _to_equal_area(shapes: np.ndarray) -> np.ndarray:
+    """WGS84 shapes projected to EQUAL_AREA_CRS (missing shapes stay missing)."""
+    transformer = pyproj.Transformer.from_crs(4326, EQUAL_AREA_CRS, always_xy=True)
+
+    def project(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+
+    return shapely.transform(shapes, project)
+
+
 POPULATION_INDICATOR = "population_legale"
 POPULATION_SOURCE = (
     "INSEE, populations légales en vigueur au COG {year} "
@@ -31,15 +43,16 @@ def build_communes(
     communes["epci_siren"] = communes["epci_id"].map(epci_siren)
     communes["dept_code"] = communes["departement_id"].map(dept["code"])
     communes["region_code"] = communes["departement_id"].map(dept["region_id"]).map(region_code)
-    hex_wkb = np.array(
-        [v if isinstance(v, str) else None for v in communes["geometry"]], dtype=object
+    # Hex -> bytes in Python is ten times faster than shapely's own hex reader.
+    wkb = np.array(
+        [bytes.fromhex(v) if isinstance(v, str) else None for v in communes["geometry"]],
+        dtype=object,
     )
-    shapes = gpd.GeoSeries(shapely.from_wkb(hex_wkb), crs=4326)
-    area = shapes.to_crs(EQUAL_AREA_CRS).area.to_numpy() / 1e6
-    communes["area_km2"] = np.where(shapes.isna().to_numpy(), np.nan, np.round(area, 3))
-    centroids = shapes.representative_point()
-    communes["longitude"] = centroids.x.to_numpy()
-    communes["latitude"] = centroids.y.to_numpy()
+    shapes = shapely.from_wkb(wkb)
+    communes["area_km2"] = np.round(shapely.area(_to_equal_area(shapes)) / 1e6, 3)
+    centroids = shapely.point_on_surface(shapes)
+    communes["longitude"] = shapely.get_x(centroids)
+    communes["latitude"] = shapely.get_y(centroids)
     communes["population"] = pd.to_numeric(communes["population_municipale"]).astype("Int64")
     communes = communes.rename(
         columns={"code": "insee_code", "nom": "name", "geometry": "geometry_hex"}
@@ -77,8 +90,17 @@ def build_epci(epci: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFrame:
 
 def build_population_indicators(series: pd.DataFrame, known_codes: set[str]) -> pd.DataFrame:
     """Legal populations per COG year; `is_repeat`: value unchanged from the previous year."""
-    frame = series[series["insee_code"].isin(known_codes)].sort_values(["insee_code", "cog_year"])
-    previous = frame.groupby("insee_code")["population"].shift()
+    frame = series[series["insee_code"].isin(pd.Index(list(known_codes)))]
+    frame = frame.sort_values(["insee_code", "cog_year"], ignore_index=True)
+    same_commune = frame["insee_code"].eq(frame["insee_code"].shift())
+    is_repeat = same_commune & frame["population"].eq(frame["population"].shift())
+    # A handful of (year, version) pairs: format each text once, then map.
+    pairs = frame[["cog_year", "version"]].drop_duplicates()
+    sources = {
+        (y, v): POPULATION_SOURCE.format(year=y, version=v)
+        for y, v in zip(pairs["cog_year"], pairs["version"], strict=True)
+    }
+    keys = pd.MultiIndex.from_frame(frame[["cog_year", "version"]])
     return pd.DataFrame(
         {
             "insee_code": frame["insee_code"].to_numpy(),
@@ -87,12 +109,9 @@ def build_population_indicators(series: pd.DataFrame, known_codes: set[str]) -> 
             "year": frame["cog_year"].to_numpy(),
             "value": frame["population"].astype("float64").to_numpy(),
             "unit": "habitants",
-            "source": [
-                POPULATION_SOURCE.format(year=y, version=v)
-                for y, v in zip(frame["cog_year"], frame["version"], strict=True)
-            ],
-            "millesime": [f"COG {y}" for y in frame["cog_year"]],
-            "is_repeat": (frame["population"] == previous).to_numpy(),
+            "source": pd.Series(sources).reindex(keys).to_numpy(),
+            "millesime": "COG " + frame["cog_year"].astype(str),
+            "is_repeat": is_repeat.to_numpy(),
             "is_secret": False,
         }
     )

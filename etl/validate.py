@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -49,11 +50,56 @@ class ParsedTerritory:
     key_figures: pd.DataFrame | None = None
 
 
-def _parse_cell(column: Column, text: str) -> object:
-    if column.kind == "enum":
-        return parsing.match_choice(text, column.choices)
-    parser = PARSERS.get(column.kind)
+@functools.lru_cache(maxsize=1 << 18)
+def _parse_text(kind: str, choices: tuple[str, ...], text: str) -> object:
+    """One cell's typed value (lists as tuples, so cached values stay immutable)."""
+    if kind == "enum":
+        return parsing.match_choice(text, choices)
+    if kind == "list":
+        return tuple(parsing.parse_list(text))
+    parser = PARSERS.get(kind)
     return parser(text) if parser else text
+
+
+FORMULA_PREFIXES = ("=", "+", "@")
+FORMULA_KINDS = ("text", "list", "code")
+
+
+def _parse_column(
+    column: Column, texts: list[str], present: bool
+) -> tuple[list[object], list[tuple[int, str, str | None, str]]]:
+    """Typed values of one column and its findings (row index, severity, value, message).
+
+    Each distinct text is parsed once (and remembered across sheets): plans repeat their
+    statuses, dates and amounts. Only rows holding a doubtful text are looked at one by one."""
+    is_list = column.kind == "list"
+    lookup: dict[str, object] = {"": () if is_list else None}
+    doubtful: dict[str, list[tuple[str, str | None, str]]] = {}
+    for text in set(texts):
+        if not text:
+            if column.required and present:
+                doubtful[text] = [("error", None, "valeur obligatoire manquante")]
+            continue
+        found = []
+        if column.kind in FORMULA_KINDS and text.startswith(FORMULA_PREFIXES):
+            found.append(("warn", text, "texte commençant par une formule"))
+        try:
+            lookup[text] = _parse_text(column.kind, column.choices, text)
+        except ValueError as exc:
+            lookup[text] = None
+            found.append(("error", text, str(exc)))
+        if found:
+            doubtful[text] = found
+    values = list(map(lookup.__getitem__, texts))
+    if is_list:
+        values = [list(value) for value in values]  # each row owns its list
+    findings = [
+        (index, *finding)
+        for index, text in enumerate(texts)
+        if text in doubtful
+        for finding in doubtful[text]
+    ]
+    return values, findings
 
 
 def parse_sheet(raw: RawSheet, spec: Sheet, issues: IssueList) -> pd.DataFrame:
@@ -70,29 +116,21 @@ def parse_sheet(raw: RawSheet, spec: Sheet, issues: IssueList) -> pd.DataFrame:
     for header in raw.headers:
         if header not in known:
             issues.warn(file, sheet, raw.header_row, header, None, "colonne inconnue, ignorée")
-    if not raw.rows and spec.required:
+    if not len(raw) and spec.required:
         issues.error(file, sheet, None, None, None, "aucune ligne de données sous l'en-tête")
-    records = []
-    for values, row in zip(raw.rows, raw.row_numbers, strict=True):
-        record: dict[str, object] = {"_row": row}
-        for column in spec.columns:
-            text = values.get(column.name, "")
-            if text.startswith(("=", "+", "@")) and column.kind in ("text", "list", "code"):
-                issues.warn(file, sheet, row, column.name, text, "texte commençant par une formule")
-            if not text:
-                record[column.name] = [] if column.kind == "list" else None
-                if column.required and column.name in raw.headers:
-                    issues.error(
-                        file, sheet, row, column.name, None, "valeur obligatoire manquante"
-                    )
-                continue
-            try:
-                record[column.name] = _parse_cell(column, text)
-            except ValueError as exc:
-                record[column.name] = None
-                issues.error(file, sheet, row, column.name, text, str(exc))
-        records.append(record)
-    return pd.DataFrame(records, columns=["_row", *spec.column_names], dtype=object)
+    data: dict[str, list[object]] = {"_row": list(raw.row_numbers)}
+    findings = []
+    for position, column in enumerate(spec.columns):
+        present = column.name in raw.headers
+        values, found = _parse_column(column, raw.column(column.name), present)
+        data[column.name] = values
+        findings += [(index, position, column.name, *rest) for index, *rest in found]
+    # Reported row by row, then in the template's column order, as a reader scans the sheet.
+    for index, _, name, severity, value, message in sorted(findings, key=lambda f: f[:2]):
+        report = issues.error if severity == "error" else issues.warn
+        report(file, sheet, raw.row_numbers[index], name, value, message)
+    frame = pd.DataFrame(data, columns=["_row", *spec.column_names], dtype=object)
+    return frame
 
 
 def _check_unique(frame: pd.DataFrame, column: str, raw: RawSheet, issues: IssueList) -> None:
@@ -145,7 +183,12 @@ def _check_actions(
     )
     home = territory.get("siren")
     portfolio = territory.get("type") == "Portefeuille"
-    for record in actions.to_dict("records"):
+    names = [
+        "_row", "epci", "communes", "latitude", "longitude", "fin_reelle", "statut", "avancement",
+        "service_pilote",
+    ]  # fmt: skip
+    for values in zip(*(actions[name] for name in names), strict=True):
+        record = dict(zip(names, values, strict=True))
         row = int(record["_row"])
         epci = record["epci"] or (None if portfolio else home)
         if record["epci"] and record["epci"] not in ref.epci_names:
@@ -220,11 +263,10 @@ def _check_actions(
 
 
 def _check_amount_order(frame, columns, raw, issues, message) -> None:
-    for record in frame[["_row", *columns]].itertuples(index=False):
-        values = [v for v in record[1:]]
+    for row, *values in zip(*(frame[name] for name in ["_row", *columns]), strict=True):
         for higher, lower in pairwise(values):
             if higher is not None and lower is not None and lower > higher + 0.005:
-                issues.warn(raw.file, raw.name, int(record[0]), None, None, message)
+                issues.warn(raw.file, raw.name, int(row), None, None, message)
                 break
 
 
