@@ -51,11 +51,13 @@ FULL = {
 QUICK = {"territories": 4, "actions": 100, "funding": 5, "waves": [3, 5], "soak": 2, "readers": 3}
 # What a build runs, by stage: wrapped with timers while the bench builds (see `stage_timers`).
 STAGES = {
+    "unpack_reference": ("etl.extract", "unpack_reference"),
     "read_reference": ("etl.extract", "read_reference_communes"),
     "communes_geometry_area": ("etl.transform", "build_communes"),
     "population_series": ("etl.transform", "build_population_indicators"),
-    "read_validate_plans": ("etl.pipeline", "check_sources"),
-    "transform_plans": ("etl.transform", "build_territory_tables"),
+    "read_plans": ("etl.pipeline", "read_sources"),
+    "validate_plans": ("etl.pipeline", "check_sources"),
+    "transform_plans": ("etl.transform", "build_plan_tables"),
     "write_database": ("etl.load", "write_database"),
 }
 REFERENCE_TABLES = ("communes", "epci", "indicators")

