@@ -338,28 +338,31 @@ GAPS = """
 Written from the profiles below (cProfile of the builds; server CPU per session from /proc).
 The verdicts above are the run's; the analysis stands while they stay as they are.
 
-**ETL against the DuckDB floor (≤ 2 ×).** The floor only copies text into tables; the build also
-checks every cell and the reference. Profile of the national build: decompressing and parsing the
-8,7 MB `communes.csv.lzma` with pandas (about a quarter), decoding 35 000 WKB geometries with
-shapely for surfaces and centroids (about a quarter), exploding the population series (about 15 %),
-validation of the plans, writing. Profile of the synthetic build (2,8 M cells): the per-cell
-Python validation dominates; folding vocabulary values once per distinct value and parsing each
-distinct date once (`etl/parsing.py`, `functools.lru_cache`) halved it. Plan:
-1. validate by column, not by cell: parse the distinct values of a column once and map them back
-   (most columns have few distinct values); keep the per-row error with file, sheet, row, column;
-2. compute surfaces and centroids once per reference version and ship them in `data/reference/`
-   (`python -m etl reference`), or read them with DuckDB's spatial extension installed offline;
-3. ship the reference as Parquet (or let DuckDB read the decompressed CSV) instead of
-   lzma + pandas;
-4. a plan-only mode (below) removes the reference from most builds altogether.
-With 1–3 the national build would be about 2 × the floor; per-cell validation of free text keeps
-a large plan above it, which is the price of naming the file, sheet, row and column of each error.
-
-**Plan-only rebuild (≤ 3 s).** Needs a mode in `etl/pipeline.py` / `etl/load.py` (not changed
-here: other work in progress there): when the reference files' checksums (table `sources`) match
-the published warehouse, `ATTACH` it read-only and copy `communes`, `epci` and the population
-rows of `indicators` instead of recomputing them (cost measured above), then validate, transform
-and write the plans only.
+**ETL against the DuckDB floor (≤ 2 ×).** Profiled with cProfile (national and synthetic
+builds). The synthetic build took 13 s (3,7 × its floor) and the national one 2,7 s (4,9 ×)
+before these changes; what the profile showed and what was done:
+- per-cell Python validation (2,8 M cells, 7 s): sheets are now kept by column
+  (`RawSheet.columns`) and validated a column at a time; each distinct text of a column is parsed
+  once (`functools.lru_cache` shared across sheets) and mapped back, and only rows holding a
+  doubtful text are visited one by one, so every error still names its file, sheet, row and
+  column (the 45 broken fixtures of `tests/fixtures/broken` pass unchanged);
+- shapely's hex WKB reader (0,5 s for 35 000 communes): the hex is decoded by Python's
+  `bytes.fromhex` first (0,05 s); areas computed by pyproj + shapely on the coordinates instead
+  of a geopandas `to_crs` copy;
+- selecting rows of the communes frame copied every geometry (0,3 s, several times): lookups use
+  a frame without the geometries;
+- the population series formatted 210 000 source texts: formatted once per (year, version);
+- per-territory pandas frames for the line tables (100 territories × 4 tables): built once over
+  every territory's lines, ids still numbered per territory;
+- the reference's decompression (liblzma releases the interpreter lock) runs in a thread while
+  the plan files are read. Running the whole reference in threads was tried and dropped: pandas
+  and shapely hold the lock long enough that the national build got slower.
+The warehouse written is identical table by table (every column but the build timestamps) to the
+one written before. What remains above the floor is the work the floor does not do: parsing the
+plan CSV into Python strings (`csv` module, strict quotes), typing and cross-checking the values,
+geometry, snapshots and post-load checks. If a larger plan ever exceeds 2 ×, the next steps are a
+C-level CSV reader for regular files (pandas, falling back to the `csv` module for the error
+messages) and writing typed columns to DuckDB as Arrow arrays rather than Python objects.
 
 **Pages (warm ≤ floor + 0,2 s, cold ≤ 2 s).** Profiled with `python -m bench.profile_page
 <page>` (cProfile in AppTest's script thread). Two causes found and fixed in this branch: the plan
