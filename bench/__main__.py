@@ -46,9 +46,18 @@ FULL = {
     "funding": 5,
     "waves": [25, 50],
     "soak": 4,
+    "soak_sessions": 10,
     "readers": 10,
 }
-QUICK = {"territories": 4, "actions": 100, "funding": 5, "waves": [3, 5], "soak": 2, "readers": 3}
+QUICK = {
+    "territories": 4,
+    "actions": 100,
+    "funding": 5,
+    "waves": [3, 5],
+    "soak": 2,
+    "soak_sessions": 3,
+    "readers": 3,
+}
 # What a build runs, by stage: wrapped with timers while the bench builds (see `stage_timers`).
 STAGES = {
     "unpack_reference": ("etl.extract", "unpack_reference"),
@@ -363,7 +372,11 @@ def run_sessions(tmp: Path, demo_output: Path, synthetic_sources: Path, sizes: d
     served = tmp / "served" / "warehouse.duckdb"
     served.parent.mkdir()
     shutil.copy(demo_output, served)
-    results = {"concurrency": sessions.bench_concurrency(served, sizes["waves"], sizes["soak"])}
+    results = {
+        "concurrency": sessions.bench_concurrency(
+            served, sizes["waves"], sizes["soak"], sizes["soak_sessions"]
+        )
+    }
     # Publish the demo plus one synthetic territory: readers must then find that territory.
     next_sources = tmp / "next_sources"
     shutil.copytree(pipeline.SOURCES_DIR, next_sources)

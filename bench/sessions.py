@@ -36,10 +36,46 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def cpu_s(pid: int) -> float:
-    """User + system CPU seconds a process has used, from /proc (Linux)."""
+def cpu_s(pid: int, with_children: bool = False) -> float:
+    """User + system CPU seconds a process has used, from /proc (Linux); `with_children` adds
+    those of its children that have exited and been waited for."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[11]) + int(fields[12])
+    if with_children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (from /proc: each process's parent)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended meanwhile
+        children.setdefault(parent, []).append(int(entry.name))
+    found, queue = [], [pid]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def browser_cpu_s(server: int) -> float:
+    """CPU seconds used so far by Chromium: its processes among our descendants, with the time
+    of the renderers that already exited (counted in their reaper's children time)."""
+    total = 0.0
+    for pid in descendants(os.getpid()):
+        if pid == server:
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if b"chrom" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                total += cpu_s(pid, with_children=True)
+    return total
 
 
 def server_pid() -> int:
@@ -147,7 +183,9 @@ async def _wave(browser, base: str, count: int) -> dict:
     return summarise(list(sessions), time.perf_counter() - start)
 
 
-async def _concurrency(base: str, pid: int, waves: list[int], soak_rounds: int) -> dict:
+async def _concurrency(
+    base: str, pid: int, waves: list[int], soak_rounds: int, soak_sessions: int
+) -> dict:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=chromium_path(), args=CHROMIUM_ARGS
@@ -156,14 +194,15 @@ async def _concurrency(base: str, pid: int, waves: list[int], soak_rounds: int) 
         warm = await one_session(browser, base)
         results: dict = {"warm_up": warm, "rss_after_warm_up_mb": rss_mb(pid), "waves": {}}
         for count in waves:
-            before, cpu_before = rss_mb(pid), cpu_s(pid)
+            before, cpu_before, browser_before = rss_mb(pid), cpu_s(pid), browser_cpu_s(pid)
             wave = await _wave(browser, base, count)
             wave["rss_before_mb"], wave["rss_after_mb"] = before, rss_mb(pid)
             wave["server_cpu_per_session_s"] = (cpu_s(pid) - cpu_before) / count
+            wave["browser_cpu_per_session_s"] = (browser_cpu_s(pid) - browser_before) / count
             results["waves"][str(count)] = wave
         soak = []
         for _ in range(soak_rounds):
-            wave = await _wave(browser, base, waves[0])
+            wave = await _wave(browser, base, soak_sessions)
             soak.append(
                 {
                     "rss_mb": rss_mb(pid),
@@ -176,10 +215,12 @@ async def _concurrency(base: str, pid: int, waves: list[int], soak_rounds: int) 
     return results
 
 
-def bench_concurrency(warehouse: Path, waves: list[int], soak_rounds: int) -> dict:
-    """`waves` of simultaneous sessions, then `soak_rounds` more of the first size."""
+def bench_concurrency(
+    warehouse: Path, waves: list[int], soak_rounds: int, soak_sessions: int
+) -> dict:
+    """`waves` of simultaneous sessions, then `soak_rounds` more of `soak_sessions` each."""
     with served(warehouse) as (base, pid):
-        results = asyncio.run(_concurrency(base, pid, waves, soak_rounds))
+        results = asyncio.run(_concurrency(base, pid, waves, soak_rounds, soak_sessions))
         results["rss_start_mb"] = results["rss_after_warm_up_mb"]
         results["rss_end_mb"] = rss_mb(pid)
     return results
