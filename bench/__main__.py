@@ -213,7 +213,11 @@ def bench_etl(tmp: Path, demo_output: Path, synthetic_sources: Path, sizes: dict
         )
     )
     synthetic_output = tmp / "synthetic.duckdb"
-    synthetic_run = timed_build(synthetic_sources, synthetic_output)
+    synthetic_runs = []
+    for _ in range(2):  # best of two, as the national build; each run starts from no warehouse
+        synthetic_output.unlink(missing_ok=True)
+        synthetic_runs.append(timed_build(synthetic_sources, synthetic_output))
+    synthetic_run = min(synthetic_runs, key=lambda run: run["build_s"])
     floor_synthetic = duckdb_floor(synthetic_sources, plain, tmp / "floor.duckdb")
     return {
         "national": {
@@ -236,6 +240,7 @@ def bench_etl(tmp: Path, demo_output: Path, synthetic_sources: Path, sizes: dict
             "funding_lines": len(sirens) * sizes["actions"] * sizes["funding"],
             "generate_s": generate,
             "build_s": synthetic_run["build_s"],
+            "all_runs_s": [run["build_s"] for run in synthetic_runs],
             "stages_s": synthetic_run["stages_s"],
             "duckdb_floor": floor_synthetic,
             "ratio_to_floor": synthetic_run["build_s"] / floor_synthetic["total_s"],

@@ -183,16 +183,16 @@ def build_plan_items(tid: str, plan: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def build_actions(
-    tid: str, actions: pd.DataFrame, plan_items: pd.DataFrame, territory: dict
-) -> pd.DataFrame:
+def build_actions(actions: pd.DataFrame, plan_items: pd.DataFrame) -> pd.DataFrame:
+    """`actions`: every territory's sheet stacked, with `_tid` and `_default_epci` (the
+    territory's SIREN, none for a portfolio)."""
+    tids = actions["_tid"].to_numpy(dtype=object)
     roots = dict(zip(plan_items["item_id"], plan_items["root_id"], strict=True))
-    item_ids = [_item_id(tid, c) for c in actions["code_parent"]]
-    default_epci = territory["siren"] if territory.get("type") != "Portefeuille" else None
+    item_ids = _item_ids(tids, actions["code_parent"])
     return pd.DataFrame(
         {
-            "action_id": [_item_id(tid, c) for c in actions["code"]],
-            "territory_id": tid,
+            "action_id": _item_ids(tids, actions["code"]),
+            "territory_id": tids,
             "code": actions["code"].to_numpy(),
             "item_id": item_ids,
             "root_item_id": [roots.get(i) for i in item_ids],
@@ -208,23 +208,29 @@ def build_actions(
             "elected_referent": actions["elu_referent"].to_numpy(),
             "priority": actions["priorite"].to_numpy(),
             "themes": [list(t) for t in actions["thematiques"]],
-            "epci_siren": [e or default_epci for e in actions["epci"]],
+            "epci_siren": [
+                e or d for e, d in zip(actions["epci"], actions["_default_epci"], strict=True)
+            ],
             "latitude": actions["latitude"].astype("float64").to_numpy(),
             "longitude": actions["longitude"].astype("float64").to_numpy(),
-            "sort_order": np.arange(len(actions)),
+            "sort_order": actions.groupby("_tid", sort=False).cumcount().to_numpy(),
             "source": actions["source"].to_numpy(),
             "is_demo": _demo(actions).to_numpy(),
         }
     )
 
 
-def build_action_communes(tid: str, actions: pd.DataFrame) -> pd.DataFrame:
+def build_action_communes(actions: pd.DataFrame) -> pd.DataFrame:
     pairs = [
         (_item_id(tid, code), parsing.parse_insee(text))
-        for code, texts in zip(actions["code"], actions["communes"], strict=True)
+        for tid, code, texts in zip(
+            actions["_tid"], actions["code"], actions["communes"], strict=True
+        )
         for text in texts
     ]
-    return pd.DataFrame(pairs, columns=["action_id", "insee_code"]).drop_duplicates()
+    return pd.DataFrame(pairs, columns=["action_id", "insee_code"]).drop_duplicates(
+        ignore_index=True
+    )
 
 
 def _item_ids(tids: np.ndarray, codes: pd.Series) -> list[str | None]:
@@ -342,15 +348,20 @@ def build_key_figures(tid: str, figures: pd.DataFrame | None) -> pd.DataFrame:
     )
 
 
+def _is_portfolio(parsed: ParsedTerritory) -> bool:
+    return parsed.territory.get("type") == "Portefeuille"
+
+
 def territory_communes(
     parsed: ParsedTerritory,
     communes: pd.DataFrame,
-    actions: pd.DataFrame,
-    action_communes: pd.DataFrame,
+    actions: pd.DataFrame | None = None,
+    action_communes: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """EPCI: all its communes. Portfolio: every commune of the EPCI its actions take place in."""
+    """EPCI: all its communes. Portfolio: every commune of the EPCI its actions take place in
+    (`actions` and `action_communes`: the portfolio's own rows)."""
     territory = parsed.territory
-    if territory.get("type") == "Portefeuille":
+    if _is_portfolio(parsed):
         sirens = set(actions["epci_siren"].dropna())
         codes = set(communes.loc[communes["epci_siren"].isin(sirens), "insee_code"])
         codes |= set(action_communes["insee_code"])
@@ -363,10 +374,12 @@ DEMO_SHEETS = ("plan", "actions", "budget", "financements", "contrats", "suivi",
 
 
 def build_territory_row(
-    parsed: ParsedTerritory, tables: dict[str, pd.DataFrame], communes: pd.DataFrame
+    parsed: ParsedTerritory, covered: pd.DataFrame, communes: pd.DataFrame
 ) -> dict:
+    """`covered`: table territory_communes (every territory's)."""
     territory = parsed.territory
-    members = communes[communes["insee_code"].isin(tables["territory_communes"]["insee_code"])]
+    codes = covered.loc[covered["territory_id"] == parsed.territory_id, "insee_code"]
+    members = communes[communes["insee_code"].isin(codes)]
     sheets = parsed.tables
     has_demo = any(bool(_demo(sheets[name]).any()) for name in DEMO_SHEETS if name in sheets)
     return {
@@ -403,28 +416,19 @@ EMPTY = {
     "contrats": ["id", "type", "nom", "signataires", "debut", "fin", "enveloppe", "source", "demo"],
     "suivi": ["action", "date", "auteur", "statut", "avancement", "texte", "source", "demo"],
     "etats_anterieurs": SHEETS_BY_NAME["etats_anterieurs"].column_names,
+    "actions": SHEETS_BY_NAME["actions"].column_names,
 }
 
 
-def build_territory_tables(
-    parsed: ParsedTerritory, communes: pd.DataFrame
-) -> dict[str, pd.DataFrame]:
-    """The plan tables of one territory whose rows depend on the territory's whole plan."""
+def build_territory_tables(parsed: ParsedTerritory) -> dict[str, pd.DataFrame]:
+    """The small tables of one territory (its plan tree needs the territory's whole plan)."""
     tid = parsed.territory_id
     contracts = parsed.tables.get("contrats", pd.DataFrame(columns=EMPTY["contrats"]))
-    plan_items = build_plan_items(tid, parsed.tables["plan"])
-    actions = build_actions(tid, parsed.tables["actions"], plan_items, parsed.territory)
-    action_communes = build_action_communes(tid, parsed.tables["actions"])
-    tables = {
-        "plan_items": plan_items,
-        "actions": actions,
-        "action_communes": action_communes,
+    return {
+        "plan_items": build_plan_items(tid, parsed.tables["plan"]),
         "contracts": build_contracts(tid, contracts),
         "territory_figures": build_key_figures(tid, parsed.key_figures),
     }
-    tables["territory_communes"] = territory_communes(parsed, communes, actions, action_communes)
-    tables["territories"] = pd.DataFrame([build_territory_row(parsed, tables, communes)])
-    return tables
 
 
 # Line tables: built once over every territory's lines (per-territory frames cost more in
@@ -452,13 +456,36 @@ def build_plan_tables(
     territories: list[ParsedTerritory], communes: pd.DataFrame
 ) -> dict[str, pd.DataFrame]:
     """Every plan table of every territory, keyed by warehouse table name."""
-    # Without the geometries: selecting rows of the full frame would copy every shape.
-    members = communes[["insee_code", "epci_siren", "population", "area_km2"]]
-    per_territory = [build_territory_tables(p, members) for p in territories]
+    per_territory = [build_territory_tables(p) for p in territories]
     tables = {
         name: pd.concat([t[name] for t in per_territory], ignore_index=True)
         for name in per_territory[0]
     }
-    for name, (sheet, build) in LINE_TABLES.items():
-        tables[name] = build(_stacked_sheet(territories, sheet))
+    sheet = _stacked_sheet(territories, "actions")
+    defaults = {
+        p.territory_id: None if _is_portfolio(p) else p.territory["siren"] for p in territories
+    }
+    sheet["_default_epci"] = pd.Series([defaults[t] for t in sheet["_tid"]], dtype=object)
+    tables["actions"] = build_actions(sheet, tables["plan_items"])
+    tables["action_communes"] = build_action_communes(sheet)
+    for name, (sheet_name, build) in LINE_TABLES.items():
+        tables[name] = build(_stacked_sheet(territories, sheet_name))
+    # Without the geometries: selecting rows of the full frame would copy every shape.
+    members = communes[["insee_code", "epci_siren", "population", "area_km2"]]
+    actions, placed = tables["actions"], tables["action_communes"]
+    covered = []
+    for parsed in territories:
+        if _is_portfolio(parsed):  # its communes follow its actions
+            mine = actions[actions["territory_id"] == parsed.territory_id]
+            covered.append(
+                territory_communes(
+                    parsed, members, mine, placed[placed["action_id"].isin(mine["action_id"])]
+                )
+            )
+        else:
+            covered.append(territory_communes(parsed, members))
+    tables["territory_communes"] = pd.concat(covered, ignore_index=True)
+    tables["territories"] = pd.DataFrame(
+        [build_territory_row(p, tables["territory_communes"], members) for p in territories]
+    )
     return tables
