@@ -379,8 +379,9 @@ before these changes; what the profile showed and what was done:
 - selecting rows of the communes frame copied every geometry (0,3 s, several times): lookups use
   a frame without the geometries;
 - the population series formatted 210 000 source texts: formatted once per (year, version);
-- per-territory pandas frames for the line tables (100 territories × 4 tables): built once over
-  every territory's lines, ids still numbered per territory;
+- per-territory pandas frames (100 territories × 9 tables): actions, their communes and the
+  line tables are built once over every territory's rows, ids and sort orders still per
+  territory;
 - the reference's decompression (liblzma releases the interpreter lock) runs in a thread while
   the plan files are read. Running the whole reference in threads was tried and dropped: pandas
   and shapely hold the lock long enough that the national build got slower.
