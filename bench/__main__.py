@@ -49,15 +49,8 @@ FULL = {
     "soak_sessions": 10,
     "readers": 10,
 }
-QUICK = {
-    "territories": 4,
-    "actions": 100,
-    "funding": 5,
-    "waves": [3, 5],
-    "soak": 2,
-    "soak_sessions": 3,
-    "readers": 3,
-}
+# The same measures on a small load, to develop the bench itself (`python -m bench --quick`).
+QUICK = dict(FULL, territories=4, actions=100, waves=[3, 5], soak=2, soak_sessions=3, readers=3)
 # What a build runs, by stage: wrapped with timers while the bench builds (see `stage_timers`).
 STAGES = {
     "unpack_reference": ("etl.extract", "unpack_reference"),
