@@ -12,7 +12,6 @@ import streamlit as st
 from dashboard import (
     changes,
     charts,
-    commission,
     exports,
     filters,
     indicators,
@@ -20,7 +19,6 @@ from dashboard import (
     queries,
     report,
     tables,
-    texts,
 )
 from dashboard.exports import to_csv_bytes, to_excel_bytes
 from dashboard.formatting import (
@@ -666,117 +664,6 @@ def render_change_counts(found: pd.DataFrame, columns: int = 6) -> None:
     """One metric per kind of change that happened (number of actions concerned)."""
     counts = [(label, count) for label, count in changes.count_changes(found) if count]
     render_kpis([(label, format_number(count), None) for label, count in counts], columns)
-
-
-def render_commission_changes(found: pd.DataFrame) -> None:
-    """Counts, then the changes a commission discusses (not every progress update)."""
-    render_change_counts(found, columns=4)
-    notable = commission.notable_changes(found)
-    if not notable.empty:
-        st.subheader("Principaux changements")
-        render_projector_table(notable, tables.CHANGE_COLUMNS)
-
-
-def select_commission_screen(screens: list, siren: str) -> int:
-    """Previous / next buttons (also ← and → keys) and a jump list; `?ecran=` (from 1) in the
-    URL so that a link opens the same screen."""
-    total = len(screens)
-    if "commission_jump" not in st.session_state:
-        asked = st.query_params.get("ecran", "1")
-        st.session_state["commission_jump"] = (
-            min(max(int(asked) - 1, 0), total - 1) if (asked.isdigit()) else 0
-        )
-
-    def move(step: int) -> None:
-        st.session_state["commission_jump"] = (st.session_state["commission_jump"] + step) % total
-
-    back, jump, forward, leave = st.columns([1, 4, 1, 1], vertical_alignment="bottom")
-    back.button(
-        "◀ Précédent",
-        on_click=move,
-        args=(-1,),
-        shortcut="Left",
-        key="commission_back",
-        width="stretch",
-    )
-    index = jump.selectbox(
-        "Écran",
-        range(total),
-        format_func=lambda i: f"{i + 1} / {total} — {screens[i].title}",
-        key="commission_jump",
-        label_visibility="collapsed",
-    )
-    forward.button(
-        "Suivant ▶",
-        on_click=move,
-        args=(1,),
-        shortcut="Right",
-        key="commission_next",
-        type="primary",
-        width="stretch",
-    )
-    leave.link_button("Quitter", f"/?territoire={siren}", width="stretch")
-    sync_query_params({"ecran": str(index + 1)}, ["ecran"])
-    return index
-
-
-def render_commission_header(territory: pd.Series, title: str, index: int, total: int) -> None:
-    """On every screen: the topic, the territory, the date of the data and the screen number."""
-    info = queries.load_build_info()
-    built = format_date(info["built_at"].iloc[0]) if not info.empty else "—"
-    st.title(safe_text(title))
-    demo = f" — contient des {DEMO_LABEL}" if territory["has_demo_data"] else ""
-    st.caption(
-        f"{safe_text(territory['name'])} — données au {built}{demo} — écran {index + 1} / {total}"
-    )
-
-
-def render_projector_table(frame: pd.DataFrame, spec: list[tuple[str, str, str]]) -> None:
-    """A plain table in the page's (large) font; st.table reads Markdown, so text is escaped."""
-    shown = tables.to_display(frame, spec)
-    st.table(shown.map(safe_text), border="horizontal", hide_index=True)
-
-
-def render_commission_summary(kpis: pd.Series, actions: pd.DataFrame, status: pd.DataFrame) -> None:
-    st.markdown(safe_text(texts.build_overview_summary(kpis)))
-    render_kpis(commission.build_scope_kpis(actions))
-    if not status.empty:
-        figure = charts.build_status_by_root_figure(status)
-        st.plotly_chart(charts.for_projector(figure), key="commission_summary_chart")
-
-
-def render_commission_late(actions: pd.DataFrame) -> None:
-    late = commission.late_actions(actions)
-    if late.empty:
-        st.success("Aucune action en retard.")
-        return
-    st.subheader(f"Actions les plus en retard ({int(actions['is_late'].sum())} au total)")
-    render_projector_table(late, tables.COMMISSION_LATE_COLUMNS)
-
-
-def render_commission_contract(territory_id: str, code: str) -> None:
-    contracts = queries.load_funding_by_contract(territory_id)
-    row = contracts[contracts["code"] == code].iloc[0]
-    st.markdown(
-        f"**{safe_text(row['contract_type'])}** — du {format_date(row['start_date'])} "
-        f"au {format_date(row['end_date'])}"
-    )
-    use = None if pd.isna(row["envelope_use"]) else 100 * row["envelope_use"]
-    render_kpis(
-        [
-            ("Enveloppe", format_compact_euros(row["envelope"]), None),
-            ("Actions financées", format_number(row["n_actions"]), None),
-            ("Consommation de l'enveloppe", format_percent(use), "Accordé / enveloppe"),
-            ("Demandé", format_compact_euros(row["requested"]), None),
-            ("Accordé", format_compact_euros(row["granted"]), None),
-            ("Versé", format_compact_euros(row["received"]), None),
-        ],
-        columns=3,
-    )
-    lines = queries.load_contract_actions(territory_id, code)
-    if not lines.empty:
-        st.subheader("Lignes de financement")
-        render_projector_table(lines, tables.COMMISSION_CONTRACT_COLUMNS)
 
 
 PDF_MIME = "application/pdf"

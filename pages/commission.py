@@ -4,7 +4,7 @@ Arrow keys (← →) or the buttons move between screens; `?ecran=` keeps the sc
 
 import streamlit as st
 
-from dashboard import changes, charts, commission, components, queries
+from dashboard import changes, charts, commission, commission_ui, components, queries
 
 territory = components.current_territory()
 tid = territory["territory_id"]
@@ -15,13 +15,13 @@ snapshots = queries.load_snapshots(tid)
 screens = commission.build_screens(
     items, queries.load_funding_by_contract(tid), has_changes=len(snapshots) > 1
 )
-index = components.select_commission_screen(screens, territory["siren"])
+index = commission_ui.select_commission_screen(screens, territory["siren"])
 screen = screens[index]
-components.render_commission_header(territory, screen.title, index, len(screens))
+commission_ui.render_commission_header(territory, screen.title, index, len(screens))
 
 if screen.kind == "summary":
     kpis = queries.load_overview_kpis(tid).iloc[0]
-    components.render_commission_summary(kpis, actions, queries.load_status_by_root(tid))
+    commission_ui.render_commission_summary(kpis, actions, queries.load_status_by_root(tid))
 elif screen.kind == "item":
     scoped = actions[actions["root_item_id"] == screen.key]
     components.render_kpis(commission.build_scope_kpis(scoped))
@@ -29,9 +29,9 @@ elif screen.kind == "item":
         commission.build_child_status(actions, items, screen.key)
     )
     st.plotly_chart(charts.for_projector(figure), key="commission_item_chart")
-    components.render_commission_late(scoped)
+    commission_ui.render_commission_late(scoped)
 elif screen.kind == "contract":
-    components.render_commission_contract(tid, screen.key)
+    commission_ui.render_commission_contract(tid, screen.key)
 else:
     previous, latest = changes.previous_and_latest(snapshots)
     found = changes.build_change_list(
@@ -39,4 +39,4 @@ else:
         queries.load_snapshot_actions(tid, latest["snapshot_id"]),
     )
     st.markdown(f"Depuis : **{changes.describe_snapshot(previous)}**")
-    components.render_commission_changes(found)
+    commission_ui.render_commission_changes(found)
