@@ -6,7 +6,7 @@ WAREHOUSE := data/warehouse.duckdb
 ETL_INPUTS := $(shell find data/sources data/reference etl -type f -not -name '*.pyc' 2>/dev/null)
 PORT ?= 8501
 
-.PHONY: run etl check test lint format bench template reference browser clean report
+.PHONY: run etl check test lint format bench template reference browser nginx clean report
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,8 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: $(VENV)/.installed
+# Chromium for the browser measures, nginx for the server behind deploy/nginx.conf (Debian's).
+bench: $(VENV)/.installed browser nginx
 	$(PY) -m bench
 
 # Rapport de commission (PDF): make report TERRITOIRE=200068666 PERIMETRE=element:P1 SORTIE=r.pdf
@@ -58,6 +59,10 @@ reference: $(VENV)/.installed
 # Browser tests need Debian's Chromium (Playwright cannot download its own here).
 browser:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+nginx:
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || \
+		(apt-get update -qq && apt-get install -y -qq nginx-light)
 
 clean:
 	rm -f $(WAREHOUSE)

@@ -364,16 +364,17 @@ def bench_map_render(warehouse: Path, cases: dict) -> dict:
 
 def run_sessions(tmp: Path, demo_output: Path, synthetic_sources: Path, sizes: dict) -> dict:
     """Concurrent sessions, then a publish while readers read (each on its own copy of the demo)."""
-    from bench import sessions
+    from bench import replay, sessions
     from etl import pipeline
 
     served = tmp / "served" / "warehouse.duckdb"
     served.parent.mkdir()
     shutil.copy(demo_output, served)
     results = {
+        "server_alone": replay.bench_server_alone(served, sizes["waves"], tmp / "nginx"),
         "concurrency": sessions.bench_concurrency(
             served, sizes["waves"], sizes["soak"], sizes["soak_sessions"]
-        )
+        ),
     }
     # Publish the demo plus one synthetic territory: readers must then find that territory.
     next_sources = tmp / "next_sources"

@@ -18,6 +18,73 @@ def s(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f}".replace(".", ",")
 
 
+REPLAY_KINDS = {"first_visit": "first visit", "returning": "returning users"}
+
+
+def _page_p95(wave: dict) -> float | None:
+    """The slower of the two pages' p95."""
+    p95s = [wave["overview_p95_s"], wave["map_p95_s"]]
+    return None if None in p95s else max(p95s)
+
+
+def _replay_groups(replayed: dict) -> list[tuple[str, dict]]:
+    """(how it was served, results) for each measured set-up."""
+    groups = [("Streamlit", replayed)]
+    if "first_visit" in replayed.get("behind_nginx", {}):
+        groups.append(("nginx + Streamlit", replayed["behind_nginx"]))
+    return groups
+
+
+def _server_alone_lines(replayed: dict) -> list[str]:
+    recorded = replayed["recorded"]
+    lines = [
+        "",
+        "### The server alone: one real visit replayed by N users at once",
+        "",
+        "A commission room's browsers run on the participants' machines. To measure what the",
+        "server sustains, one headless Chromium visit of the same two pages is recorded (every",
+        "HTTP request, every websocket message sent: "
+        + ", ".join(
+            f"{name} {row['files']} files of which {row['front_end_files']} of Streamlit's front "
+            f"end, {row['messages_sent']} message(s)"
+            for name, row in recorded.items()
+        )
+        + ") and replayed",
+        "by N simulated users at once from one process (`bench/replay.py`): the same requests",
+        "over six keep-alive connections per user, the same `BackMsg` bytes on a websocket of",
+        "its own (a Streamlit session of its own), a page loaded when its script run has",
+        "finished and every file it needs has arrived. *First visit*: empty browser cache.",
+        "*Returning users*: Streamlit's hashed front-end files (`Cache-Control: immutable`) are",
+        "in the browser cache, as for anyone who opened the dashboard before; documents,",
+        "`/_stcore/` calls, the map component and Leaflet are still asked. *nginx + Streamlit*:",
+        "the same server behind nginx configured by `deploy/nginx.conf` (nginx sends the front",
+        "end, gzip level 1; the rest is proxied).",
+        "",
+        "| served by | users | cache | success | overview median / p95 (s) | "
+        "map median / p95 (s) | wave (s) | CPU per user: Streamlit / nginx / load generator (s) "
+        "| Streamlit RSS before → after (MB) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for served_by, group in _replay_groups(replayed):
+        for kind, label in REPLAY_KINDS.items():
+            for count, wave in group.get(kind, {}).items():
+                lines.append(
+                    f"| {served_by} | {count} | {label} | {s(100 * wave['success_rate'], 0)} % | "
+                    f"{s(wave['overview_median_s'])} / {s(wave['overview_p95_s'])} | "
+                    f"{s(wave['map_median_s'])} / {s(wave['map_p95_s'])} | "
+                    f"{s(wave['wall_s'], 1)} | {s(wave['server_cpu_per_session_s'])} / "
+                    f"{s(wave.get('proxy_cpu_per_session_s'))} / "
+                    f"{s(wave['load_generator_cpu_per_session_s'])} | "
+                    f"{s(wave['rss_before_mb'], 0)} → {s(wave['rss_after_mb'], 0)} |"
+                )
+                if wave["errors"]:
+                    lines.append(f"| | | errors: {', '.join(wave['errors'])} | | | | | | |")
+    missing = replayed.get("behind_nginx", {}).get("not_measured")
+    if missing:
+        lines += ["", f"Behind nginx: not measured ({missing})."]
+    return lines
+
+
 def targets(results: dict) -> list[tuple[str, str, str, bool]]:
     """(measure, figure, target, met) for the summary table."""
     etl, synthetic = results["etl"]["national"], results["etl"]["synthetic"]
@@ -86,8 +153,7 @@ def targets(results: dict) -> list[tuple[str, str, str, bool]]:
             )
         )
     for count, wave in results["concurrency"]["waves"].items():
-        p95s = [wave["overview_p95_s"], wave["map_p95_s"]]
-        page_p95 = None if None in p95s else max(p95s)
+        page_p95 = _page_p95(wave)
         rows += [
             (
                 f"{count} simultaneous sessions: success",
@@ -102,6 +168,19 @@ def targets(results: dict) -> list[tuple[str, str, str, bool]]:
                 page_p95 is not None and page_p95 <= 5,
             ),
         ]
+    for served_by, group in _replay_groups(results.get("server_alone", {"recorded": {}})):
+        for kind, label in REPLAY_KINDS.items():
+            for count, wave in group.get(kind, {}).items():
+                page_p95 = _page_p95(wave)
+                rows.append(
+                    (
+                        f"{count} simultaneous users, server alone ({served_by}, {label}): "
+                        "success / p95 of a page load",
+                        f"{s(100 * wave['success_rate'], 0)} % / {s(page_p95)} s",
+                        "100 % / ≤ 5 s",
+                        wave["success_rate"] == 1 and page_p95 is not None and page_p95 <= 5,
+                    )
+                )
     waves = results["concurrency"]["waves"]
     largest = waves[max(waves, key=int)]
     growth = (largest["rss_after_mb"] - largest["rss_before_mb"]) * 50 / largest["sessions"]
@@ -333,6 +412,8 @@ def build_report(results: dict) -> str:
         + ", ".join(f"{s(r['rss_mb'], 0)} MB" for r in concurrency["soak"])
         + f" (after warm-up: {s(concurrency['rss_start_mb'], 0)} MB).",
     ]
+    if "server_alone" in results:
+        lines += _server_alone_lines(results["server_alone"])
     publish = results["publish"]
     check = publish.get("new_data_check", {})
     lines += [

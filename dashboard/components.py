@@ -244,6 +244,37 @@ def action_links(frame: pd.DataFrame, siren: str) -> pd.Series:
     return frame["code"].map(lambda code: f"{ACTION_PAGE}?territoire={siren}&action={quote(code)}")
 
 
+def build_action_tables(
+    frame: pd.DataFrame,
+    siren: str,
+    spec: list[tuple[str, str, str]] | None = None,
+    extra: dict[str, pd.Series] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The table shown (French text, link to each fiche, raw progress for its bar) and the
+    export of the same rows (raw values)."""
+    spec = spec or tables.ACTION_COLUMNS
+    shown = tables.to_display(frame, spec)
+    export = tables.to_export(frame, spec)
+    for label, values in (extra or {}).items():
+        shown.insert(2, label, values.to_numpy())
+        export.insert(2, label, values.to_numpy())
+    if "Avancement (%)" in shown:
+        shown["Avancement (%)"] = frame["progress"].to_numpy()
+    shown.insert(0, "Fiche", action_links(frame, siren).to_numpy())
+    return shown, export
+
+
+def render_action_tables(shown: pd.DataFrame, export: pd.DataFrame, key: str) -> None:
+    """A table from `build_action_tables`, with its CSV/Excel downloads."""
+    config = {"Fiche": st.column_config.LinkColumn("Fiche", display_text="Ouvrir", width="small")}
+    if "Avancement (%)" in shown:
+        config["Avancement (%)"] = st.column_config.ProgressColumn(
+            "Avancement", min_value=0, max_value=100, format="%.0f %%"
+        )
+    st.dataframe(shown, hide_index=True, key=key, column_config=config)
+    render_downloads(export, "actions", f"{key}_export")
+
+
 def render_action_table(
     frame: pd.DataFrame,
     siren: str,
@@ -252,22 +283,7 @@ def render_action_table(
     extra: dict[str, pd.Series] | None = None,
 ) -> None:
     """Actions with a progress bar and a link to each fiche; CSV/Excel of the same rows."""
-    spec = spec or tables.ACTION_COLUMNS
-    shown = tables.to_display(frame, spec)
-    for label, values in (extra or {}).items():
-        shown.insert(2, label, values.to_numpy())
-    config = {"Fiche": st.column_config.LinkColumn("Fiche", display_text="Ouvrir", width="small")}
-    if "Avancement (%)" in shown:
-        shown["Avancement (%)"] = frame["progress"].to_numpy()
-        config["Avancement (%)"] = st.column_config.ProgressColumn(
-            "Avancement", min_value=0, max_value=100, format="%.0f %%"
-        )
-    shown.insert(0, "Fiche", action_links(frame, siren).to_numpy())
-    st.dataframe(shown, hide_index=True, key=key, column_config=config)
-    export = tables.to_export(frame, spec)
-    for label, values in (extra or {}).items():
-        export.insert(2, label, values.to_numpy())
-    render_downloads(export, "actions", f"{key}_export")
+    render_action_tables(*build_action_tables(frame, siren, spec, extra), key)
 
 
 def render_plan_outline(items: pd.DataFrame, actions: pd.DataFrame) -> None:

@@ -1,9 +1,8 @@
 """Carte des communes — for officials: where the actions and the money go."""
 
 import streamlit as st
-from streamlit_folium import st_folium
 
-from dashboard import components, maps, queries, tables
+from dashboard import components, map_ui, maps, queries, tables
 
 territory = components.current_territory()
 components.render_page_header("Carte des communes", territory)
@@ -26,26 +25,13 @@ custom = right.text_input(
 breaks = maps.parse_custom_breaks(custom) or maps.quantile_breaks(communes[measure.column])
 if custom and maps.parse_custom_breaks(custom) is None:
     st.warning("Bornes illisibles : classes par quantiles.")
-programmes = maps.programme_labels(queries.load_programme_communes(tid))
+has_programmes = not queries.load_programme_communes(tid).empty
 map_col, side_col = st.columns([3, 1])
 with map_col:
-    event = st_folium(
-        maps.build_communes_map(
-            communes,
-            measure,
-            breaks,
-            tiles_url=maps.configured_tiles_url(),
-            programmes=programmes,
-            places=queries.load_action_places(tid),
-        ),
-        height=620,
-        use_container_width=True,
-        returned_objects=["last_active_drawing"],
-        key="communes_map",
-    )
+    event = map_ui.render_communes_map(tid, measure, breaks)
 with side_col:
-    components.render_map_legend(measure, breaks, communes[measure.column], bool(programmes))
-    clicked = ((event or {}).get("last_active_drawing") or {}).get("properties", {})
+    components.render_map_legend(measure, breaks, communes[measure.column], has_programmes)
+    clicked = (event.get("last_active_drawing") or {}).get("properties", {})
     code = clicked.get("insee_code")
     if code in set(communes["insee_code"]):
         row = communes[communes["insee_code"] == code].iloc[0]

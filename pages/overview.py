@@ -1,10 +1,8 @@
 """Vue d'ensemble — for directors: where the plan stands in ten seconds, then drill down."""
 
-import datetime as dt
-
 import streamlit as st
 
-from dashboard import charts, components, queries, tables, texts, watchlist
+from dashboard import charts, components, overview_ui, queries, tables, texts
 
 territory = components.current_territory()
 components.render_page_header("Vue d'ensemble", territory)
@@ -27,7 +25,7 @@ else:
         key="root_sort",
     )
     event = st.plotly_chart(
-        charts.build_status_by_root_figure(status, order_by or "plan"),
+        overview_ui.load_status_figure(tid, order_by or "plan"),
         key="status_by_root",
         on_select="rerun",
         selection_mode="points",
@@ -42,19 +40,4 @@ else:
         )
 
 st.subheader("À surveiller")
-watch = watchlist.build_watchlist(queries.load_actions(tid), dt.date.today())
-columns = [
-    c
-    for c in tables.ACTION_COLUMNS
-    if c[0] in ("code", "title", "status", "planned_end", "pilot_service", "is_demo")
-]
-tabs = st.tabs(
-    [f"{reason} ({int((watch['reason'] == reason).sum())})" for reason in watchlist.REASONS]
-)
-for tab, reason in zip(tabs, watchlist.REASONS, strict=True):
-    with tab:
-        rows = watch[watch["reason"] == reason]
-        if rows.empty:
-            st.success("Rien à signaler.")
-        else:
-            components.render_action_table(rows, territory["siren"], f"watch_{reason}", columns)
+overview_ui.render_watchlist(territory)

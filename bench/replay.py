@@ -1,0 +1,334 @@
+"""Simultaneous users as the server sees them: one real browser visit, recorded, then replayed by
+N simulated users at once with no rendering.
+
+In a commission room every participant's browser runs on their own machine; here the 25 or 50
+Chromium renderers of `bench/sessions.py` share the two cores with the server and need about ten
+times its CPU, so that measure mostly times the browser. To measure the server alone, one real
+headless Chromium visit (Vue d'ensemble, then the map) is recorded: every HTTP request it makes
+and every websocket message it sends. Each simulated user then replays it from this process: the
+same requests, the same `BackMsg` bytes on a websocket of its own (so a Streamlit session of its
+own, with per-message deflate offered as Chromium does), and a browser cache of its own (a static
+file is fetched once per user, documents and `/_stcore/` calls every time). A page is loaded
+when its script run has finished (`script_finished`) and every file the browser fetched for it
+has arrived; the load generator's own CPU is measured and reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from playwright.sync_api import sync_playwright
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.asyncio.client import connect
+
+from bench.sessions import MAP_FRAME, TERRITORY, cpu_s, p95, rss_mb
+from tests.browser_support import CHROMIUM_ARGS, chromium_path
+
+STEPS = {"overview": "/?territoire={t}", "map": "/carte?territoire={t}"}
+PARALLEL_REQUESTS = 6  # what Chromium opens per host over HTTP/1.1
+TIMEOUT_S = 300
+CHROME_HEADERS = "Accept: */*\r\nAccept-Encoding: gzip, deflate, br, zstd\r\n"
+
+
+@dataclass
+class Step:
+    """What the browser did for one page: files before and after its websocket opened, and
+    the messages it sent on it."""
+
+    name: str
+    before: list[str] = field(default_factory=list)
+    after: list[str] = field(default_factory=list)
+    sent: list[bytes] = field(default_factory=list)
+    status: dict[str, int] = field(default_factory=dict)  # what the browser got, by path
+
+
+def _wait_for_page(page, name: str) -> None:
+    if name == "map":
+        page.frame_locator(MAP_FRAME).locator("path.leaflet-interactive").first.wait_for()
+    else:
+        page.locator('[data-testid="stMetric"]').first.wait_for()
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+    page.wait_for_timeout(1500)  # files fetched after the last message (lazy chunks, iframe)
+
+
+def record_visit(base: str, territory: str = TERRITORY) -> list[Step]:
+    """One fresh headless Chromium visit of every step, recorded."""
+    steps = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        warm = browser.new_page()  # streamlit#8860: a fresh server's first session opens /
+        warm.goto(base)
+        warm.locator("h1").first.wait_for(timeout=60_000)
+        warm.close()
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="fr-FR")
+        context.set_default_timeout(120_000)
+        page = context.new_page()
+        current: list[Step] = []
+
+        def on_request(request) -> None:
+            url = urlparse(request.url)
+            if request.method == "GET" and url.netloc == urlparse(base).netloc:
+                step = current[-1]
+                target = step.after if step.sent else step.before
+                target.append(url.path + (f"?{url.query}" if url.query else ""))
+
+        def on_response(response) -> None:
+            url = urlparse(response.url)
+            current[-1].status[url.path + (f"?{url.query}" if url.query else "")] = response.status
+
+        def on_websocket(websocket) -> None:
+            step = current[-1]
+
+            def on_sent(payload) -> None:
+                step.sent.append(payload if isinstance(payload, bytes) else payload.encode())
+
+            websocket.on("framesent", on_sent)
+
+        page.on("request", on_request)
+        page.on("response", on_response)
+        page.on("websocket", on_websocket)
+        for name, path in STEPS.items():
+            current.append(Step(name))
+            page.goto(base + path.format(t=territory))
+            _wait_for_page(page, name)
+        steps = current
+        browser.close()
+    for step in steps:
+        if not any(_is_rerun(message) for message in step.sent):
+            raise RuntimeError(f"enregistrement incomplet : aucun rerun_script pour {step.name}")
+    return steps
+
+
+def _is_rerun(payload: bytes) -> bool:
+    message = BackMsg()
+    message.ParseFromString(payload)
+    return message.WhichOneof("type") == "rerun_script"
+
+
+def _cacheable(path: str) -> bool:
+    """Files a browser keeps between two pages of a visit; documents and `/_stcore/` calls are
+    asked again at every page load."""
+    return "?" not in path and path.startswith(("/static/", "/app/static/", "/component/"))
+
+
+class KeepAliveConnection:
+    """One HTTP/1.1 connection kept open between requests, as a browser keeps its six."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str) -> int:
+        """GET `path`, body read to its end; returns the HTTP status."""
+        if self.writer is None or self.writer.is_closing():
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(
+            f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{CHROME_HEADERS}"
+            "Connection: keep-alive\r\n\r\n".encode()
+        )
+        await self.writer.drain()
+        status = int((await self.reader.readline()).split()[1])
+        headers = {}
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if "content-length" in headers:
+            await self.reader.readexactly(int(headers["content-length"]))
+        elif headers.get("transfer-encoding") == "chunked":
+            while size := int((await self.reader.readline()).strip(), 16):
+                await self.reader.readexactly(size + 2)
+            await self.reader.readline()
+        else:  # no length: the body ends with the connection
+            await self.reader.read()
+            self.close()
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return status
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+class SimulatedUser:
+    """A user replaying the recorded visit, with a browser cache of its own."""
+
+    def __init__(self, base: str, cached: set[str] | None = None) -> None:
+        url = urlparse(base)
+        self.base = base
+        self.cache: set[str] = set(cached or ())
+        self.idle = asyncio.Queue()
+        for _ in range(PARALLEL_REQUESTS):
+            self.idle.put_nowait(KeepAliveConnection(url.hostname, url.port))
+        self.errors: list[str] = []
+
+    def close(self) -> None:
+        while not self.idle.empty():
+            self.idle.get_nowait().close()
+
+    async def fetch(self, path: str, expected: int) -> None:
+        """GET `path` unless cached; an error status the browser did not get is an error
+        (the browser itself asks `/carte/_stcore/health` first and gets a 404)."""
+        if path in self.cache:
+            return
+        connection = await self.idle.get()
+        try:
+            status = await connection.get(path)
+        except Exception:
+            connection.close()  # reopened by its next request
+            raise
+        finally:
+            self.idle.put_nowait(connection)
+        if status >= 400 and expected < 400:
+            self.errors.append(f"HTTP {status} {path.split('?')[0]}")
+        elif _cacheable(path):
+            self.cache.add(path)
+
+    async def fetch_all(self, step: Step, paths: list[str]) -> None:
+        await asyncio.gather(
+            *(self.fetch(path, step.status.get(path, 200)) for path in dict.fromkeys(paths))
+        )
+
+    async def converse(self, step: Step) -> None:
+        """The websocket of one page: each recorded message sent; after a rerun request, wait
+        for the end of the script run. An exception shown by the app counts as an error."""
+        ws_url = "ws" + self.base.removeprefix("http") + "/_stcore/stream"
+        async with connect(
+            ws_url, subprotocols=["streamlit"], origin=self.base, max_size=None
+        ) as websocket:
+            for payload in step.sent:
+                await websocket.send(payload)
+                if not _is_rerun(payload):
+                    continue
+                while True:
+                    message = ForwardMsg()
+                    message.ParseFromString(await websocket.recv())
+                    kind = message.WhichOneof("type")
+                    if kind == "delta" and message.delta.new_element.WhichOneof("type") == (
+                        "exception"
+                    ):
+                        self.errors.append("exception")
+                    if kind == "script_finished":
+                        break
+
+    async def open_page(self, step: Step) -> float:
+        start = time.perf_counter()
+        await self.fetch_all(step, step.before)
+        await self.converse(step)
+        await self.fetch_all(step, step.after)
+        return time.perf_counter() - start
+
+
+def front_end_files(steps: list[Step]) -> set[str]:
+    """Streamlit's hashed front-end files (`Cache-Control: immutable`): a returning user's
+    browser has them already and asks nothing for them."""
+    return {path for step in steps for path in step.before + step.after if _immutable(path)}
+
+
+def _immutable(path: str) -> bool:
+    return path.startswith("/static/") and "?" not in path
+
+
+async def one_user(base: str, steps: list[Step], returning: bool = False) -> dict:
+    user = SimulatedUser(base, front_end_files(steps) if returning else None)
+    result: dict = {"ok": False}
+    try:
+        async with asyncio.timeout(TIMEOUT_S):
+            for step in steps:
+                result[f"{step.name}_s"] = await user.open_page(step)
+        result["ok"] = not user.errors
+    except Exception as exc:  # a timeout or a refused connection counts as a failed session
+        user.errors.append(type(exc).__name__)
+    finally:
+        user.close()
+    result["errors"] = user.errors
+    return result
+
+
+async def _wave(
+    base: str, steps: list[Step], count: int, returning: bool = False
+) -> tuple[list[dict], float]:
+    start = time.perf_counter()
+    users = await asyncio.gather(*(one_user(base, steps, returning) for _ in range(count)))
+    return list(users), time.perf_counter() - start
+
+
+def summarise_users(users: list[dict], wall_s: float) -> dict:
+    figures: dict = {"sessions": len(users), "wall_s": wall_s}
+    figures["success_rate"] = sum(user["ok"] for user in users) / len(users)
+    for name in STEPS:
+        times = [user[f"{name}_s"] for user in users if f"{name}_s" in user]
+        figures[f"{name}_median_s"] = statistics.median(times) if times else None
+        figures[f"{name}_p95_s"] = p95(times)
+    figures["errors"] = sorted({error for user in users for error in user["errors"]})
+    return figures
+
+
+REPLAY_KINDS = {"first_visit": False, "returning": True}  # kind -> front end already cached
+
+
+def bench_replayed_users(
+    base: str,
+    pid: int,
+    waves: list[int],
+    kinds: tuple[str, ...] = tuple(REPLAY_KINDS),
+    proxy_cpu: Callable[[], float] | None = None,
+) -> dict:
+    """Record one visit against `base`, then replay it by each wave's number of simultaneous
+    users, for each kind of visit; CPU of the Streamlit server (process `pid`), of the load
+    generator and, when given, of a proxy in front, measured apart."""
+    steps = record_visit(base)
+    results: dict = {
+        "recorded": {
+            step.name: {
+                "files": len(set(step.before + step.after)),
+                "front_end_files": len(front_end_files([step])),
+                "messages_sent": len(step.sent),
+            }
+            for step in steps
+        },
+    }
+    asyncio.run(_wave(base, steps, 2))  # warm the server's caches as a real first visit does
+    for kind in kinds:
+        results[kind] = {}
+        for count in waves:
+            rss_before, server_before = rss_mb(pid), cpu_s(pid)
+            own_before = time.process_time()
+            proxy_before = proxy_cpu() if proxy_cpu else 0.0
+            users, wall = asyncio.run(_wave(base, steps, count, REPLAY_KINDS[kind]))
+            wave = summarise_users(users, wall)
+            wave["server_cpu_per_session_s"] = (cpu_s(pid) - server_before) / count
+            wave["load_generator_cpu_per_session_s"] = (time.process_time() - own_before) / count
+            if proxy_cpu:
+                wave["proxy_cpu_per_session_s"] = (proxy_cpu() - proxy_before) / count
+            wave["rss_before_mb"], wave["rss_after_mb"] = rss_before, rss_mb(pid)
+            results[kind][str(count)] = wave
+    return results
+
+
+def bench_server_alone(warehouse: Path, waves: list[int], workdir: Path) -> dict:
+    """Fresh servers on `warehouse` measured by `bench_replayed_users`: Streamlit serving
+    everything (first visits and returning users), then behind nginx (`deploy/nginx.conf`,
+    first visits: nginx sends the front end)."""
+    from bench import proxy
+    from bench.sessions import served
+
+    with served(warehouse) as (base, pid):
+        results = bench_replayed_users(base, pid, waves)
+    if proxy.nginx_path() is None:
+        results["behind_nginx"] = {"not_measured": "nginx absent (apt-get install nginx-light)"}
+        return results
+    with served(warehouse) as (base, pid), proxy.nginx_in_front(base, workdir) as (front, nginx):
+        results["behind_nginx"] = bench_replayed_users(
+            front, pid, waves, ("first_visit",), lambda: proxy.nginx_cpu_s(nginx)
+        )
+    return results
