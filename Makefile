@@ -27,7 +27,8 @@ etl: $(VENV)/.installed
 check: $(VENV)/.installed
 	$(PY) -m etl check
 
-test: lint
+# Browser tests need Debian's Chromium, the deployment test nginx: installed here when missing.
+test: lint browser nginx
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed
@@ -56,7 +57,7 @@ template: $(VENV)/.installed
 reference: $(VENV)/.installed
 	$(PY) -m etl reference
 
-# Browser tests need Debian's Chromium (Playwright cannot download its own here).
+# Playwright cannot download its own browser here: Debian's Chromium.
 browser:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 

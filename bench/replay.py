@@ -127,15 +127,30 @@ class KeepAliveConnection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def get(self, path: str) -> int:
-        """GET `path`, body read to its end; returns the HTTP status."""
-        if self.writer is None or self.writer.is_closing():
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        self.writer.write(
-            f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{CHROME_HEADERS}"
-            "Connection: keep-alive\r\n\r\n".encode()
-        )
-        await self.writer.drain()
-        status = int((await self.reader.readline()).split()[1])
+        """GET `path`, body read to its end; returns the HTTP status. A kept connection the
+        server closed meanwhile (uvicorn closes idle ones after 5 s) is reopened and the
+        request sent again, as browsers do."""
+        for _attempt in range(2):
+            reused = self.writer is not None and not self.writer.is_closing()
+            if not reused:
+                self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+            self.writer.write(
+                f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{CHROME_HEADERS}"
+                "Connection: keep-alive\r\n\r\n".encode()
+            )
+            try:
+                await self.writer.drain()
+                status_line = await self.reader.readline()
+            except ConnectionError:
+                status_line = b""
+            if status_line:
+                return await self._read_response(int(status_line.split()[1]))
+            self.close()
+            if not reused:  # a fresh connection that does not answer: a real failure
+                break
+        raise ConnectionError(f"pas de réponse pour {path}")
+
+    async def _read_response(self, status: int) -> int:
         headers = {}
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.decode("latin-1").partition(":")
@@ -315,20 +330,39 @@ def bench_replayed_users(
     return results
 
 
-def bench_server_alone(warehouse: Path, waves: list[int], workdir: Path) -> dict:
+def soak(base: str, pid: int, rounds: int, users: int) -> list[dict]:
+    """`rounds` more waves of `users` first visits: the server's memory after each."""
+    steps = record_visit(base)
+    found = []
+    for _ in range(rounds):
+        wave = summarise_users(*asyncio.run(_wave(base, steps, users)))
+        found.append(
+            {"rss_mb": rss_mb(pid), "success_rate": wave["success_rate"], "p95": _p95_page(wave)}
+        )
+    return found
+
+
+def _p95_page(wave: dict) -> float | None:
+    values = [wave[f"{name}_p95_s"] for name in STEPS]
+    return None if None in values else max(values)
+
+
+def bench_server_alone(warehouse: Path, sizes: dict, workdir: Path) -> dict:
     """Fresh servers on `warehouse` measured by `bench_replayed_users`: Streamlit serving
-    everything (first visits and returning users), then behind nginx (`deploy/nginx.conf`,
-    first visits: nginx sends the front end)."""
+    everything (first visits and returning users, then the soak), then behind nginx
+    (`deploy/nginx.conf`, first visits: nginx sends the front end)."""
     from bench import proxy
     from bench.sessions import served
 
     with served(warehouse) as (base, pid):
-        results = bench_replayed_users(base, pid, waves)
+        results = bench_replayed_users(base, pid, sizes["waves"])
+        results["rss_before_soak_mb"] = rss_mb(pid)
+        results["soak"] = soak(base, pid, sizes["soak"], sizes["soak_sessions"])
     if proxy.nginx_path() is None:
         results["behind_nginx"] = {"not_measured": "nginx absent (apt-get install nginx-light)"}
         return results
     with served(warehouse) as (base, pid), proxy.nginx_in_front(base, workdir) as (front, nginx):
         results["behind_nginx"] = bench_replayed_users(
-            front, pid, waves, ("first_visit",), lambda: proxy.nginx_cpu_s(nginx)
+            front, pid, sizes["waves"], ("first_visit",), lambda: proxy.nginx_cpu_s(nginx)
         )
     return results

@@ -23,7 +23,9 @@ from tests.browser_support import CHROMIUM_ARGS, chromium_path, running_app
 
 ROOT = Path(__file__).resolve().parent.parent
 TERRITORY = "200068666"  # Grand Saint-Dizier: 60 communes, full plan
-TIMEOUT_MS = 180_000  # the browser shares the 2 cores with the server: be patient
+# The browsers share the 2 cores with the server: 50 fresh Chromium sessions need minutes of CPU
+# before the last one can finish (the lower bound in docs/benchmarks.md), so wait that long.
+TIMEOUT_MS = 420_000
 ERROR_TEXTS = ("does not exist", "Catalog Error", "IO Error", "Could not set lock", "Traceback")
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
@@ -183,9 +185,7 @@ async def _wave(browser, base: str, count: int) -> dict:
     return summarise(list(sessions), time.perf_counter() - start)
 
 
-async def _concurrency(
-    base: str, pid: int, waves: list[int], soak_rounds: int, soak_sessions: int
-) -> dict:
+async def _concurrency(base: str, pid: int, waves: list[int]) -> dict:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=chromium_path(), args=CHROMIUM_ARGS
@@ -200,27 +200,15 @@ async def _concurrency(
             wave["server_cpu_per_session_s"] = (cpu_s(pid) - cpu_before) / count
             wave["browser_cpu_per_session_s"] = (browser_cpu_s(pid) - browser_before) / count
             results["waves"][str(count)] = wave
-        soak = []
-        for _ in range(soak_rounds):
-            wave = await _wave(browser, base, soak_sessions)
-            soak.append(
-                {
-                    "rss_mb": rss_mb(pid),
-                    "success_rate": wave["success_rate"],
-                    "p95": wave["session_p95_s"],
-                }
-            )
-        results["soak"] = soak
         await browser.close()
     return results
 
 
-def bench_concurrency(
-    warehouse: Path, waves: list[int], soak_rounds: int, soak_sessions: int
-) -> dict:
-    """`waves` of simultaneous sessions, then `soak_rounds` more of `soak_sessions` each."""
+def bench_concurrency(warehouse: Path, waves: list[int]) -> dict:
+    """`waves` of simultaneous Chromium sessions (the soak of repeated sessions is replayed:
+    `bench.replay.bench_server_alone`)."""
     with served(warehouse) as (base, pid):
-        results = asyncio.run(_concurrency(base, pid, waves, soak_rounds, soak_sessions))
+        results = asyncio.run(_concurrency(base, pid, waves))
         results["rss_start_mb"] = results["rss_after_warm_up_mb"]
         results["rss_end_mb"] = rss_mb(pid)
     return results

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
+import os
+import pickle
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES_DIR = ROOT / "data" / "sources"
 REFERENCE_DIR = ROOT / "data" / "reference"
 WAREHOUSE = ROOT / "data" / "warehouse.duckdb"
+# The national reference once read and prepared, reused by the next builds while neither the
+# reference files nor the ETL code change (a plan-only rebuild skips ~2/3 of a build's time).
+REFERENCE_CACHE_DIR = ROOT / "data" / ".cache"
+REFERENCE_CACHE_KEEP = 4  # prepared references kept (one per reference and ETL code state)
 ETL_VERSION = "1"
 
 
@@ -30,6 +37,9 @@ class CheckResult:
     sources: list[extract.TerritorySource] = field(default_factory=list)
     insee: pd.DataFrame = field(default_factory=pd.DataFrame)
     insee_files: list[Path] = field(default_factory=list)
+
+
+INDEX_COLUMNS = ("code", "type", "epci_id")  # of the raw communes, read by reference_index
 
 
 def reference_index(communes_raw: pd.DataFrame, epci_raw: pd.DataFrame) -> ReferenceIndex:
@@ -189,38 +199,122 @@ class Reference:
         return reference_index(self.communes, self.epci)
 
 
-def run_check(sources_dir: Path = SOURCES_DIR, reference_dir: Path = REFERENCE_DIR) -> CheckResult:
-    reference = Reference.read(reference_dir)
+@dataclass
+class PreparedReference:
+    """The reference as read, the communes table built from it and its population series."""
+
+    reference: Reference
+    communes: pd.DataFrame
+    population: pd.DataFrame
+
+
+def reference_cache_key(reference_dir: Path) -> str:
+    """Changes with any reference file, any ETL source file or the libraries that shape the
+    frames: a prepared reference is only reused when a fresh one would be identical."""
+    import numpy
+    import shapely
+
+    digest = hashlib.sha256()
+    for path in sorted(p for p in reference_dir.iterdir() if p.is_file()):
+        digest.update(f"{path.name}:{sha256(path)}\n".encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    digest.update(f"{pd.__version__} {numpy.__version__} {shapely.__version__}".encode())
+    return digest.hexdigest()[:32]
+
+
+def _cache_file(cache_dir: Path, key: str) -> Path:
+    return cache_dir / f"reference-{key}.pickle"
+
+
+def load_prepared_reference(cache_dir: Path | None, key: str) -> PreparedReference | None:
+    """The prepared reference of `key` if an earlier build left it (written by this ETL only,
+    under data/); None when absent or unreadable, and the build then prepares it again."""
+    if cache_dir is None:
+        return None
+    try:
+        with open(_cache_file(cache_dir, key), "rb") as handle:
+            prepared = pickle.load(handle)
+    except Exception:  # any damage (truncated, foreign or stale file): prepare it again
+        return None
+    return prepared if isinstance(prepared, PreparedReference) else None
+
+
+def save_prepared_reference(cache_dir: Path | None, key: str, prepared: PreparedReference) -> None:
+    """Written to a temporary file then renamed: a concurrent or killed build never leaves a
+    half-written one. Only the most recent few are kept."""
+    if cache_dir is None:
+        return
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        target = _cache_file(cache_dir, key)
+        temp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+        with open(temp, "wb") as handle:
+            pickle.dump(prepared, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, target)
+        kept = sorted(cache_dir.glob("reference-*.pickle"), key=lambda p: p.stat().st_mtime)
+        for old in kept[:-REFERENCE_CACHE_KEEP]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only or full disk costs the next build its head start, nothing else
+
+
+def prepare_reference(reference: Reference, reference_dir: Path) -> PreparedReference:
+    communes = transform.build_communes(
+        reference.communes, reference.epci, reference.departements, reference.regions
+    )
+    population = transform.build_population_indicators(
+        extract.read_population_series(reference_dir), set(communes["insee_code"])
+    )
+    # What later builds still need of the raw communes: the validation index (geometries are
+    # in `communes`, kept once).
+    slim = dataclasses.replace(reference, communes=reference.communes[list(INDEX_COLUMNS)])
+    return PreparedReference(slim, communes, population)
+
+
+def run_check(
+    sources_dir: Path = SOURCES_DIR,
+    reference_dir: Path = REFERENCE_DIR,
+    cache_dir: Path | None = REFERENCE_CACHE_DIR,
+) -> CheckResult:
+    prepared = load_prepared_reference(cache_dir, reference_cache_key(reference_dir))
+    reference = prepared.reference if prepared else Reference.read(reference_dir)
     return check_sources(sources_dir, reference.index())
 
 
 def run_build(
-    sources_dir: Path = SOURCES_DIR, reference_dir: Path = REFERENCE_DIR, output: Path = WAREHOUSE
+    sources_dir: Path = SOURCES_DIR,
+    reference_dir: Path = REFERENCE_DIR,
+    output: Path = WAREHOUSE,
+    cache_dir: Path | None = REFERENCE_CACHE_DIR,
 ) -> CheckResult:
     """Validate everything, then write `output` atomically. Raises ValidationError on bad input,
-    in which case `output` is left byte-for-byte as it was."""
+    in which case `output` is left byte-for-byte as it was. `cache_dir`: where the prepared
+    reference is kept between builds (None: read and prepared from the files every time)."""
     issues = IssueList()
-    # Decompressing the reference (liblzma, outside the interpreter lock) overlaps reading the
-    # plans; the rest is sequential (pandas and validation hold the lock: threads did not pay).
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="etl-unpack") as pool:
-        unpacking = pool.submit(extract.unpack_reference, reference_dir)
+    key = reference_cache_key(reference_dir)
+    prepared = load_prepared_reference(cache_dir, key)
+    if prepared is None:
+        # Decompressing the reference (liblzma, outside the interpreter lock) overlaps reading
+        # the plans; the rest is sequential (pandas and validation hold the lock).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="etl-unpack") as pool:
+            unpacking = pool.submit(extract.unpack_reference, reference_dir)
+            sources = read_sources(sources_dir, issues)
+            reference = Reference.read(reference_dir, unpacking.result())
+    else:
         sources = read_sources(sources_dir, issues)
-        reference = Reference.read(reference_dir, unpacking.result())
+        reference = prepared.reference
     result = check_sources(sources_dir, reference.index(), sources, issues)
     if result.issues.errors:
         raise ValidationError(result.issues)
-    communes = transform.build_communes(
-        reference.communes, reference.epci, reference.departements, reference.regions
-    )
+    if prepared is None:
+        prepared = prepare_reference(reference, reference_dir)
+        save_prepared_reference(cache_dir, key, prepared)
+    communes = prepared.communes
     tables = transform.build_plan_tables(result.territories, communes)
     tables["epci"] = transform.build_epci(reference.epci, communes)
     tables["indicators"] = pd.concat(
-        [
-            transform.build_population_indicators(
-                extract.read_population_series(reference_dir), set(communes["insee_code"])
-            ),
-            transform.build_insee_indicators(result.insee),
-        ],
+        [prepared.population, transform.build_insee_indicators(result.insee)],
         ignore_index=True,
     )
     manifest_path = reference_dir / MANIFEST
