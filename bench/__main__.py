@@ -46,9 +46,9 @@ FULL = {
     "actions": 500,
     "funding": 5,
     "waves": [25, 50],
-    "soak": 6,  # waves of replayed first visits after the measured ones
+    "soak": 4,  # waves of replayed first visits after the measured ones
     "soak_sessions": 25,
-    "readers": 10,
+    "readers": 8,
 }
 # The same measures on a small load, to develop the bench itself (`python -m bench --quick`).
 QUICK = dict(FULL, territories=4, actions=100, waves=[3, 5], soak=2, soak_sessions=3, readers=3)
@@ -387,10 +387,13 @@ def run_sessions(tmp: Path, demo_output: Path, synthetic_sources: Path, sizes: d
     served = tmp / "served" / "warehouse.duckdb"
     served.parent.mkdir()
     shutil.copy(demo_output, served)
-    results = {
-        "server_alone": replay.bench_server_alone(served, sizes, tmp / "nginx"),
-        "concurrency": sessions.bench_concurrency(served, sizes["waves"]),
-    }
+    durations: dict[str, float] = {}
+    durations["server_alone"], alone = timed(
+        lambda: replay.bench_server_alone(served, sizes, tmp / "nginx")
+    )
+    durations["chromium_sessions"], concurrency = timed(
+        lambda: sessions.bench_concurrency(served, sizes["waves"])
+    )
     # Publish the demo plus one synthetic territory: readers must then find that territory.
     next_sources = tmp / "next_sources"
     shutil.copytree(pipeline.SOURCES_DIR, next_sources)
@@ -399,10 +402,17 @@ def run_sessions(tmp: Path, demo_output: Path, synthetic_sources: Path, sizes: d
     with (first / "territoire.csv").open(encoding="utf-8") as handle:
         row = list(csv.reader(handle, delimiter=";"))[1]
     shutil.copy(demo_output, served)
-    results["publish"] = sessions.bench_publish_under_load(
-        served, next_sources, sizes["readers"], (row[0], row[1])
+    durations["publish"], publish = timed(
+        lambda: sessions.bench_publish_under_load(
+            served, next_sources, sizes["readers"], (row[0], row[1])
+        )
     )
-    return results
+    return {
+        "server_alone": alone,
+        "concurrency": concurrency,
+        "publish": publish,
+        "durations_s": durations,
+    }
 
 
 def write_report(results: dict, path: Path = REPORT) -> None:
@@ -435,18 +445,25 @@ def main() -> None:
             "sizes": sizes,
             "quick": args.quick,
         }
-        results["etl"] = bench_etl(tmp, warehouse, synthetic_sources, sizes)
+        durations: dict[str, float] = {}
+        durations["etl"], results["etl"] = timed(
+            lambda: bench_etl(tmp, warehouse, synthetic_sources, sizes)
+        )
         print("ETL done", flush=True)
-        results["pages"] = bench_pages(warehouse)
         synthetic = results["etl"]["synthetic"]
-        results["pages_synthetic"] = bench_pages(
-            Path(synthetic["warehouse"]), synthetic["first_territory"]
+        durations["pages"], (results["pages"], results["pages_synthetic"]) = timed(
+            lambda: (
+                bench_pages(warehouse),
+                bench_pages(Path(synthetic["warehouse"]), synthetic["first_territory"]),
+            )
         )
         print("pages done", flush=True)
-        results["map"] = bench_map_payload(warehouse)
-        results["map_render"] = bench_map_render(warehouse, MAP_CASES)
+        durations["map"], (results["map"], results["map_render"]) = timed(
+            lambda: (bench_map_payload(warehouse), bench_map_render(warehouse, MAP_CASES))
+        )
         print("map done", flush=True)
         results.update(run_sessions(tmp, warehouse, synthetic_sources, sizes))
+        results["durations_s"] = {**durations, **results["durations_s"]}
         synthetic.pop("warehouse")
     results["total_s"] = time.perf_counter() - started
     results["load_average_at_end"] = os.getloadavg()

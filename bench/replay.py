@@ -28,7 +28,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
 
-from bench.sessions import MAP_FRAME, TERRITORY, cpu_s, p95, rss_mb
+from bench.sessions import CONTEXT_OPTIONS, MAP_FRAME, TERRITORY, cpu_s, p95, rss_mb
 from tests.browser_support import CHROMIUM_ARGS, chromium_path
 
 STEPS = {"overview": "/?territoire={t}", "map": "/carte?territoire={t}"}
@@ -67,7 +67,7 @@ def record_visit(base: str, territory: str = TERRITORY) -> list[Step]:
         warm.goto(base)
         warm.locator("h1").first.wait_for(timeout=60_000)
         warm.close()
-        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="fr-FR")
+        context = browser.new_context(**CONTEXT_OPTIONS)
         context.set_default_timeout(120_000)
         page = context.new_page()
         current: list[Step] = []
@@ -294,14 +294,14 @@ REPLAY_KINDS = {"first_visit": False, "returning": True}  # kind -> front end al
 def bench_replayed_users(
     base: str,
     pid: int,
+    steps: list[Step],
     waves: list[int],
     kinds: tuple[str, ...] = tuple(REPLAY_KINDS),
     proxy_cpu: Callable[[], float] | None = None,
 ) -> dict:
-    """Record one visit against `base`, then replay it by each wave's number of simultaneous
+    """Replay the recorded visit `steps` against `base` by each wave's number of simultaneous
     users, for each kind of visit; CPU of the Streamlit server (process `pid`), of the load
     generator and, when given, of a proxy in front, measured apart."""
-    steps = record_visit(base)
     results: dict = {
         "recorded": {
             step.name: {
@@ -330,9 +330,8 @@ def bench_replayed_users(
     return results
 
 
-def soak(base: str, pid: int, rounds: int, users: int) -> list[dict]:
+def soak(base: str, pid: int, steps: list[Step], rounds: int, users: int) -> list[dict]:
     """`rounds` more waves of `users` first visits: the server's memory after each."""
-    steps = record_visit(base)
     found = []
     for _ in range(rounds):
         wave = summarise_users(*asyncio.run(_wave(base, steps, users)))
@@ -355,14 +354,15 @@ def bench_server_alone(warehouse: Path, sizes: dict, workdir: Path) -> dict:
     from bench.sessions import served
 
     with served(warehouse) as (base, pid):
-        results = bench_replayed_users(base, pid, sizes["waves"])
+        steps = record_visit(base)  # paths and messages: the same through nginx
+        results = bench_replayed_users(base, pid, steps, sizes["waves"])
         results["rss_before_soak_mb"] = rss_mb(pid)
-        results["soak"] = soak(base, pid, sizes["soak"], sizes["soak_sessions"])
+        results["soak"] = soak(base, pid, steps, sizes["soak"], sizes["soak_sessions"])
     if proxy.nginx_path() is None:
         results["behind_nginx"] = {"not_measured": "nginx absent (apt-get install nginx-light)"}
         return results
     with served(warehouse) as (base, pid), proxy.nginx_in_front(base, workdir) as (front, nginx):
         results["behind_nginx"] = bench_replayed_users(
-            front, pid, sizes["waves"], ("first_visit",), lambda: proxy.nginx_cpu_s(nginx)
+            front, pid, steps, sizes["waves"], ("first_visit",), lambda: proxy.nginx_cpu_s(nginx)
         )
     return results

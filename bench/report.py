@@ -247,6 +247,14 @@ def targets(results: dict) -> list[tuple[str, str, str, bool]]:
     return rows
 
 
+SECTION_LABELS = {
+    "etl": "ETL",
+    "pages": "pages",
+    "map": "map",
+    "server_alone": "server alone",
+    "chromium_sessions": "Chromium sessions",
+    "publish": "publishing under load",
+}
 STAGE_LABELS = {
     "unpack_reference": "decompressing the reference (liblzma, a thread, while plans are read)",
     "read_reference": "parsing the reference CSV (pandas)",
@@ -342,7 +350,18 @@ def build_report(results: dict) -> str:
         *_speed_lines(results),
         "A run made while other work shares the two cores is slower (sessions and pages above",
         "all) and says so by its load average; a slower machine says so by its reference loop.",
-        f"Whole run: {s(results['total_s'] / 60, 1)} min. Raw values: `bench/results.json`.",
+        f"Whole run: {s(results['total_s'] / 60, 1)} min"
+        + (
+            " ("
+            + ", ".join(
+                f"{SECTION_LABELS.get(name, name)} {s(value / 60, 1)} min"
+                for name, value in results["durations_s"].items()
+            )
+            + ")"
+            if "durations_s" in results
+            else ""
+        )
+        + ". Raw values: `bench/results.json`.",
         "",
         "## Summary",
         "",
