@@ -468,6 +468,11 @@ def largest_gaps(leverage: pd.DataFrame, top: int = 15) -> pd.DataFrame:
     return leverage.dropna(subset=["cost"]).nlargest(top, "gap")
 
 
+def build_largest_gaps_figure(leverage: pd.DataFrame) -> go.Figure:
+    """`build_gap_figure` of the `largest_gaps`."""
+    return build_gap_figure(largest_gaps(leverage))
+
+
 def build_gap_figure(gaps: pd.DataFrame) -> go.Figure:
     """Actions that most need money: cost split into secured funding and the remaining gap."""
     known = gaps.iloc[::-1]

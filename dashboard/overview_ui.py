@@ -10,8 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import charts, components, queries, tables, watchlist
-from dashboard.db import warehouse_version
+from dashboard import charts, components, queries, shared, tables, watchlist
 
 WATCH_COLUMNS = [
     c
@@ -20,20 +19,10 @@ WATCH_COLUMNS = [
 ]
 
 
-def _freshness() -> tuple[str | None, str]:
-    """What the shared products depend on besides their arguments, as the queries do: the
-    published file and the day (lateness is judged against today)."""
-    return warehouse_version(), dt.date.today().isoformat()
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _status_figure(territory_id: str, order_by: str, version: str | None, day: str) -> go.Figure:
-    """One figure object for every session: st.plotly_chart copies it before sending it."""
-    return charts.build_status_by_root_figure(queries.load_status_by_root(territory_id), order_by)
-
-
 def load_status_figure(territory_id: str, order_by: str) -> go.Figure:
-    return _status_figure(territory_id, order_by, *_freshness())
+    return shared.load_figure(
+        charts.build_status_by_root_figure, "status_by_root", territory_id, order_by
+    )
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -53,7 +42,7 @@ def _watch_tables(
 
 def render_watchlist(territory: pd.Series) -> None:
     """« À surveiller »: one tab per reason with its count, each action linking to its fiche."""
-    found = _watch_tables(territory["territory_id"], territory["siren"], *_freshness())
+    found = _watch_tables(territory["territory_id"], territory["siren"], *shared.freshness())
     tabs = st.tabs([f"{reason} ({len(found[reason][0])})" for reason in watchlist.REASONS])
     for tab, reason in zip(tabs, watchlist.REASONS, strict=True):
         with tab:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import charts, components, queries, report, tables
+from dashboard import charts, components, queries, report, shared, tables
 
 territory = components.current_territory()
 components.render_page_header("Financements", territory)
@@ -32,15 +32,21 @@ with funder_tab:
     if funders.empty:
         st.info("Aucune ligne de financement n'a été saisie pour ce territoire.")
     else:
-        st.plotly_chart(charts.build_funder_treemap_figure(funders), key="funder_treemap")
-        st.plotly_chart(charts.build_funding_by_funder_figure(funders), key="by_funder_chart")
+        for build, key in (
+            (charts.build_funder_treemap_figure, "funder_treemap"),
+            (charts.build_funding_by_funder_figure, "by_funder_chart"),
+        ):
+            st.plotly_chart(shared.load_figure(build, "funding_by_funder", tid), key=key)
         components.render_table(funders, tables.FUNDER_COLUMNS, "financeurs", "by_funder")
 with flow_tab:
     flows = queries.load_funding_flows(tid)
     if flows.empty:
         st.info("Aucun montant accordé : pas de flux à représenter.")
     else:
-        st.plotly_chart(charts.build_funding_sankey_figure(flows), key="sankey")
+        st.plotly_chart(
+            shared.load_figure(charts.build_funding_sankey_figure, "funding_flows", tid),
+            key="sankey",
+        )
         st.caption(
             "Montants accordés : financeur → contrat → premier niveau du plan. "
             "Tableau équivalent ci-dessous."
@@ -50,16 +56,23 @@ with gap_tab:
     leverage = queries.load_action_leverage(tid)
     components.render_leverage_summary(leverage)
     if leverage["cost"].notna().any():
-        gaps = charts.largest_gaps(leverage)
-        st.plotly_chart(charts.build_gap_figure(gaps), key="gap_chart")
-        components.render_chart_data(gaps, tables.GAP_COLUMNS, "reste_a_financer", "gap_data")
+        st.plotly_chart(
+            shared.load_figure(charts.build_largest_gaps_figure, "action_leverage", tid),
+            key="gap_chart",
+        )
+        components.render_chart_data(
+            charts.largest_gaps(leverage), tables.GAP_COLUMNS, "reste_a_financer", "gap_data"
+        )
     components.render_table(leverage, tables.LEVERAGE_COLUMNS, "levier", "leverage")
 with ppi_tab:
     budget = queries.load_budget_by_year(tid)
     if budget.empty:
         st.info("Aucune ligne de budget n'a été saisie : le coût des actions est inconnu, pas nul.")
     else:
-        st.plotly_chart(charts.build_budget_by_year_figure(budget), key="budget_chart")
+        st.plotly_chart(
+            shared.load_figure(charts.build_budget_by_year_figure, "budget_by_year", tid),
+            key="budget_chart",
+        )
         components.render_ppi(budget, "ppi")
         components.render_table(budget, tables.BUDGET_COLUMNS, "budget", "budget")
 with portfolio_tab:

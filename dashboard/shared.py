@@ -1,0 +1,36 @@
+"""Figures every session of a territory builds the same way, built once and shared by every
+session: a room opening a page at once otherwise rebuilds them once per person. Refreshed like
+the queries: at each publish (the warehouse's version) and each day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import charts, queries
+from dashboard.db import warehouse_version
+
+
+def freshness() -> tuple[str | None, str]:
+    """What shared products depend on besides their arguments, as the queries do: the
+    published file and the day (lateness is judged against today)."""
+    return warehouse_version(), dt.date.today().isoformat()
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _figure(
+    builder: str, query: str, territory_id: str, args: tuple, version: str | None, day: str
+) -> go.Figure:
+    """One figure object for every session: st.plotly_chart copies it before sending it."""
+    return getattr(charts, builder)(queries.load(query, territory=territory_id), *args)
+
+
+def load_figure(
+    builder: Callable[..., go.Figure], query: str, territory_id: str, *args: object
+) -> go.Figure:
+    """`builder` (a `charts.build_*_figure`) applied to the rows of the named `query` for the
+    territory, then to `args`."""
+    return _figure(builder.__name__, query, territory_id, args, *freshness())
