@@ -48,7 +48,7 @@ FULL = {
     "waves": [25, 50],
     "soak": 4,  # waves of replayed first visits after the measured ones
     "soak_sessions": 25,
-    "readers": 8,
+    "readers": 10,  # replayed returning users reloading Vue d'ensemble while publishing
 }
 # The same measures on a small load, to develop the bench itself (`python -m bench --quick`).
 QUICK = dict(FULL, territories=4, actions=100, waves=[3, 5], soak=2, soak_sessions=3, readers=3)

@@ -28,7 +28,15 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
 
-from bench.sessions import CONTEXT_OPTIONS, MAP_FRAME, TERRITORY, cpu_s, p95, rss_mb
+from bench.sessions import (
+    CONTEXT_OPTIONS,
+    ERROR_TEXTS,
+    MAP_FRAME,
+    TERRITORY,
+    cpu_s,
+    p95,
+    rss_mb,
+)
 from tests.browser_support import CHROMIUM_ARGS, chromium_path
 
 STEPS = {"overview": "/?territoire={t}", "map": "/carte?territoire={t}"}
@@ -215,7 +223,8 @@ class SimulatedUser:
 
     async def converse(self, step: Step) -> None:
         """The websocket of one page: each recorded message sent; after a rerun request, wait
-        for the end of the script run. An exception shown by the app counts as an error."""
+        for the end of the script run. An exception shown by the app, or a database error's
+        text in what it sends, counts as an error."""
         ws_url = "ws" + self.base.removeprefix("http") + "/_stcore/stream"
         async with connect(
             ws_url, subprotocols=["streamlit"], origin=self.base, max_size=None
@@ -225,8 +234,10 @@ class SimulatedUser:
                 if not _is_rerun(payload):
                     continue
                 while True:
+                    raw = await websocket.recv()
+                    self.errors += [f"« {t} »" for t in ERROR_TEXTS if t.encode() in raw]
                     message = ForwardMsg()
-                    message.ParseFromString(await websocket.recv())
+                    message.ParseFromString(raw)
                     kind = message.WhichOneof("type")
                     if kind == "delta" and message.delta.new_element.WhichOneof("type") == (
                         "exception"

@@ -221,22 +221,26 @@ def bench_concurrency(warehouse: Path, waves: list[int]) -> dict:
     return results
 
 
-async def _reader(browser, base: str, stop: asyncio.Event, log: list[dict]) -> None:
-    context = await new_context(browser)
-    page = await context.new_page()
+async def _reader(base: str, step, stop: asyncio.Event, log: list[dict]) -> None:
+    """A returning user reloading Vue d'ensemble in a loop, replayed (`bench.replay`): cheap
+    enough that many loads fall during the build, each checked for an error shown."""
+    from bench.replay import SimulatedUser, front_end_files
+
+    user = SimulatedUser(base, front_end_files([step]))
     while not stop.is_set():
-        entry: dict = {"t": time.perf_counter(), "errors": []}
+        entry: dict = {"t": time.perf_counter()}
+        user.errors = []
         try:
-            entry["overview_s"] = await open_overview(page, base)
-            entry["errors"] = await _page_errors(page)
+            entry["overview_s"] = await user.open_page(step)
         except Exception as exc:
-            entry["errors"].append(type(exc).__name__)
+            user.errors.append(type(exc).__name__)
+        entry["errors"] = list(user.errors)
         log.append(entry)
-    await context.close()
+    user.close()
 
 
 async def _publish_under_load(
-    base: str, readers: int, sources: Path, served_path: Path, marker: tuple[str, str]
+    base: str, readers: int, step, sources: Path, served_path: Path, marker: tuple[str, str]
 ) -> dict:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
@@ -244,7 +248,7 @@ async def _publish_under_load(
         )
         await one_session(browser, base)  # streamlit#8860 warm-up
         stop, log = asyncio.Event(), []
-        tasks = [asyncio.create_task(_reader(browser, base, stop, log)) for _ in range(readers)]
+        tasks = [asyncio.create_task(_reader(base, step, stop, log)) for _ in range(readers)]
         await asyncio.sleep(3)
         start = time.perf_counter()
         process = await asyncio.create_subprocess_exec(
@@ -298,7 +302,11 @@ async def _publish_under_load(
 def bench_publish_under_load(
     warehouse: Path, sources: Path, readers: int, marker: tuple[str, str]
 ) -> dict:
-    """Serve `warehouse`, keep `readers` sessions reloading Vue d'ensemble, and publish a build of
-    `sources` into the same path meanwhile."""
+    """Serve `warehouse`, keep `readers` replayed sessions reloading Vue d'ensemble, publish a
+    build of `sources` into the same path meanwhile, then check in Chromium that a new session
+    sees the new data."""
+    from bench.replay import record_visit
+
     with served(warehouse) as (base, _pid):
-        return asyncio.run(_publish_under_load(base, readers, sources, warehouse, marker))
+        overview = record_visit(base)[0]
+        return asyncio.run(_publish_under_load(base, readers, overview, sources, warehouse, marker))
