@@ -1,6 +1,6 @@
 """Measure the ETL, the pages, the map, concurrent sessions and publishing under load.
 
-    python -m bench            # full run (issue 9 sizes), about 10 minutes on 2 quiet cores
+    python -m bench            # full run (issue 9 sizes), 12 to 15 minutes on 2 cores
     python -m bench --quick    # reduced sizes, to develop the benchmark; writes nothing
 
 Figures go to bench/results.json and docs/benchmarks.md (with the machine and the date). Targets

@@ -44,7 +44,8 @@ def test_overview_and_map_work_through_nginx(behind_nginx):
         page, watch = open_page(
             browser, f"{behind_nginx}/?territoire=200068666", "Vue d'ensemble", "nginx_overview"
         )
-        assert page.locator('[data-testid="stMetric"]').count() >= 6
+        # The KPI cards arrive one by one over the websocket: wait for the sixth.
+        page.locator('[data-testid="stMetric"]').nth(5).wait_for(timeout=30_000)
         page.close()
         page, watch = open_page(
             browser, f"{behind_nginx}/carte?territoire=200068666", "Carte des communes", "nginx_map"
