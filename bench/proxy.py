@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -16,6 +15,7 @@ from pathlib import Path
 import streamlit
 
 from bench.sessions import cpu_s, descendants
+from tests.browser_support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_CONFIG = ROOT / "deploy" / "nginx.conf"
@@ -26,12 +26,6 @@ def nginx_path() -> str | None:
     return shutil.which("nginx") or next(
         (p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def site_config(upstream_port: int, port: int) -> str:
@@ -60,7 +54,7 @@ def nginx_in_front(upstream: str, workdir: Path) -> Iterator[tuple[str, int]]:
     binary = nginx_path()
     if binary is None:
         raise RuntimeError("nginx absent : apt-get install nginx-light (make bench l'installe)")
-    port = _free_port()
+    port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     user = "user root;\n" if os.geteuid() == 0 else ""  # workers read root's files
     (workdir / "site.conf").write_text(site_config(int(upstream.rsplit(":", 1)[1]), port))

@@ -347,12 +347,13 @@ def soak(base: str, pid: int, steps: list[Step], rounds: int, users: int) -> lis
     for _ in range(rounds):
         wave = summarise_users(*asyncio.run(_wave(base, steps, users)))
         found.append(
-            {"rss_mb": rss_mb(pid), "success_rate": wave["success_rate"], "p95": _p95_page(wave)}
+            {"rss_mb": rss_mb(pid), "success_rate": wave["success_rate"], "p95": page_p95(wave)}
         )
     return found
 
 
-def _p95_page(wave: dict) -> float | None:
+def page_p95(wave: dict) -> float | None:
+    """The slower of the two pages' p95."""
     values = [wave[f"{name}_p95_s"] for name in STEPS]
     return None if None in values else max(values)
 

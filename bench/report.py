@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+from bench.replay import page_p95 as slower_page_p95
 from dashboard.navigation import PAGE_FILES
 
 PAGE_COLD_S = 2.0
@@ -21,12 +22,6 @@ def s(value: float | None, digits: int = 2) -> str:
 
 
 REPLAY_KINDS = {"first_visit": "first visit", "returning": "returning users"}
-
-
-def _page_p95(wave: dict) -> float | None:
-    """The slower of the two pages' p95."""
-    p95s = [wave["overview_p95_s"], wave["map_p95_s"]]
-    return None if None in p95s else max(p95s)
 
 
 def _replay_groups(replayed: dict) -> list[tuple[str, dict]]:
@@ -184,7 +179,7 @@ def targets(results: dict) -> list[tuple[str, str, str, bool]]:
             )
         )
     for count, wave in results["concurrency"]["waves"].items():
-        page_p95 = _page_p95(wave)
+        page_p95 = slower_page_p95(wave)
         rows += [
             (
                 f"{count} simultaneous sessions: success",
@@ -202,7 +197,7 @@ def targets(results: dict) -> list[tuple[str, str, str, bool]]:
     for served_by, group in _replay_groups(results.get("server_alone", {"recorded": {}})):
         for kind, label in REPLAY_KINDS.items():
             for count, wave in group.get(kind, {}).items():
-                page_p95 = _page_p95(wave)
+                page_p95 = slower_page_p95(wave)
                 rows.append(
                     (
                         f"{count} simultaneous users, server alone ({served_by}, {label}): "

@@ -3,12 +3,9 @@ session (a room opening the page at once no longer renders it once per person)."
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
-from dashboard import maps, queries
-from dashboard.db import warehouse_version
+from dashboard import maps, queries, shared
 from dashboard.folium_component import build_folium_args, render_folium_args
 
 MAP_KEY = "communes_map"
@@ -48,7 +45,6 @@ def render_communes_map(territory_id: str, measure: maps.Measure, breaks: list[f
         measure.column,
         tuple(float(b) for b in breaks),
         maps.configured_tiles_url(),
-        warehouse_version(),
-        dt.date.today().isoformat(),
+        *shared.freshness(),
     )
     return render_folium_args(args, MAP_KEY) or {}
