@@ -47,7 +47,7 @@ bench: $(VENV)/.installed browser nginx
 TERRITOIRE ?= 200068666
 PERIMETRE ?= plan
 report: $(WAREHOUSE)
-	$(PY) -m dashboard.report --territoire $(TERRITOIRE) --perimetre $(PERIMETRE) \
+	$(PY) -m dashboard.commission_report --territoire $(TERRITOIRE) --perimetre $(PERIMETRE) \
 		$(if $(SORTIE),--sortie $(SORTIE))
 
 template: $(VENV)/.installed

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, components, queries
+from dashboard import auth
 from dashboard.db import warehouse_path, warehouse_version
 from dashboard.navigation import PAGE_SPECS
+from dashboard.ui import context
 
 st.set_page_config(page_title="Pilotage territorial", page_icon="🗺️", layout="wide")
 USER = auth.gate()  # stops here when reading is protected and nobody is signed in
@@ -44,7 +45,7 @@ else:
     # "Page not found" notice above the right page; later sessions do not.)
     navigation = st.navigation(PAGES, expanded=True)  # every page listed, none behind « more »
     st.sidebar.title("Pilotage territorial")
-    components.select_territory(queries.load_territories())
+    context.select_territory()
     auth.render_account(USER)
-    components.render_footer()
+    context.render_footer()
     navigation.run()

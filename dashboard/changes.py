@@ -6,16 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
-from dashboard.formatting import (
-    _missing,
-    format_compact_euros,
-    format_date,
-    format_euros,
-    format_number,
-    format_percent,
-)
-
-DONE = ("Réalisé", "Abandonné")
+from dashboard.formatting import _missing, format_date, format_euros, format_percent
 
 # (key, French label): the order in which changes are counted and listed.
 CHANGE_KINDS = (
@@ -143,25 +134,6 @@ def count_changes(changes: pd.DataFrame) -> list[tuple[str, int]]:
     return [(label, int(counts.get(key, 0))) for key, label in CHANGE_KINDS]
 
 
-def build_snapshot_kpis(rows: pd.DataFrame, as_of: dt.date) -> dict[str, float]:
-    """The overview KPIs as they stood in a snapshot (lateness judged at the snapshot's date)."""
-    status = rows["status"]
-    ends = pd.to_datetime(rows["planned_end"]).dt.date
-    late = ends.notna() & (ends < as_of) & ~status.isin(DONE)
-    return {
-        "n_actions": len(rows),
-        "n_done": int((status == "Réalisé").sum()),
-        "n_in_progress": int((status == "En cours").sum()),
-        "n_late": int(late.sum()),
-        "n_not_started": int((status == "À venir").sum()),
-        "n_paused_blocked": int(status.isin(["En pause", "Bloqué"]).sum()),
-        "n_abandoned": int((status == "Abandonné").sum()),
-        "progress_by_count": float(rows["progress"].mean()),
-        "budget_planned": float(pd.to_numeric(rows["budget_planned"]).sum()),
-        "funding_granted": float(pd.to_numeric(rows["funding_granted"]).sum()),
-    }
-
-
 def previous_and_latest(snapshots: pd.DataFrame) -> tuple[pd.Series | None, pd.Series | None]:
     """The two most recent snapshots (ordered by date): (previous, latest)."""
     if snapshots.empty:
@@ -179,30 +151,3 @@ def describe_snapshot(snapshot: pd.Series) -> str:
     else:
         label = f"Construction du {format_date(taken.date())} à {taken:%H:%M}"
     return label + (" (démo)" if snapshot["is_demo"] else "")
-
-
-# KPI keys whose rise is bad news: their delta is shown in red when it grows.
-RISE_IS_BAD = ("n_late", "n_paused_blocked", "n_abandoned")
-
-
-def build_kpi_deltas(
-    current: dict[str, float], previous: dict[str, float]
-) -> dict[str, tuple[str, str]]:
-    """Per KPI key: (signed French delta, st.metric delta_color) against a previous snapshot."""
-    deltas = {}
-    for key, before in previous.items():
-        now = current.get(key)
-        if _missing(now) or _missing(before):
-            continue
-        change = float(now) - float(before)
-        if key == "progress_by_count":
-            text = f"{format_number(change, 1).removesuffix(',0')} pt"
-        elif key in ("budget_planned", "funding_granted"):
-            text = format_compact_euros(change)
-        else:
-            text = format_number(change)
-        if change > 0:
-            text = "+" + text
-        color = "inverse" if key in RISE_IS_BAD else "normal"
-        deltas[key] = (text, color if change else "off")
-    return deltas

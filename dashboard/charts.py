@@ -7,8 +7,9 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.formatting import FUNDER_COLORS, STAGE_COLORS, STATUS_COLORS, STATUS_ORDER
+from dashboard.formatting import FUNDER_COLORS, STAGE_COLORS, STATUS_COLORS
 from dashboard.formatting import LATE_COLOR as LATE_OUTLINE
+from etl.schema import STATUS_ORDER
 
 FONT = "Marianne, Arial, sans-serif"
 SEPARATORS = ", "  # decimal comma, space as thousands separator

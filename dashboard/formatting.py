@@ -9,7 +9,6 @@ import math
 import pandas as pd
 
 NBSP = "\u00a0"
-STATUS_ORDER = ("Réalisé", "En cours", "À venir", "En pause", "Bloqué", "Abandonné")
 STATUS_COLORS = {
     "Réalisé": "#2e7d32",
     "En cours": "#1565c0",

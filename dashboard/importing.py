@@ -8,9 +8,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import components
 from dashboard.db import warehouse_path, warehouse_version
 from dashboard.formatting import format_datetime, format_euros, format_number
+from dashboard.ui.downloads import render_downloads
+from dashboard.ui.widgets import render_kpis
 from etl import pipeline, publish
 from etl.issues import ERROR, IssueList, ValidationError
 from etl.template import write_filled_template, write_template
@@ -138,7 +139,7 @@ def check_files(files: list, territory_id: str) -> publish.Candidate:
 
 def render_report(issues: IssueList) -> None:
     st.subheader("Rapport de vérification")
-    components.render_kpis(
+    render_kpis(
         [
             ("Erreurs bloquantes", format_number(len(issues.errors)), None),
             ("Avertissements", format_number(len(issues.warnings)), None),
@@ -158,13 +159,13 @@ def render_report(issues: IssueList) -> None:
     )
     shown = filter_report(report, kinds, messages)
     st.dataframe(shown, hide_index=True, key="import_report")
-    components.render_downloads(shown, "rapport_import", "report_export")
+    render_downloads(shown, "rapport_import", "report_export")
 
 
 def render_preview(candidate: publish.Candidate) -> None:
     st.subheader("Ce qui changera")
     changes = candidate.changes
-    components.render_kpis(
+    render_kpis(
         [
             (f"Actions {c}s", format_number(int((changes["change"] == c).sum())), None)
             for c in CHANGES

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard import changes, kpis
 from dashboard.db import get_cursor, warehouse_version
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -48,100 +49,107 @@ def load_build_info() -> pd.DataFrame:
     return load("build_info")
 
 
-def load_overview_kpis(territory: str) -> pd.DataFrame:
-    return load("overview_kpis", territory=territory)
+def load_status_by_root(territory_id: str) -> pd.DataFrame:
+    """Actions per first-level item and status: dashboard.kpis's one definition."""
+    return kpis.build_status_by_item(
+        load_actions(territory_id), load_plan_items(territory_id), depth=1
+    )
 
 
-def load_status_by_root(territory: str) -> pd.DataFrame:
-    return load("status_by_root", territory=territory)
+def load_actions(territory_id: str) -> pd.DataFrame:
+    return load("actions", territory=territory_id)
 
 
-def load_actions(territory: str) -> pd.DataFrame:
-    return load("actions", territory=territory)
+def load_plan_items(territory_id: str) -> pd.DataFrame:
+    return load("plan_items", territory=territory_id)
 
 
-def load_plan_items(territory: str) -> pd.DataFrame:
-    return load("plan_items", territory=territory)
+def load_funding_by_contract(territory_id: str) -> pd.DataFrame:
+    return load("funding_by_contract", territory=territory_id)
 
 
-def load_funding_by_contract(territory: str) -> pd.DataFrame:
-    return load("funding_by_contract", territory=territory)
+def load_funding_by_funder(territory_id: str) -> pd.DataFrame:
+    return load("funding_by_funder", territory=territory_id)
 
 
-def load_funding_by_funder(territory: str) -> pd.DataFrame:
-    return load("funding_by_funder", territory=territory)
+def load_budget_by_year(territory_id: str) -> pd.DataFrame:
+    return load("budget_by_year", territory=territory_id)
 
 
-def load_budget_by_year(territory: str) -> pd.DataFrame:
-    return load("budget_by_year", territory=territory)
+def load_commune_map(territory_id: str) -> pd.DataFrame:
+    return load("commune_map", territory=territory_id)
 
 
-def load_commune_map(territory: str) -> pd.DataFrame:
-    return load("commune_map", territory=territory)
+def load_commune_actions(territory_id: str, insee_code: str) -> pd.DataFrame:
+    return load("commune_actions", territory=territory_id, insee_code=insee_code)
 
 
-def load_commune_actions(territory: str, insee_code: str) -> pd.DataFrame:
-    return load("commune_actions", territory=territory, insee_code=insee_code)
+def load_population_series(territory_id: str) -> pd.DataFrame:
+    return load("population_series", territory=territory_id)
 
 
-def load_population_series(territory: str) -> pd.DataFrame:
-    return load("population_series", territory=territory)
+def load_territory_figures(territory_id: str) -> pd.DataFrame:
+    return load("territory_figures", territory=territory_id)
 
 
-def load_territory_figures(territory: str) -> pd.DataFrame:
-    return load("territory_figures", territory=territory)
+def load_sources(territory_id: str) -> pd.DataFrame:
+    return load("sources", territory=territory_id)
 
 
-def load_sources(territory: str) -> pd.DataFrame:
-    return load("sources", territory=territory)
+def load_quality(territory_id: str) -> pd.DataFrame:
+    return load("quality", territory=territory_id)
 
 
-def load_quality(territory: str) -> pd.DataFrame:
-    return load("quality", territory=territory)
+def load_action_links(territory_id: str) -> pd.DataFrame:
+    return load("action_links", territory=territory_id)
 
 
-def load_action_links(territory: str) -> pd.DataFrame:
-    return load("action_links", territory=territory)
+def load_action_budget(territory_id: str, action_id: str) -> pd.DataFrame:
+    return load("action_budget", territory=territory_id, action=action_id)
 
 
-def load_action_budget(territory: str, action_id: str) -> pd.DataFrame:
-    return load("action_budget", territory=territory, action=action_id)
+def load_action_funding(territory_id: str, action_id: str) -> pd.DataFrame:
+    return load("action_funding", territory=territory_id, action=action_id)
 
 
-def load_action_funding(territory: str, action_id: str) -> pd.DataFrame:
-    return load("action_funding", territory=territory, action=action_id)
+def load_action_followups(territory_id: str, action_id: str) -> pd.DataFrame:
+    return load("action_followups", territory=territory_id, action=action_id)
 
 
-def load_action_followups(territory: str, action_id: str) -> pd.DataFrame:
-    return load("action_followups", territory=territory, action=action_id)
+def load_action_communes(territory_id: str, action_id: str) -> pd.DataFrame:
+    """The communes one action names, with the measures of the communes map."""
+    links = load_action_links(territory_id)
+    named = links[(links["kind"] == "commune") & (links["action_id"] == action_id)]
+    communes = load_commune_map(territory_id)
+    return communes[communes["insee_code"].isin(set(named["value"]))]
 
 
-def load_funding_flows(territory: str) -> pd.DataFrame:
-    return load("funding_flows", territory=territory)
+def load_funding_flows(territory_id: str) -> pd.DataFrame:
+    return load("funding_flows", territory=territory_id)
 
 
-def load_action_leverage(territory: str) -> pd.DataFrame:
-    return load("action_leverage", territory=territory)
+def load_action_leverage(territory_id: str) -> pd.DataFrame:
+    return load("action_leverage", territory=territory_id)
 
 
-def load_contract_actions(territory: str, contract_code: str) -> pd.DataFrame:
-    return load("contract_actions", territory=territory, contract=contract_code)
+def load_contract_actions(territory_id: str, contract_code: str) -> pd.DataFrame:
+    return load("contract_actions", territory=territory_id, contract=contract_code)
 
 
-def load_portfolio_by_epci(territory: str) -> pd.DataFrame:
-    return load("portfolio_by_epci", territory=territory)
+def load_portfolio_by_epci(territory_id: str) -> pd.DataFrame:
+    return load("portfolio_by_epci", territory=territory_id)
 
 
 def load_portfolio_by_contract_type() -> pd.DataFrame:
     return load("portfolio_by_contract_type")
 
 
-def load_funding_provenance(territory: str) -> pd.DataFrame:
-    return load("funding_provenance", territory=territory)
+def load_funding_provenance(territory_id: str) -> pd.DataFrame:
+    return load("funding_provenance", territory=territory_id)
 
 
-def load_commune_measures(territory: str) -> pd.DataFrame:
-    return load("commune_measures", territory=territory)
+def load_commune_measures(territory_id: str) -> pd.DataFrame:
+    return load("commune_measures", territory=territory_id)
 
 
 def load_epci_population(sirens: tuple[str, ...]) -> pd.DataFrame:
@@ -152,43 +160,50 @@ def load_epci_list() -> pd.DataFrame:
     return load("epci_list")
 
 
-def load_programme_communes(territory: str) -> pd.DataFrame:
-    return load("programme_communes", territory=territory)
+def load_programme_communes(territory_id: str) -> pd.DataFrame:
+    return load("programme_communes", territory=territory_id)
 
 
-def load_territory_insee_values(territory: str) -> pd.DataFrame:
-    return load("territory_insee_values", territory=territory)
+def load_territory_insee_values(territory_id: str) -> pd.DataFrame:
+    return load("territory_insee_values", territory=territory_id)
 
 
-def load_action_places(territory: str) -> pd.DataFrame:
-    return load("action_places", territory=territory)
+def load_action_places(territory_id: str) -> pd.DataFrame:
+    return load("action_places", territory=territory_id)
 
 
-def load_snapshots(territory: str) -> pd.DataFrame:
-    return load("snapshots", territory=territory)
+def load_snapshots(territory_id: str) -> pd.DataFrame:
+    return load("snapshots", territory=territory_id)
 
 
-def load_snapshot_actions(territory: str, snapshot: str) -> pd.DataFrame:
-    return load("snapshot_actions", territory=territory, snapshot=snapshot)
+def load_snapshot_actions(territory_id: str, snapshot: str) -> pd.DataFrame:
+    return load("snapshot_actions", territory=territory_id, snapshot=snapshot)
 
 
-def load_funding_lines(territory: str) -> pd.DataFrame:
+def load_change_list(territory_id: str, before: str, after: str) -> pd.DataFrame:
+    """What changed from snapshot `before` to snapshot `after` (dashboard.changes)."""
+    return changes.build_change_list(
+        load_snapshot_actions(territory_id, before), load_snapshot_actions(territory_id, after)
+    )
+
+
+def load_funding_lines(territory_id: str) -> pd.DataFrame:
     """Every funding line with its action and contract (report scopes, Excel export)."""
-    return load("funding_lines", territory=territory)
+    return load("funding_lines", territory=territory_id)
 
 
-def load_budget_lines(territory: str) -> pd.DataFrame:
+def load_budget_lines(territory_id: str) -> pd.DataFrame:
     """Every budget line with its action (report scopes, Excel export)."""
-    return load("budget_lines", territory=territory)
+    return load("budget_lines", territory=territory_id)
 
 
-def load_contracts(territory: str) -> pd.DataFrame:
-    return load("contracts", territory=territory)
+def load_contracts(territory_id: str) -> pd.DataFrame:
+    return load("contracts", territory=territory_id)
 
 
-def load_explorer_indicators(territory: str) -> pd.DataFrame:
-    return load("explorer_indicators", territory=territory)
+def load_explorer_indicators(territory_id: str) -> pd.DataFrame:
+    return load("explorer_indicators", territory=territory_id)
 
 
-def load_explorer_communes(territory: str) -> pd.DataFrame:
-    return load("explorer_communes", territory=territory)
+def load_explorer_communes(territory_id: str) -> pd.DataFrame:
+    return load("explorer_communes", territory=territory_id)

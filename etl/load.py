@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 
 from etl import snapshots
+from etl.schema import STATUS_DECLARATIONS
 
 SQL_DIR = Path(__file__).parent / "sql"
 TABLE_ORDER = (
@@ -77,6 +78,10 @@ def write_database(
     con = duckdb.connect(str(path))
     try:
         con.execute((SQL_DIR / "schema.sql").read_text(encoding="utf-8"))
+        con.executemany(
+            "insert into statuses values (?, ?, ?)",
+            [(s.name, s.is_done, s.display_rank) for s in STATUS_DECLARATIONS],
+        )
         con.register("incoming_communes", communes)
         con.execute(
             """

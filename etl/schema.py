@@ -4,8 +4,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-STATUSES = ("À venir", "En cours", "Réalisé", "En pause", "Bloqué", "Abandonné")
-DONE_STATUSES = ("Réalisé", "Abandonné")
+
+@dataclass(frozen=True)
+class Status:
+    """One action status: the only declaration, read by the ETL, the warehouse's `statuses`
+    table (so SQL reads it too), the KPIs, the watch list and the charts."""
+
+    name: str
+    is_done: bool  # finished: never late, never « à surveiller »
+    kpi_key: str  # the KPI field that counts it (dashboard/kpis.py)
+    kpi_label: str  # French plural label of that count
+    display_rank: int  # order in legends, filters and stacked bars
+
+
+STATUS_DECLARATIONS = (
+    Status("À venir", False, "n_not_started", "À venir", 2),
+    Status("En cours", False, "n_in_progress", "En cours", 1),
+    Status("Réalisé", True, "n_done", "Réalisées", 0),
+    Status("En pause", False, "n_paused", "En pause", 3),
+    Status("Bloqué", False, "n_blocked", "Bloquées", 4),
+    Status("Abandonné", True, "n_abandoned", "Abandonnées", 5),
+)
+STATUSES = tuple(status.name for status in STATUS_DECLARATIONS)
+DONE_STATUSES = tuple(status.name for status in STATUS_DECLARATIONS if status.is_done)
+STATUS_ORDER = tuple(
+    status.name for status in sorted(STATUS_DECLARATIONS, key=lambda s: s.display_rank)
+)
 PRIORITIES = ("Élevé", "Moyen", "Bas")
 SECTIONS = ("Investissement", "Fonctionnement")
 DIRECTIONS = ("Dépense", "Recette")

@@ -3,19 +3,18 @@ and kept as named favourites per territory."""
 
 import streamlit as st
 
-from dashboard import components, explorer_ui
+from dashboard.ui import context, explorer
 
-territory = components.current_territory()
-components.render_page_header("Explorateur", territory)
-tid = territory["territory_id"]
-mode = explorer_ui.select_mode()
+territory = context.current_territory()
+context.render_page_header("Explorateur", territory)
+mode = explorer.select_mode()
 if mode == "pivot":
-    explorer_ui.render_pivot_builder(tid)
+    explorer.render_pivot_builder(territory)
 else:
     st.caption(
         "La console SQL lit tout l'entrepôt (tous les territoires) : filtrez sur `territory_id` "
-        f"(ici `{tid}`)."
+        f"(ici `{territory.territory_id}`)."
     )
-    explorer_ui.render_sql_console(tid)
+    explorer.render_sql_console(territory)
 st.divider()
-explorer_ui.render_favorites(tid, mode)
+explorer.render_favorites(territory, mode)

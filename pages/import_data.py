@@ -3,11 +3,12 @@ workbook, read the report, check what will change, publish; restore a previous v
 
 import streamlit as st
 
-from dashboard import auth, components, importing
+from dashboard import auth, importing
+from dashboard.ui import context
 
-territory = components.current_territory()
-components.render_page_header("Importer des données", territory)
-tid = territory["territory_id"]
+territory = context.current_territory()
+context.render_page_header("Importer des données", territory)
+tid = territory.territory_id
 user = auth.current_user()
 
 if notice := st.session_state.pop(importing.NOTICE_KEY, None):

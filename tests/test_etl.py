@@ -14,7 +14,7 @@ from etl import pipeline
 from etl.schema import SHEETS
 from etl.template import write_template
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "fixtures" / "documents"  # shipped: no ../shared
 REQUIRED_TABLES = {
     "territories",
     "communes",

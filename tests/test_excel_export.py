@@ -116,7 +116,7 @@ def test_hostile_cells_stay_text(workbook):
 
 
 def test_filtered_table_download_uses_the_same_formats():
-    """components.render_downloads writes tables.to_export(frame, spec) with to_excel_bytes."""
+    """ui.downloads.render_downloads writes tables.to_export(frame, spec) with to_excel_bytes."""
     frame = pd.DataFrame(
         {
             "code": ["A1", "A2", "A3", "A4"],

@@ -7,7 +7,7 @@ import io
 import pandas as pd
 from openpyxl import load_workbook
 
-from dashboard import exports, formatting, texts
+from dashboard import exports, formatting, summaries
 
 NBSP = "\u00a0"
 
@@ -73,7 +73,7 @@ def test_overview_summary_sentence():
             "funding_granted": None,
         }
     )
-    sentence = texts.build_overview_summary(kpis)
+    sentence = summaries.build_overview_summary(kpis)
     assert sentence.startswith("12 actions sur 51 sont terminées, 20 sont en cours.")
     assert "3 actions sont en retard" in sentence
     assert f"12,5{NBSP}M€" in sentence

@@ -190,10 +190,10 @@ def test_overview_watch_tabs_count_late_actions(app_env, demo_db):
     assert any(tab.label == f"En retard ({late})" for tab in at.tabs)
 
 
-def test_first_level_bars_sort_by_lateness(demo_db):
-    from dashboard.queries import read_sql
+def test_first_level_bars_sort_by_lateness(app_env):
+    from dashboard.queries import load_status_by_root
 
-    status = demo_db.execute(read_sql("status_by_root"), {"territory": "dijon"}).df()
+    status = load_status_by_root("dijon")
     ranked = charts.sort_roots(status, "late")
     late = status.groupby("item_id")["n_late"].sum().loc[ranked["item_id"]]
     assert late.is_monotonic_decreasing

@@ -17,7 +17,10 @@ import pypdfium2
 import pytest
 from pypdf import PdfReader
 
-from dashboard import queries, report
+from dashboard import commission_report as report
+from dashboard import queries
+from dashboard.commission_report.render import build_report_figures
+from dashboard.territory import TerritoryNotFound, find_territory
 from dashboard.formatting import format_date, format_datetime, format_euros
 from tests.conftest import HOSTILE_TITLE
 
@@ -116,7 +119,7 @@ def test_late_actions_are_exactly_those_of_sql(pages, con):
 
 def test_hostile_title_is_printed_as_text(pages, warehouse):
     assert squeeze(HOSTILE_TITLE) in squeeze("".join(pages))
-    data = report.build_report_data(SIREN, report.ReportScope(), TODAY)
+    data = report.build_report_data(find_territory(SIREN), report.ReportScope(), TODAY)
     html = report.build_report_html(data, with_charts=False)
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=alert(&#x27;rapport&#x27;)&gt;" in html
@@ -161,7 +164,7 @@ def test_changes_since_the_previous_snapshot_are_listed(pages, con):
 
 
 def test_changes_are_restricted_to_the_scope_or_absent(warehouse, con):
-    data = report.build_report_data(SIREN, report.ReportScope("element", "P2"), TODAY)
+    data = report.build_report_data(find_territory(SIREN), report.ReportScope("element", "P2"), TODAY)
     roots = dict(
         con.execute(
             "select a.action_id, r.code from snapshot_actions as a"
@@ -170,9 +173,10 @@ def test_changes_are_restricted_to_the_scope_or_absent(warehouse, con):
     )
     assert not data.changes.empty
     assert {roots[a] for a in data.changes["action_id"]} == {"P2"}
-    pompey = report.build_report_data("245400601", report.ReportScope(), TODAY)
+    pompey = report.build_report_data(find_territory("245400601"), report.ReportScope(), TODAY)
     assert pompey.changes is None
-    assert "Aucun instantané précédent" in report.changes_section(pompey)
+    html = unescape(report.build_report_html(pompey, with_charts=False))
+    assert "Aucun instantané précédent" in html
 
 
 def test_pages_render_with_ink_on_them(plan_pdf, tmp_path):
@@ -191,7 +195,7 @@ def test_pages_render_with_ink_on_them(plan_pdf, tmp_path):
 
 
 def test_element_scope_keeps_only_its_actions_and_funding(warehouse, con):
-    data = report.build_report_data(SIREN, report.ReportScope.parse("element:P1"), TODAY)
+    data = report.build_report_data(find_territory(SIREN), report.ReportScope.parse("element:P1"), TODAY)
     expected = {
         code
         for (code,) in con.execute(
@@ -230,28 +234,15 @@ def test_contract_scope_pdf(warehouse, con):
     assert squeeze(f"Actions du périmètre{lines}") in squeeze(pages[0])
 
 
-@pytest.mark.parametrize("siren", ["200068666", "245400601", "242100410", "200053742"])
-def test_scope_kpis_of_the_whole_plan_equal_the_overview_query(app_env, siren):
-    territory = report.find_territory(siren)
-    tid = territory["territory_id"]
-    expected = queries.load_overview_kpis(tid).iloc[0]
-    computed = report.build_scope_kpis(queries.load_actions(tid), queries.load_funding_lines(tid))
-    for field, value in expected.items():
-        if value is None or value != value:  # NULL in SQL: unknown, not zero
-            assert computed[field] != computed[field], field
-        else:
-            assert computed[field] == pytest.approx(float(value)), field
-
-
 def test_scope_errors_are_french_and_name_the_choices(app_env):
     with pytest.raises(report.ReportError, match="element:<code"):
         report.ReportScope.parse("pilier")
-    with pytest.raises(report.ReportError, match="Territoire « 999 » inconnu"):
-        report.find_territory("999")
+    with pytest.raises(TerritoryNotFound, match="Territoire « 999 » inconnu"):
+        find_territory("999")
     with pytest.raises(report.ReportError, match=r"codes : P1, P2"):
-        report.build_report_data(SIREN, report.ReportScope("element", "P1.A1"), TODAY)
+        report.build_report_data(find_territory(SIREN), report.ReportScope("element", "P1.A1"), TODAY)
     with pytest.raises(report.ReportError, match="Aucun contrat de code « NOPE »"):
-        report.build_report_data(SIREN, report.ReportScope("contrat", "NOPE"), TODAY)
+        report.build_report_data(find_territory(SIREN), report.ReportScope("contrat", "NOPE"), TODAY)
 
 
 def test_scope_for_item_climbs_to_the_first_level(app_env):
@@ -264,7 +255,7 @@ def test_scope_for_item_climbs_to_the_first_level(app_env):
 def test_command_line_writes_the_pdf_quietly(demo_warehouse, tmp_path):
     env = {**os.environ, "PILOTAGE_WAREHOUSE": str(demo_warehouse)}
     output = tmp_path / "rapport.pdf"
-    command = [sys.executable, "-m", "dashboard.report", "--territoire", "dijon"]
+    command = [sys.executable, "-m", "dashboard.commission_report", "--territoire", "dijon"]
     done = subprocess.run(
         [*command, "--perimetre", "contrat:CRTE-2021", "--sortie", str(output)],
         cwd=ROOT,
@@ -295,13 +286,13 @@ def test_command_line_writes_the_pdf_quietly(demo_warehouse, tmp_path):
 
 
 def test_a_contract_without_funding_lines_gives_an_empty_but_honest_report(app_env):
-    data = report.build_report_data("200053742", report.ReportScope("contrat", "CAHORS"), TODAY)
+    data = report.build_report_data(find_territory("200053742"), report.ReportScope("contrat", "CAHORS"), TODAY)
     assert data.actions.empty
     html = unescape(report.build_report_html(data, with_charts=False))
     assert "Aucune action n'est rattachée à ce périmètre." in html
     assert "Aucune action en retard sur ce périmètre." in html
     assert "les montants sont inconnus, pas nuls" in html
-    assert report.build_report_figures(data) == []
+    assert build_report_figures(data) == []
 
 
 def test_plan_and_funding_pages_offer_the_downloads(app_env):

@@ -21,6 +21,7 @@ final as (
     left join funded as f using (action_id)
     left join budgeted as b using (action_id)
     left join placed as p using (action_id)
-    where a.territory_id = $territory and a.status not in ('Réalisé', 'Abandonné')
+    where a.territory_id = $territory
+      and a.status not in (select status from statuses where is_done)
 )
 select * from final order by root_title, code

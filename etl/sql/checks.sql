@@ -16,7 +16,7 @@ select followup_id from followups where action_id not in (select action_id from 
 select action_id from action_communes where insee_code not in (select insee_code from communes);
 -- name: statuses outside the vocabulary
 select action_id from actions
-where status not in ('À venir', 'En cours', 'Réalisé', 'En pause', 'Bloqué', 'Abandonné');
+where status not in (select status from statuses);
 -- name: progress outside 0-100
 select action_id from actions where progress < 0 or progress > 100;
 -- name: negative amounts

@@ -1,4 +1,19 @@
 -- Warehouse tables, documented column by column in docs/schema.md.
+
+-- The action statuses, written from etl/schema.py's declaration: SQL reads them from here.
+create table statuses (
+    status varchar primary key,
+    is_done boolean not null,
+    display_rank integer not null
+);
+
+-- Lateness, defined once: a planned end passed at `as_of` and the action neither done nor
+-- abandoned. Used by the action_status view (as of today) and for snapshots (as of their date).
+create macro is_late_at(status, planned_end, as_of) as coalesce(
+    planned_end < as_of
+    and status not in (select s.status from statuses as s where s.is_done),
+    false
+);
 create table build_info (
     built_at timestamp not null,
     etl_version varchar not null,
@@ -255,11 +270,9 @@ with last_notes as (
 final as (
     select
         a.*,
-        coalesce(
-            a.planned_end < current_date and a.status not in ('Réalisé', 'Abandonné'), false
-        ) as is_late,
+        is_late_at(a.status, a.planned_end, current_date) as is_late,
         case
-            when a.planned_end < current_date and a.status not in ('Réalisé', 'Abandonné')
+            when is_late_at(a.status, a.planned_end, current_date)
             then current_date - a.planned_end
         end as days_late,
         n.last_note_date

@@ -9,9 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import explorer, favorites, queries, sql_console
-from dashboard.components import render_downloads, safe_text, sync_query_params
 from dashboard.db import get_cursor
 from dashboard.formatting import format_number
+from dashboard.territory import Territory
+from dashboard.ui.downloads import render_downloads
+from dashboard.ui.widgets import safe_text, sync_query_params
 
 MODES = {"pivot": "Tableau croisé", "sql": "SQL"}
 PIVOT_PARAMS = ["jeu", "lignes", "colonnes", "mesure", "mesure2", "agg", "filtre", "valeurs"]
@@ -62,8 +64,9 @@ def _reset_pivot() -> None:
         st.query_params.pop(param, None)
 
 
-def render_pivot_builder(territory_id: str) -> None:
+def render_pivot_builder(territory: Territory) -> None:
     """Dataset, rows, columns, measure, aggregation and one filter; the pivot and its chart."""
+    territory_id = territory.territory_id
     _from_url("jeu", "actions", list(explorer.DATASETS))
     key = st.selectbox(
         "Données",
@@ -176,8 +179,9 @@ def _use_example(territory_id: str) -> None:
         st.session_state[KEYS["sql"]] = sql_console.example_sql(name, territory_id)
 
 
-def render_sql_console(territory_id: str) -> None:
+def render_sql_console(territory: Territory) -> None:
     """Editor with examples and the documented tables beside it; result, chart and export."""
+    territory_id = territory.territory_id
     editor, reference = st.columns([3, 2])
     with editor:
         st.selectbox(
@@ -276,8 +280,9 @@ def _open_favorite(params: dict[str, str]) -> None:
     st.query_params.from_dict({"territoire": siren, **params} if siren else params)
 
 
-def render_favorites(territory_id: str, mode: str) -> None:
+def render_favorites(territory: Territory, mode: str) -> None:
     """Save the current view under a name, reopen or delete a saved one (per territory)."""
+    territory_id = territory.territory_id
     st.subheader("Favoris du territoire")
     saved = favorites.list_favorites(territory_id)
     left, right = st.columns(2)

@@ -25,12 +25,12 @@ def _figure(
     builder: str, query: str, territory_id: str, args: tuple, version: str | None, day: str
 ) -> go.Figure:
     """One figure object for every session: st.plotly_chart copies it before sending it."""
-    return getattr(charts, builder)(queries.load(query, territory=territory_id), *args)
+    return getattr(charts, builder)(getattr(queries, f"load_{query}")(territory_id), *args)
 
 
 def load_figure(
     builder: Callable[..., go.Figure], query: str, territory_id: str, *args: object
 ) -> go.Figure:
-    """`builder` (a `charts.build_*_figure`) applied to the rows of the named `query` for the
-    territory, then to `args`."""
+    """`builder` (a `charts.build_*_figure`) applied to the rows of `queries.load_<query>` for
+    the territory, then to `args`."""
     return _figure(builder.__name__, query, territory_id, args, *freshness())

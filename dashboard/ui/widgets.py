@@ -1,0 +1,156 @@
+"""Generic Streamlit pieces reused by every screen: text safety, URL sync, KPI rows, tables,
+action tables with links to their fiche, change counts."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import changes, tables
+from dashboard.formatting import escape_markdown, format_number
+from dashboard.ui.downloads import render_downloads
+
+ACTION_PAGE = "fiche-action"
+
+
+def safe_text(text: object) -> str:
+    """Loaded text ready for st.markdown: no HTML, no Markdown injection."""
+    return escape_markdown(text)
+
+
+def sync_query_params(values: dict[str, str], managed: list[str]) -> None:
+    """Write `values` into the URL and drop the managed parameters that are now empty."""
+    for name in managed:
+        if name in values:
+            if st.query_params.get(name) != values[name]:
+                st.query_params[name] = values[name]
+        elif name in st.query_params:
+            del st.query_params[name]
+
+
+def select_choice(
+    container, label: str, options: dict[str, str], key: str, initial: str | None
+) -> str | None:
+    """A selectbox whose empty choice means "all"; its first value comes from the URL."""
+    values = ["", *options]
+    if key not in st.session_state or st.session_state[key] not in values:
+        st.session_state[key] = initial if initial in options else ""
+        if initial and initial not in options:
+            st.warning(f"Filtre « {label} » du lien ignoré : « {safe_text(initial)} » est inconnu.")
+    chosen = container.selectbox(
+        label, values, key=key, format_func=lambda v: options.get(v, "Tous") if v else "Tous"
+    )
+    return chosen or None
+
+
+def render_kpis(
+    items: list[tuple[str, str, str | None]],
+    columns: int = 4,
+    deltas: dict[str, tuple[str, str]] | None = None,
+    delta_description: str | None = None,
+) -> None:
+    """A row (or rows) of st.metric: (label, value, help); `deltas` maps a label to its
+    (signed change, delta colour) against an earlier state named by `delta_description`."""
+    deltas = deltas or {}
+    for start in range(0, len(items), columns):
+        cols = st.columns(columns)
+        for col, (label, value, help_text) in zip(
+            cols, items[start : start + columns], strict=False
+        ):
+            delta, color = deltas.get(label, (None, "normal"))
+            col.metric(
+                label,
+                value,
+                delta=delta,
+                delta_color=color,
+                delta_description=delta_description if delta else None,
+                help=help_text,
+                border=True,
+            )
+
+
+def render_table(
+    frame: pd.DataFrame, spec: list[tuple[str, str, str]], basename: str, key: str
+) -> None:
+    """French-formatted table with CSV and Excel downloads of exactly what it shows."""
+    st.dataframe(tables.to_display(frame, spec), hide_index=True, key=key)
+    render_downloads(tables.to_export(frame, spec), basename, f"{key}_export")
+
+
+def render_selectable_table(
+    frame: pd.DataFrame, spec: list[tuple[str, str, str]], basename: str, key: str
+) -> int | None:
+    """Like render_table, but a click on a row returns its position (or None)."""
+    event = st.dataframe(
+        tables.to_display(frame, spec),
+        hide_index=True,
+        key=key,
+        on_select="rerun",
+        selection_mode="single-row",
+    )
+    render_downloads(tables.to_export(frame, spec), basename, f"{key}_export")
+    rows = event.selection.rows if event else []
+    return rows[0] if rows else None
+
+
+def render_chart_data(
+    frame: pd.DataFrame, spec: list[tuple[str, str, str]], basename: str, key: str
+) -> None:
+    """The table behind a chart, folded under it, with its CSV and Excel downloads."""
+    with st.expander("Données du graphique"):
+        render_table(frame, spec, basename, key)
+
+
+def action_links(frame: pd.DataFrame, siren: str) -> pd.Series:
+    """Relative link to each action's fiche, keeping the territory in the URL."""
+    return frame["code"].map(lambda code: f"{ACTION_PAGE}?territoire={siren}&action={quote(code)}")
+
+
+def build_action_tables(
+    frame: pd.DataFrame,
+    siren: str,
+    spec: list[tuple[str, str, str]] | None = None,
+    extra: dict[str, pd.Series] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The table shown (French text, link to each fiche, raw progress for its bar) and the
+    export of the same rows (raw values)."""
+    spec = spec or tables.ACTION_COLUMNS
+    shown = tables.to_display(frame, spec)
+    export = tables.to_export(frame, spec)
+    for label, values in (extra or {}).items():
+        shown.insert(2, label, values.to_numpy())
+        export.insert(2, label, values.to_numpy())
+    if "Avancement (%)" in shown:
+        shown["Avancement (%)"] = frame["progress"].to_numpy()
+    shown.insert(0, "Fiche", action_links(frame, siren).to_numpy())
+    return shown, export
+
+
+def render_action_tables(shown: pd.DataFrame, export: pd.DataFrame, key: str) -> None:
+    """A table from `build_action_tables`, with its CSV/Excel downloads."""
+    config = {"Fiche": st.column_config.LinkColumn("Fiche", display_text="Ouvrir", width="small")}
+    if "Avancement (%)" in shown:
+        config["Avancement (%)"] = st.column_config.ProgressColumn(
+            "Avancement", min_value=0, max_value=100, format="%.0f %%"
+        )
+    st.dataframe(shown, hide_index=True, key=key, column_config=config)
+    render_downloads(export, "actions", f"{key}_export")
+
+
+def render_action_table(
+    frame: pd.DataFrame,
+    siren: str,
+    key: str,
+    spec: list[tuple[str, str, str]] | None = None,
+    extra: dict[str, pd.Series] | None = None,
+) -> None:
+    """Actions with a progress bar and a link to each fiche; CSV/Excel of the same rows."""
+    render_action_tables(*build_action_tables(frame, siren, spec, extra), key)
+
+
+def render_change_counts(found: pd.DataFrame, columns: int = 6) -> None:
+    """One metric per kind of change that happened (number of actions concerned)."""
+    counts = [(label, count) for label, count in changes.count_changes(found) if count]
+    render_kpis([(label, format_number(count), None) for label, count in counts], columns)
