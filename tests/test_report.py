@@ -20,8 +20,8 @@ from pypdf import PdfReader
 from dashboard import commission_report as report
 from dashboard import queries
 from dashboard.commission_report.render import build_report_figures
-from dashboard.territory import TerritoryNotFound, find_territory
 from dashboard.formatting import format_date, format_datetime, format_euros
+from dashboard.territory import TerritoryNotFound, find_territory
 from tests.conftest import HOSTILE_TITLE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,7 +164,9 @@ def test_changes_since_the_previous_snapshot_are_listed(pages, con):
 
 
 def test_changes_are_restricted_to_the_scope_or_absent(warehouse, con):
-    data = report.build_report_data(find_territory(SIREN), report.ReportScope("element", "P2"), TODAY)
+    data = report.build_report_data(
+        find_territory(SIREN), report.ReportScope("element", "P2"), TODAY
+    )
     roots = dict(
         con.execute(
             "select a.action_id, r.code from snapshot_actions as a"
@@ -195,7 +197,9 @@ def test_pages_render_with_ink_on_them(plan_pdf, tmp_path):
 
 
 def test_element_scope_keeps_only_its_actions_and_funding(warehouse, con):
-    data = report.build_report_data(find_territory(SIREN), report.ReportScope.parse("element:P1"), TODAY)
+    data = report.build_report_data(
+        find_territory(SIREN), report.ReportScope.parse("element:P1"), TODAY
+    )
     expected = {
         code
         for (code,) in con.execute(
@@ -240,9 +244,13 @@ def test_scope_errors_are_french_and_name_the_choices(app_env):
     with pytest.raises(TerritoryNotFound, match="Territoire « 999 » inconnu"):
         find_territory("999")
     with pytest.raises(report.ReportError, match=r"codes : P1, P2"):
-        report.build_report_data(find_territory(SIREN), report.ReportScope("element", "P1.A1"), TODAY)
+        report.build_report_data(
+            find_territory(SIREN), report.ReportScope("element", "P1.A1"), TODAY
+        )
     with pytest.raises(report.ReportError, match="Aucun contrat de code « NOPE »"):
-        report.build_report_data(find_territory(SIREN), report.ReportScope("contrat", "NOPE"), TODAY)
+        report.build_report_data(
+            find_territory(SIREN), report.ReportScope("contrat", "NOPE"), TODAY
+        )
 
 
 def test_scope_for_item_climbs_to_the_first_level(app_env):
@@ -286,7 +294,9 @@ def test_command_line_writes_the_pdf_quietly(demo_warehouse, tmp_path):
 
 
 def test_a_contract_without_funding_lines_gives_an_empty_but_honest_report(app_env):
-    data = report.build_report_data(find_territory("200053742"), report.ReportScope("contrat", "CAHORS"), TODAY)
+    data = report.build_report_data(
+        find_territory("200053742"), report.ReportScope("contrat", "CAHORS"), TODAY
+    )
     assert data.actions.empty
     html = unescape(report.build_report_html(data, with_charts=False))
     assert "Aucune action n'est rattachée à ce périmètre." in html
