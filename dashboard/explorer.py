@@ -102,7 +102,7 @@ DATASETS = {
         "load_explorer_communes",
         {"name": "Commune", "dept_code": "Département", "size_class": "Taille (habitants)"},
         {
-            "population": "Population",
+            "population": "Population légale (dernier millésime)",
             "area_km2": "Superficie (km²)",
             "density": "Densité (hab./km²)",
             "n_actions": "Actions localisées",

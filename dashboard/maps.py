@@ -39,11 +39,16 @@ MEASURES = (
     Measure("n_actions", "Nombre d'actions"),
     Measure("amount_planned", "Montant prévu des actions", "€"),
     Measure("amount_per_inhabitant", "Montant prévu par habitant", "€/hab.", 1),
-    Measure("population", "Population", "hab."),
+    Measure("population", "Population légale (dernier millésime)", "hab."),
     Measure("population_change_pct", "Évolution de la population légale", "%", 1),
     Measure("density", "Densité", "hab./km²", 1),
 )
 MEASURES_BY_COLUMN = {m.column: m for m in MEASURES}
+
+
+def population_label(year: object) -> str:
+    """« Population légale 2026 »: the one population of a commune always says its millésime."""
+    return "Population légale" + (f" {int(year)}" if pd.notna(year) else "")
 
 
 def quantile_breaks(values: pd.Series, n_classes: int = 5) -> list[float]:
@@ -138,7 +143,8 @@ def _feature_collection(
                     ),
                     "popup": (
                         f"<b>{escape(row['name'])}</b><br>Code INSEE : {escape(row['insee_code'])}"
-                        f"<br>Population : {escape(format_number(row.get('population')))} hab."
+                        f"<br>{escape(population_label(row.get('population_year')))} : "
+                        f"{escape(format_number(row.get('population')))} hab."
                         f"<br>Actions : {escape(format_number(row.get('n_actions')))}"
                         f"<br>Montant prévu : {escape(format_number(row.get('amount_planned')))} €"
                     ),

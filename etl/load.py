@@ -85,9 +85,8 @@ def write_database(
         con.register("incoming_communes", communes)
         con.execute(
             """
-            insert into communes
-            select insee_code, name, dept_code, region_code, epci_siren, population, area_km2,
-                   case when area_km2 > 0 then population / area_km2 end as density,
+            insert into communes by name
+            select insee_code, name, dept_code, region_code, epci_siren, area_km2,
                    longitude, latitude, from_hex(geometry_hex) as geometry
             from incoming_communes
             """
@@ -96,6 +95,7 @@ def write_database(
         for table in TABLE_ORDER:
             _insert(con, table, tables[table])
         _insert(con, "build_info", pd.DataFrame([build_info]))
+        con.execute((SQL_DIR / "population.sql").read_text(encoding="utf-8"))
         snapshots.record(con, previous, build_info["built_at"])
         failures = []
         for name, query in read_checks():

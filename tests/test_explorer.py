@@ -243,7 +243,7 @@ def test_two_measures_give_a_scatter_with_one_point_per_commune(app_env, demo_db
     )  # fmt: skip
     assert not at.exception
     shown = table_with(at, "Commune").set_index("Commune")
-    assert list(shown.columns) == ["Population", "Actions localisées"]
+    assert list(shown.columns) == ["Population légale (dernier millésime)", "Actions localisées"]
     placed = dict(
         demo_db.execute(
             "select c.name || ' (' || c.insee_code || ')', count(distinct ac.action_id)"

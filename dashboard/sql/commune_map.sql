@@ -28,7 +28,8 @@ pop as (
 ),
 final as (
     select
-        c.insee_code, c.name, c.epci_siren, e.name as epci_name, c.population, c.area_km2,
+        c.insee_code, c.name, c.epci_siren, e.name as epci_name, c.population, c.population_year,
+        c.area_km2,
         c.density, c.longitude, c.latitude, c.geometry,
         coalesce(p.n_actions, 0) as n_actions, p.amount_planned,
         p.amount_planned / nullif(c.population, 0) as amount_per_inhabitant,

@@ -37,6 +37,7 @@ create table communes (
     region_code varchar,
     epci_siren varchar,
     population integer,
+    population_year integer,
     area_km2 double,
     density double,
     longitude double,
@@ -50,6 +51,7 @@ create table epci (
     epci_type varchar,
     n_communes integer not null,
     population bigint not null,
+    population_year integer,
     area_km2 double
 );
 
@@ -75,6 +77,7 @@ create table territories (
     description varchar,
     n_communes integer not null,
     population bigint,
+    population_year integer,
     area_km2 double,
     has_demo_data boolean not null,
     has_budget boolean not null,
