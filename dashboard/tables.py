@@ -50,7 +50,7 @@ CONTRACT_COLUMNS = [
     ("granted", "Accordé (€)", "euros"),
     ("received", "Versé (€)", "euros"),
     ("envelope_use", "Consommation de l'enveloppe", "ratio"),
-    ("contract_is_demo", "Données", "demo"),
+    ("is_demo", "Données", "demo"),
 ]
 
 FUNDER_COLUMNS = [

@@ -149,3 +149,24 @@ def test_funding_page_without_budget_explains(app_env):
 def test_funder_shares_add_up_to_one(demo_db):
     funders = query(demo_db, "funding_by_funder", territory="saint-dizier")
     assert funders["share_of_granted"].sum() == pytest.approx(1.0)
+
+
+def test_every_contract_row_with_demo_lines_is_marked_demo(app_env, demo_db):
+    """« Hors contrat » and OPAH-RU hold demonstration lines only: their row says so."""
+    from dashboard import queries, tables
+
+    contracts = queries.load_funding_by_contract("saint-dizier")
+    shown = tables.to_display(contracts, tables.CONTRACT_COLUMNS)
+    demo_lines = dict(
+        demo_db.execute(
+            "select coalesce(c.name, 'Hors contrat'), bool_or(f.is_demo) from funding as f"
+            " left join contracts as c using (contract_id)"
+            " where f.territory_id = 'saint-dizier' group by all"
+        ).fetchall()
+    )
+    marks = dict(zip(shown["Contrat"], shown["Données"], strict=True))
+    assert demo_lines, "Saint-Dizier has funding lines"
+    for name, has_demo in demo_lines.items():
+        if has_demo:
+            assert marks[name] == "démo", name
+    assert marks["Hors contrat"] == "démo"

@@ -12,7 +12,9 @@ final as (
         c.start_date, c.end_date, c.envelope, c.is_demo as contract_is_demo,
         coalesce(l.n_actions, 0) as n_actions, coalesce(l.n_lines, 0) as n_lines,
         l.requested, l.granted, l.received, l.has_demo_lines,
-        l.granted / nullif(c.envelope, 0) as envelope_use
+        l.granted / nullif(c.envelope, 0) as envelope_use,
+        -- A row is demonstration data when the contract or any of its lines is.
+        coalesce(c.is_demo, false) or coalesce(l.has_demo_lines, false) as is_demo
     from contracts as c
     full join lines as l on l.contract_id = c.contract_id
     where c.territory_id = $territory or c.contract_id is null
