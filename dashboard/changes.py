@@ -31,6 +31,11 @@ def _amount(value: object) -> float:
     return 0.0 if _missing(value) else float(value)
 
 
+def _text(value: object) -> str | None:
+    """A text or None: a missing value equals another missing value (NaN != NaN)."""
+    return None if _missing(value) else str(value)
+
+
 def _date(value: object) -> dt.date | None:
     if _missing(value):
         return None
@@ -40,7 +45,7 @@ def _date(value: object) -> dt.date | None:
 def _changes_of(old: pd.Series, new: pd.Series) -> list[tuple[str, str, str]]:
     """(kind, before, after) for one action present in both snapshots."""
     found = []
-    if old["status"] != new["status"]:
+    if _text(old["status"]) != _text(new["status"]):
         if new["status"] == "Réalisé":
             kind = "finished"
         elif old["status"] == "À venir" and new["status"] == "En cours":

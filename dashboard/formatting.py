@@ -16,6 +16,7 @@ STATUS_COLORS = {
     "En pause": "#f9a825",
     "Bloqué": "#c62828",
     "Abandonné": "#5d4037",
+    "Non renseigné": "#e0e0e0",  # the source gives no status (labelled in every legend)
 }
 LATE_COLOR = "#d84315"
 FUNDER_COLORS = {

@@ -29,6 +29,7 @@ class Kpi:
     money: bool = False  # shown only for a territory with budget or funding lines
     rise_is_bad: bool = False  # its change since a snapshot is red when it grows
     help: str | None = None  # French explanation; {fields} are filled from the KPIs
+    optional: bool = False  # shown only when it is not zero
 
 
 KPIS = (
@@ -45,6 +46,14 @@ KPIS = (
     Kpi("n_not_started", "À venir", "count"),
     Kpi("n_paused_blocked", "En pause / bloquées", "count", rise_is_bad=True),
     Kpi("n_abandoned", "Abandonnées", "count", rise_is_bad=True),
+    Kpi(
+        "n_status_not_given",
+        "Statut non renseigné",
+        "count",
+        optional=True,
+        help="Le document ne donne pas le statut de ces actions : elles ne sont comptées ni "
+        "à venir, ni en cours, ni en retard.",
+    ),
     Kpi(
         "progress_by_count",
         "Avancement moyen",
@@ -155,7 +164,7 @@ def build_kpi_items(
     return [
         (kpi.label, format_kpi(kpi, kpis[kpi.key]), kpi_help(kpi, kpis))
         for kpi in chosen
-        if with_money or not kpi.money
+        if (with_money or not kpi.money) and not (kpi.optional and not kpis[kpi.key])
     ]
 
 

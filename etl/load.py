@@ -79,8 +79,8 @@ def write_database(
     try:
         con.execute((SQL_DIR / "schema.sql").read_text(encoding="utf-8"))
         con.executemany(
-            "insert into statuses values (?, ?, ?)",
-            [(s.name, s.is_done, s.display_rank) for s in STATUS_DECLARATIONS],
+            "insert into statuses values (?, ?, ?, ?)",
+            [(s.name, s.is_done, s.display_rank, s.typed) for s in STATUS_DECLARATIONS],
         )
         con.register("incoming_communes", communes)
         con.execute(

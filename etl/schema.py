@@ -15,8 +15,11 @@ class Status:
     kpi_key: str  # the KPI field that counts it (dashboard/kpis.py)
     kpi_label: str  # French plural label of that count
     display_rank: int  # order in legends, filters and stacked bars
+    typed: bool = True  # a value of the template; False: shown when the source gives none
 
 
+# The source gives no status: the action is counted apart, never as « À venir », never late.
+NOT_GIVEN_STATUS = "Non renseigné"
 STATUS_DECLARATIONS = (
     Status("À venir", False, "n_not_started", "À venir", 2),
     Status("En cours", False, "n_in_progress", "En cours", 1),
@@ -24,13 +27,36 @@ STATUS_DECLARATIONS = (
     Status("En pause", False, "n_paused", "En pause", 3),
     Status("Bloqué", False, "n_blocked", "Bloquées", 4),
     Status("Abandonné", True, "n_abandoned", "Abandonnées", 5),
+    Status(NOT_GIVEN_STATUS, False, "n_status_not_given", "Statut non renseigné", 6, typed=False),
 )
-STATUSES = tuple(status.name for status in STATUS_DECLARATIONS)
+STATUSES = tuple(status.name for status in STATUS_DECLARATIONS if status.typed)
 DONE_STATUSES = tuple(status.name for status in STATUS_DECLARATIONS if status.is_done)
 STATUS_ORDER = tuple(
     status.name for status in sorted(STATUS_DECLARATIONS, key=lambda s: s.display_rank)
 )
 PRIORITIES = ("Élevé", "Moyen", "Bas")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a value comes from: the one declaration, read by the ETL (template column
+    `provenance`), the warehouse (`provenance` columns) and every screen, export and PDF."""
+
+    key: str  # in the warehouse
+    typed: str  # in the template
+    label: str  # French, in tables, exports and legends
+    mark: str  # beside a value on screen ("" for a sourced value)
+
+
+PROVENANCES = (
+    Provenance("sourced", "source", "issu du document source", ""),
+    Provenance("approximate", "approximatif", "approximatif (« environ » dans le document)", "≈"),
+    Provenance("reconstructed", "reconstitué", "reconstitué (absent du document)", "reconstitué"),
+    Provenance("demo", "démo", "données de démonstration (inventées)", "démo"),
+)
+PROVENANCE_BY_KEY = {p.key: p for p in PROVENANCES}
+# A value the source does not give: shown this way, never replaced by a default.
+NOT_GIVEN_LABEL = "non renseigné"
 SECTIONS = ("Investissement", "Fonctionnement")
 DIRECTIONS = ("Dépense", "Recette")
 FUNDER_TYPES = (
@@ -102,6 +128,12 @@ class Sheet:
 
 _SOURCE = Column("source", label="Document source")
 _DEMO = Column("demo", "bool", choices=YES_NO, label="Données de démonstration (oui/non)")
+_PROVENANCE = Column(
+    "provenance",
+    "enum",
+    choices=tuple(p.typed for p in PROVENANCES),
+    label="Provenance : source (défaut), approximatif, reconstitué ou démo",
+)
 
 SHEETS: tuple[Sheet, ...] = (
     Sheet(
@@ -112,6 +144,11 @@ SHEETS: tuple[Sheet, ...] = (
             Column("type", "enum", choices=TERRITORY_TYPES, label="EPCI ou Portefeuille"),
             Column("source", label="Document source du plan"),
             Column("description", label="Description"),
+            Column(
+                "date_donnees",
+                "date",
+                label="Date des données (document daté : les retards sont jugés à cette date)",
+            ),
         ),
         required=True,
         description="Une ligne : le territoire du plan.",
@@ -126,6 +163,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("description", label="Description"),
             _SOURCE,
             _DEMO,
+            _PROVENANCE,
         ),
         required=True,
         description="La hiérarchie du projet de territoire (profondeur libre).",
@@ -153,6 +191,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("longitude", "number", label="Longitude du lieu précis (WGS84, ex. 4,9497)"),
             _SOURCE,
             _DEMO,
+            _PROVENANCE,
         ),
         required=True,
         description="Les actions, rattachées à un élément du plan.",
@@ -170,6 +209,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("paye", "amount", label="Payé / mandaté (€)"),
             _SOURCE,
             _DEMO,
+            _PROVENANCE,
         ),
         description="Programmation pluriannuelle (PPI) par action et par année.",
     ),
@@ -187,6 +227,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("date_decision", "date", label="Date de décision"),
             _SOURCE,
             _DEMO,
+            _PROVENANCE,
         ),
         description="Lignes de financement par action, contrat et financeur.",
     ),
@@ -202,6 +243,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("enveloppe", "amount", label="Enveloppe (€)"),
             _SOURCE,
             _DEMO,
+            _PROVENANCE,
         ),
         description="Les contrats (CRTE, PVD, ACV, CPER…).",
         key=("id",),
@@ -217,6 +259,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("texte", required=True, label="Note"),
             _SOURCE,
             _DEMO,
+            _PROVENANCE,
         ),
         description="Notes de suivi datées par action.",
     ),
@@ -236,6 +279,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("verse", "amount", label="Financements versés (€, vide = aucun)"),
             _SOURCE,
             _DEMO,
+            _PROVENANCE,
         ),
         description=(
             "États antérieurs des actions (par ex. celui présenté à la dernière commission, "

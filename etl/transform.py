@@ -10,7 +10,7 @@ import pyproj
 import shapely
 
 from etl import parsing
-from etl.schema import SHEETS_BY_NAME
+from etl.schema import PROVENANCES, SHEETS_BY_NAME
 from etl.validate import ParsedTerritory
 
 # World Cylindrical Equal Area: one projection valid for metropolitan France and overseas alike.
@@ -153,6 +153,23 @@ def _demo(frame: pd.DataFrame) -> pd.Series:
     )
 
 
+def _provenance(frame: pd.DataFrame) -> np.ndarray:
+    """The provenance key of each row: the `provenance` column, else demo or sourced."""
+    demo = _demo(frame).to_numpy()
+    keys = np.where(demo, "demo", "sourced").astype(object)
+    if "provenance" in frame:
+        by_typed = {p.typed: p.key for p in PROVENANCES}
+        typed = frame["provenance"].map(by_typed)
+        keys = np.where(typed.notna().to_numpy(), typed.to_numpy(dtype=object), keys)
+    return keys
+
+
+def _provenance_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """`provenance` and `is_demo` (kept for the demo flag's readers) of each row."""
+    keys = _provenance(frame)
+    return {"provenance": keys, "is_demo": keys == "demo"}
+
+
 def build_plan_items(tid: str, plan: pd.DataFrame) -> pd.DataFrame:
     parents = dict(zip(plan["code"], plan["code_parent"], strict=True))
     titles = dict(zip(plan["code"], plan["intitule"], strict=True))
@@ -178,7 +195,7 @@ def build_plan_items(tid: str, plan: pd.DataFrame) -> pd.DataFrame:
             "path": [" › ".join(titles[c] for c in chain) for chain in chains],
             "sort_order": np.arange(len(plan)),
             "source": plan["source"].to_numpy(),
-            "is_demo": _demo(plan).to_numpy(),
+            **_provenance_columns(plan),
         }
     )
 
@@ -198,7 +215,8 @@ def build_actions(actions: pd.DataFrame, plan_items: pd.DataFrame) -> pd.DataFra
             "root_item_id": [roots.get(i) for i in item_ids],
             "title": actions["intitule"].to_numpy(),
             "description": actions["description"].to_numpy(),
-            "status": actions["statut"].fillna("À venir").to_numpy(),
+            # No default: a status the source does not give stays empty (« non renseigné »).
+            "status": actions["statut"].to_numpy(),
             "status_given": actions["statut"].notna().to_numpy(),
             "progress": actions["avancement"].astype("float64").to_numpy(),
             "planned_start": actions["debut_prevu"].to_numpy(),
@@ -215,7 +233,7 @@ def build_actions(actions: pd.DataFrame, plan_items: pd.DataFrame) -> pd.DataFra
             "longitude": actions["longitude"].astype("float64").to_numpy(),
             "sort_order": actions.groupby("_tid", sort=False).cumcount().to_numpy(),
             "source": actions["source"].to_numpy(),
-            "is_demo": _demo(actions).to_numpy(),
+            **_provenance_columns(actions),
         }
     )
 
@@ -259,7 +277,7 @@ def build_budget_lines(budget: pd.DataFrame) -> pd.DataFrame:
     for source, target in (("prevu", "planned"), ("engage", "committed"), ("paye", "paid")):
         frame[target] = budget[source].astype("float64").to_numpy()
     frame["source"] = budget["source"].to_numpy()
-    frame["is_demo"] = _demo(budget).to_numpy()
+    frame = frame.assign(**_provenance_columns(budget))
     return frame
 
 
@@ -273,7 +291,7 @@ def build_funding(funding: pd.DataFrame) -> pd.DataFrame:
         frame[target] = funding[source].astype("float64").to_numpy()
     frame["decision_date"] = funding["date_decision"].to_numpy()
     frame["source"] = funding["source"].to_numpy()
-    frame["is_demo"] = _demo(funding).to_numpy()
+    frame = frame.assign(**_provenance_columns(funding))
     return frame
 
 
@@ -290,7 +308,7 @@ def build_contracts(tid: str, contracts: pd.DataFrame) -> pd.DataFrame:
             "end_date": contracts["fin"].to_numpy(),
             "envelope": contracts["enveloppe"].astype("float64").to_numpy(),
             "source": contracts["source"].to_numpy(),
-            "is_demo": _demo(contracts).to_numpy(),
+            **_provenance_columns(contracts),
         }
     )
 
@@ -303,7 +321,7 @@ def build_followups(notes: pd.DataFrame) -> pd.DataFrame:
     frame["progress"] = notes["avancement"].astype("float64").to_numpy()
     frame["text"] = notes["texte"].to_numpy()
     frame["source"] = notes["source"].to_numpy()
-    frame["is_demo"] = _demo(notes).to_numpy()
+    frame = frame.assign(**_provenance_columns(notes))
     return frame
 
 
@@ -327,7 +345,7 @@ def build_declared_states(states: pd.DataFrame) -> pd.DataFrame:
     ):
         frame[target] = states[source].astype("float64").to_numpy()
     frame["source"] = states["source"].to_numpy()
-    frame["is_demo"] = _demo(states).to_numpy()
+    frame = frame.assign(**_provenance_columns(states))
     return frame
 
 
@@ -381,7 +399,9 @@ def build_territory_row(
     codes = covered.loc[covered["territory_id"] == parsed.territory_id, "insee_code"]
     members = communes[communes["insee_code"].isin(codes)]
     sheets = parsed.tables
-    has_demo = any(bool(_demo(sheets[name]).any()) for name in DEMO_SHEETS if name in sheets)
+    has_demo = any(
+        bool((_provenance(sheets[name]) == "demo").any()) for name in DEMO_SHEETS if name in sheets
+    )
     return {
         "territory_id": parsed.territory_id,
         "siren": territory["siren"],
@@ -389,6 +409,7 @@ def build_territory_row(
         "territory_type": territory["type"],
         "source_document": territory.get("source"),
         "description": territory.get("description"),
+        "data_date": territory.get("date_donnees"),
         "n_communes": len(members),
         "population": int(members["population"].sum()),
         "area_km2": float(members["area_km2"].sum()),

@@ -4,7 +4,8 @@
 create table statuses (
     status varchar primary key,
     is_done boolean not null,
-    display_rank integer not null
+    display_rank integer not null,
+    is_typed boolean not null
 );
 
 -- Lateness, defined once: a planned end passed at `as_of` and the action neither done nor
@@ -75,6 +76,7 @@ create table territories (
     territory_type varchar not null,
     source_document varchar,
     description varchar,
+    data_date date,
     n_communes integer not null,
     population bigint,
     population_year integer,
@@ -113,7 +115,8 @@ create table plan_items (
     path varchar not null,
     sort_order integer not null,
     source varchar,
-    is_demo boolean not null
+    is_demo boolean not null,
+    provenance varchar not null
 );
 
 create table actions (
@@ -124,7 +127,7 @@ create table actions (
     root_item_id varchar not null,
     title varchar not null,
     description varchar,
-    status varchar not null,
+    status varchar,  -- empty: the source gives none (« Non renseigné » on screen)
     status_given boolean not null,
     progress double,
     planned_start date,
@@ -139,7 +142,8 @@ create table actions (
     longitude double,
     sort_order integer not null,
     source varchar,
-    is_demo boolean not null
+    is_demo boolean not null,
+    provenance varchar not null
 );
 
 create table action_communes (
@@ -159,7 +163,8 @@ create table budget_lines (
     committed decimal(18, 2),
     paid decimal(18, 2),
     source varchar,
-    is_demo boolean not null
+    is_demo boolean not null,
+    provenance varchar not null
 );
 
 create table contracts (
@@ -173,7 +178,8 @@ create table contracts (
     end_date date,
     envelope decimal(18, 2),
     source varchar,
-    is_demo boolean not null
+    is_demo boolean not null,
+    provenance varchar not null
 );
 
 create table funding (
@@ -189,7 +195,8 @@ create table funding (
     received decimal(18, 2),
     decision_date date,
     source varchar,
-    is_demo boolean not null
+    is_demo boolean not null,
+    provenance varchar not null
 );
 
 create table followups (
@@ -202,7 +209,8 @@ create table followups (
     progress double,
     text varchar not null,
     source varchar,
-    is_demo boolean not null
+    is_demo boolean not null,
+    provenance varchar not null
 );
 
 -- Earlier states typed in the sources (sheet etats_anterieurs), turned into snapshots.
@@ -221,7 +229,8 @@ create table declared_states (
     funding_granted decimal(18, 2),
     funding_received decimal(18, 2),
     source varchar,
-    is_demo boolean not null
+    is_demo boolean not null,
+    provenance varchar not null
 );
 
 -- History: one dated snapshot per territory and build that changed something (see etl/snapshots.py).
@@ -242,7 +251,7 @@ create table snapshot_actions (
     code varchar not null,
     title varchar not null,
     root_item_id varchar,
-    status varchar not null,
+    status varchar,
     progress double,
     planned_start date,
     planned_end date,
@@ -263,7 +272,9 @@ from budget_lines
 where direction = 'Dépense'
 group by action_id, territory_id;
 
--- Lateness is derived, never typed: planned end passed and neither done nor abandoned.
+-- Lateness is derived, never typed: planned end passed and neither done nor abandoned, for a
+-- given status only, judged at the territory's data date (a dated document) or else today.
+-- A status the source does not give reads « Non renseigné » (statuses.is_typed = false).
 create view action_status as
 with last_notes as (
     select action_id, max(note_date) as last_note_date
@@ -272,14 +283,19 @@ with last_notes as (
 ),
 final as (
     select
-        a.*,
-        is_late_at(a.status, a.planned_end, current_date) as is_late,
+        a.* replace (
+            coalesce(a.status, (select s.status from statuses as s where not s.is_typed))
+                as status
+        ),
+        is_late_at(a.status, a.planned_end, coalesce(t.data_date, current_date)) as is_late,
         case
-            when is_late_at(a.status, a.planned_end, current_date)
-            then current_date - a.planned_end
+            when is_late_at(a.status, a.planned_end, coalesce(t.data_date, current_date))
+            then coalesce(t.data_date, current_date) - a.planned_end
         end as days_late,
+        coalesce(t.data_date, current_date) as late_as_of,
         n.last_note_date
     from actions as a
+    join territories as t using (territory_id)
     left join last_notes as n using (action_id)
 )
 select * from final;
