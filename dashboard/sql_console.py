@@ -74,7 +74,7 @@ SCHEMA_DOC = Path(__file__).resolve().parent.parent / "docs" / "schema.md"
 ROOT = SCHEMA_DOC.parent.parent
 HIDDEN_PATH = "(chemin masqué)"
 # An absolute path of two segments or more (not a division: nothing word-like right before it).
-PATH_PATTERN = re.compile(r"(?<![\w)\]\"'])/(?:[\w.\-~]+/)+[\w.\-~]*")
+PATH_PATTERN = re.compile(r"(?<![\w)\]])/(?:[\w.\-~]+/)+[\w.\-~]*")
 _SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT)
 
 
@@ -289,7 +289,9 @@ def refuse_paths_in(frame: pd.DataFrame, warehouse: Path, peak: int) -> None:
     pattern = "|".join(re.escape(p) for p in sensitive_paths(warehouse))
     cells = [str(c) for c in frame.columns]
     for column in frame.columns:
-        if frame[column].dtype == object:
+        if pd.api.types.is_object_dtype(frame[column]) or pd.api.types.is_string_dtype(
+            frame[column]
+        ):
             cells.extend(frame[column].map(str).tolist())
     if any(re.search(pattern, cell) for cell in cells):
         raise ConsoleError(
