@@ -86,6 +86,20 @@ def server_paths(warehouse: Path) -> list[str]:
     ]
 
 
+def in_background(errors: list[str], warehouse: Path, query: str, limit: float) -> threading.Thread:
+    """A console query started in a thread (as from another tab); its error lands in `errors`."""
+
+    def run() -> None:
+        try:
+            sql_console.run_query(warehouse, query, time_limit=limit)
+        except sql_console.ConsoleError as error:
+            errors.append(str(error))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
 @pytest.mark.parametrize("name", list(MEMORY_HOGS))
 def test_a_query_that_would_take_gigabytes_stays_under_the_memory_limit(demo_warehouse, name):
     with pytest.raises(sql_console.ConsoleError) as stopped:
@@ -123,15 +137,7 @@ def test_the_time_limit_lands_on_time(demo_warehouse, name):
 
 def test_the_pages_connection_keeps_answering_during_a_heavy_query(demo_warehouse, demo_db):
     errors: list[str] = []
-
-    def heavy() -> None:
-        try:
-            sql_console.run_query(demo_warehouse, MEMORY_HOGS["big sort"], time_limit=3.0)
-        except sql_console.ConsoleError as error:
-            errors.append(str(error))
-
-    worker = threading.Thread(target=heavy)
-    worker.start()
+    worker = in_background(errors, demo_warehouse, MEMORY_HOGS["big sort"], 3.0)
     time.sleep(0.5)
     cursor = demo_db.cursor()
     started = time.perf_counter()
@@ -145,16 +151,9 @@ def test_the_pages_connection_keeps_answering_during_a_heavy_query(demo_warehous
 def test_at_most_max_concurrent_queries_run_at_once(demo_warehouse, monkeypatch):
     monkeypatch.setattr(sql_console, "QUEUE_WAIT_S", 0.2)
     errors: list[str] = []
-
-    def slow() -> None:
-        try:
-            sql_console.run_query(demo_warehouse, SLOW["count of a huge range"], time_limit=2.0)
-        except sql_console.ConsoleError as error:
-            errors.append(str(error))
-
-    threads = [threading.Thread(target=slow) for _ in range(sql_console.MAX_CONCURRENT + 1)]
-    for thread in threads:
-        thread.start()
+    threads = []
+    for _ in range(sql_console.MAX_CONCURRENT + 1):
+        threads.append(in_background(errors, demo_warehouse, SLOW["count of a huge range"], 2.0))
         time.sleep(0.05)
     for thread in threads:
         thread.join()
