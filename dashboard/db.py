@@ -8,15 +8,11 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
+from dashboard.readonly_db import CATALOG, READ_ONLY_CONFIG, open_read_only
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WAREHOUSE = ROOT / "data" / "warehouse.duckdb"
-# Outside access off: the app reads its own file and nothing else (no URLs, no other files).
-READ_ONLY_CONFIG = {
-    "enable_external_access": False,
-    "autoinstall_known_extensions": False,
-    "autoload_known_extensions": False,
-}
-CATALOG = "warehouse"
+__all__ = ["CATALOG", "READ_ONLY_CONFIG", "get_conn", "get_cursor", "open_read_only"]
 
 
 def warehouse_path() -> Path:
@@ -30,23 +26,6 @@ def warehouse_version() -> str | None:
     except FileNotFoundError:
         return None
     return f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}"
-
-
-def open_read_only(path: str) -> duckdb.DuckDBPyConnection:
-    """The file attached read-only to a fresh in-memory database, outside access then locked off.
-
-    `duckdb.connect(path)` would hand back the instance already open on that path, i.e. the file
-    that was swapped out, as long as an older connection lives: attaching gives each published
-    file its own instance, and sessions still reading the previous one keep it until they rerun.
-    """
-    con = duckdb.connect(
-        ":memory:",
-        config={k: v for k, v in READ_ONLY_CONFIG.items() if k != "enable_external_access"},
-    )
-    con.execute(f"attach $path as {CATALOG} (read_only)", {"path": path})
-    con.execute("set enable_external_access = false")
-    con.execute("set lock_configuration = true")
-    return con
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
