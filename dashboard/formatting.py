@@ -8,6 +8,8 @@ import math
 
 import pandas as pd
 
+from etl.schema import PROVENANCES
+
 NBSP = "\u00a0"
 STATUS_COLORS = {
     "Réalisé": "#2e7d32",
@@ -32,6 +34,15 @@ FUNDER_COLORS = {
 STAGE_COLORS = {"Demandé": "#b0bec5", "Accordé": "#1e88e5", "Versé": "#0d47a1"}
 SEQUENTIAL = ("#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
 DEMO_LABEL = "données de démonstration"
+_PROVENANCE_MARKS = {
+    p.key: (f"{p.mark} {p.typed}" if p.mark == "≈" else p.mark) for p in PROVENANCES
+}
+
+
+def format_provenance(key: object) -> str:
+    """The mark of a value's provenance in tables and exports: "" for a sourced value,
+    « ≈ approximatif », « reconstitué », « démo »."""
+    return _PROVENANCE_MARKS.get(key, "") if isinstance(key, str) else ""
 
 
 def _missing(value: object) -> bool:

@@ -144,6 +144,10 @@ def load_portfolio_by_contract_type() -> pd.DataFrame:
     return load("portfolio_by_contract_type")
 
 
+def load_provenance_summary(territory_id: str) -> pd.DataFrame:
+    return load("provenance_summary", territory=territory_id)
+
+
 def load_funding_provenance(territory_id: str) -> pd.DataFrame:
     return load("funding_provenance", territory=territory_id)
 

@@ -37,3 +37,46 @@ def build_overview_summary(kpis: pd.Series) -> str:
         granted = format_compact_euros(kpis["funding_granted"])
         sentence += f" Les financements accordés atteignent {granted}."
     return sentence
+
+
+# What each table's rows qualify, in the provenance notice.
+PARTS = {
+    "plan": ("intitulé du plan", "intitulés du plan"),
+    "actions": ("état d'action (statut, dates, avancement)", "états d'action"),
+    "budget": ("ligne de budget", "lignes de budget"),
+    "financements": ("ligne de financement", "lignes de financement"),
+    "contrats": ("contrat", "contrats"),
+    "suivi": ("note de suivi", "notes de suivi"),
+}
+
+
+def _counted(rows: pd.DataFrame) -> str:
+    return ", ".join(
+        f"{row.n} {PARTS[row.part][0] if row.n == 1 else PARTS[row.part][1]}"
+        for row in rows.itertuples()
+    )
+
+
+def build_provenance_notice(summary: pd.DataFrame, source_document: str | None) -> str | None:
+    """One honest sentence on where the territory's values come from; None when every value
+    is sourced and given."""
+    parts = []
+    for key, text in (
+        ("reconstructed", "reconstitué, absent du document (marqué « reconstitué »)"),
+        ("approximate", "approximatif, « environ » dans le document (marqué « ≈ »)"),
+        ("demo", "données de démonstration, inventées (marquées « démo »)"),
+    ):
+        rows = summary[summary["provenance"] == key]
+        if not rows.empty:
+            parts.append(f"{text} : {_counted(rows)}")
+    missing = summary.loc[summary["provenance"] == "not_given", "n"].sum()
+    if missing:
+        plural_s = "s" if missing > 1 else ""
+        parts.append(
+            f"non renseigné par le document (« Non renseigné », compté à part) : "
+            f"{missing} statut{plural_s} d'action"
+        )
+    if not parts:
+        return None
+    source = f"du document « {source_document} »" if source_document else "des sources saisies"
+    return "Provenance — " + " ; ".join(parts) + f". Le reste vient {source}."

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.formatting import format_date, format_euros, format_number, format_percent
+from dashboard.formatting import (
+    format_date,
+    format_euros,
+    format_number,
+    format_percent,
+    format_provenance,
+)
 
 FORMATTERS = {
     "euros": format_euros,
@@ -15,6 +21,7 @@ FORMATTERS = {
     "ratio": lambda v: format_percent(None if v is None or pd.isna(v) else 100 * v),
     "bool": lambda v: "oui" if v is True else ("non" if v is False else "—"),
     "demo": lambda v: "démo" if v is True else "",
+    "provenance": format_provenance,
     "text": lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v),
 }
 
@@ -286,8 +293,21 @@ CONTRACT_LIST_COLUMNS = [
 ]
 
 
+PROVENANCE_COLUMN = ("provenance", "Provenance", "provenance")
+
+
+def with_provenance(frame: pd.DataFrame, spec: list[tuple[str, str, str]]) -> list:
+    """Rows that carry their provenance show it in place of their demo flag: one rule for every
+    table, its display and its export (sourced, ≈ approximatif, reconstitué, démo)."""
+    if "provenance" not in frame.columns:
+        return spec
+    return [PROVENANCE_COLUMN if column == "is_demo" else (column, label, kind)
+            for column, label, kind in spec]  # fmt: skip
+
+
 def to_export(frame: pd.DataFrame, spec: list[tuple[str, str, str]]) -> pd.DataFrame:
     """Raw values (numbers stay numbers) under French headers, for CSV/Excel."""
+    spec = with_provenance(frame, spec)
     columns = [(c, label) for c, label, _ in spec if c in frame.columns]
     export = frame[[c for c, _ in columns]].rename(columns=dict(columns))
     # exports.to_excel_workbook reads the kinds to give each column its Excel number format.
@@ -297,10 +317,16 @@ def to_export(frame: pd.DataFrame, spec: list[tuple[str, str, str]]) -> pd.DataF
 
 def to_display(frame: pd.DataFrame, spec: list[tuple[str, str, str]]) -> pd.DataFrame:
     """French-formatted text (1 234 567 €, 23/03/2026) under French headers, for st.dataframe."""
+    spec = with_provenance(frame, spec)
+    approximate = frame["provenance"].eq("approximate") if "provenance" in frame.columns else None
     shown = pd.DataFrame(index=frame.index)
     for column, label, kind in spec:
         if column in frame.columns:
             shown[label] = frame[column].map(FORMATTERS[kind]).astype(str)
+            if kind == "euros" and approximate is not None:
+                # « ≈ 50 000 000 € »: the document says « environ ».
+                marked = approximate & shown[label].ne("—")
+                shown[label] = shown[label].where(~marked, "≈ " + shown[label])
     return shown
 
 

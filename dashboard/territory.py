@@ -6,6 +6,7 @@ Every function above the queries takes a `territory: Territory`; the cached load
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ class Territory:
     territory_type: str
     source_document: str | None
     description: str | None
+    data_date: dt.date | None  # date of a dated document's data: lateness is judged then
     n_communes: int
     population: float | None
     area_km2: float | None
@@ -37,6 +39,10 @@ class Territory:
     def has_money(self) -> bool:
         """Budget or funding lines were given: amounts are known (else unknown, not zero)."""
         return self.has_budget or self.has_funding
+
+    def late_as_of(self, today: dt.date) -> dt.date:
+        """The date lateness is judged at: the data's date for a dated document, else today."""
+        return self.data_date or today
 
     @classmethod
     def from_row(cls, row: pd.Series) -> Territory:
@@ -57,6 +63,7 @@ class Territory:
             territory_type=str(row["territory_type"]),
             source_document=text(row["source_document"]),
             description=text(row["description"]),
+            data_date=None if pd.isna(row["data_date"]) else pd.Timestamp(row["data_date"]).date(),
             n_communes=int(row["n_communes"]),
             population=number(row["population"]),
             area_km2=number(row["area_km2"]),

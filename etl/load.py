@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 
 from etl import snapshots
-from etl.schema import STATUS_DECLARATIONS
+from etl.schema import PROVENANCES, STATUS_DECLARATIONS
 
 SQL_DIR = Path(__file__).parent / "sql"
 TABLE_ORDER = (
@@ -81,6 +81,10 @@ def write_database(
         con.executemany(
             "insert into statuses values (?, ?, ?, ?)",
             [(s.name, s.is_done, s.display_rank, s.typed) for s in STATUS_DECLARATIONS],
+        )
+        con.executemany(
+            "insert into provenances values (?, ?, ?, ?)",
+            [(p.key, p.typed, p.label, p.mark) for p in PROVENANCES],
         )
         con.register("incoming_communes", communes)
         con.execute(

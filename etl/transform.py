@@ -172,7 +172,15 @@ def _provenance_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
 
 def build_plan_items(tid: str, plan: pd.DataFrame) -> pd.DataFrame:
     parents = dict(zip(plan["code"], plan["code_parent"], strict=True))
-    titles = dict(zip(plan["code"], plan["intitule"], strict=True))
+    provenance = _provenance_columns(plan)
+    marks = {p.key: p.mark for p in PROVENANCES if p.key in ("reconstructed", "demo")}
+    # The path carries each title's mark, like every title shown (macro marked_title).
+    titles = {
+        code: f"{title} ({marks[key]})" if key in marks else title
+        for code, title, key in zip(
+            plan["code"], plan["intitule"], provenance["provenance"], strict=True
+        )
+    }
 
     def ancestry(code: str) -> list[str]:
         chain = [code]
@@ -195,7 +203,7 @@ def build_plan_items(tid: str, plan: pd.DataFrame) -> pd.DataFrame:
             "path": [" › ".join(titles[c] for c in chain) for chain in chains],
             "sort_order": np.arange(len(plan)),
             "source": plan["source"].to_numpy(),
-            **_provenance_columns(plan),
+            **provenance,
         }
     )
 

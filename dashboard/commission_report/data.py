@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import changes, kpis, queries, tables, watchlist
+from dashboard import changes, kpis, queries, summaries, tables, watchlist
 from dashboard.commission_report.scope import ReportScope, select_scope
 from dashboard.territory import Territory
 
@@ -47,6 +47,7 @@ class ReportData:
     late: pd.DataFrame
     changes: pd.DataFrame | None  # None: no previous snapshot to compare with
     changes_since: str | None  # the previous snapshot, in French
+    provenance_notice: str | None  # where the values come from (summaries)
 
 
 def build_funder_totals(funding: pd.DataFrame) -> pd.DataFrame:
@@ -139,4 +140,7 @@ def build_report_data(
         late=watch[watch["reason"] == "En retard"],
         changes=found,
         changes_since=since,
+        provenance_notice=summaries.build_provenance_notice(
+            queries.load_provenance_summary(territory_id), territory.source_document
+        ),
     )

@@ -16,7 +16,7 @@ from dashboard.commission_report.data import (
     build_funder_totals,
     build_funding_table,
 )
-from dashboard.formatting import DEMO_LABEL, format_date, format_datetime, format_number
+from dashboard.formatting import format_date, format_datetime, format_number
 from dashboard.templates import markup, read_static, render_template
 
 CHART_WIDTH = 1000  # px, scaled down to the A4 text width
@@ -73,6 +73,7 @@ def render_figures(figures: list[tuple[str, go.Figure]]) -> list[tuple[str, str]
 
 def html_table(frame, spec: list[tuple[str, str, str]], css: str = "") -> str:
     """French-formatted table; every cell escaped by the template."""
+    spec = tables.with_provenance(frame, spec)
     shown = tables.to_display(frame, spec)
     kinds = {label: kind for _, label, kind in spec}
     names = {label: column for column, label, _ in spec}
@@ -113,7 +114,7 @@ def build_report_html(data: ReportData, with_charts: bool = True) -> str:
         built_at=format_datetime(data.built_at),
         today=format_date(data.today),
         n_actions=format_number(len(data.actions)),
-        demo_label=DEMO_LABEL,
+        provenance_notice=data.provenance_notice,
         summary=summary,
         kpis=[
             (label, value)

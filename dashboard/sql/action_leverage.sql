@@ -18,7 +18,7 @@ funds as (
 ),
 final as (
     select
-        a.code, a.title, a.status, a.is_demo, r.title as root_title,
+        a.code, a.title, a.status, a.is_demo, a.provenance, marked_title(r.title, r.provenance) as root_title,
         c.cost, f.requested, f.secured, coalesce(f.external, 0) as external,
         -- Own money: EPCI lines when declared, otherwise what the cost leaves after all funding.
         coalesce(f.own_declared, greatest(c.cost - coalesce(f.secured, 0), 0)) as own_money,

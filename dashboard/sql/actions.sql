@@ -20,11 +20,12 @@ places as (
 final as (
     select
         a.action_id, a.item_id, a.root_item_id, a.code, a.title, a.description, a.status,
-        a.progress, a.is_late, a.days_late,
+        a.progress, a.is_late, a.days_late, a.provenance,
         a.planned_start, a.planned_end, a.actual_end, a.pilot_service, a.elected_referent,
         a.priority, array_to_string(a.themes, ', ') as themes, a.is_demo, a.source,
         a.last_note_date, a.sort_order,
-        r.title as root_title, i.title as item_title, i.path as item_path, i.level as item_level,
+        marked_title(r.title, r.provenance) as root_title,
+        marked_title(i.title, i.provenance) as item_title, i.path as item_path, i.level as item_level,
         p.communes, p.n_communes,
         c.planned as budget_planned, c.committed as budget_committed, c.paid as budget_paid,
         f.requested as funding_requested, f.granted as funding_granted,

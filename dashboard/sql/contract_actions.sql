@@ -1,5 +1,5 @@
 select a.code, a.title, a.status, f.funder, f.funder_type, f.funding_line,
-       f.requested, f.granted, f.received, f.is_demo
+       f.requested, f.granted, f.received, f.is_demo, f.provenance
 from funding as f
 join actions as a using (action_id)
 join contracts as c on c.contract_id = f.contract_id

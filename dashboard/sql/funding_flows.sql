@@ -2,7 +2,7 @@
 select
     f.funder_type,
     coalesce(c.name, 'Hors contrat') as contract,
-    r.title as root_title,
+    marked_title(r.title, r.provenance) as root_title,
     sum(f.granted) as granted,
     count(*) as n_lines
 from funding as f

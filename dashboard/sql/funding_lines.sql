@@ -3,7 +3,7 @@ with final as (
         f.funding_id, f.action_id, a.code as action_code, a.title as action_title,
         c.code as contract_code, coalesce(c.name, 'Hors contrat') as contract,
         c.contract_type, f.funder, f.funder_type, f.funding_line,
-        f.requested, f.granted, f.received, f.decision_date, f.is_demo, f.source,
+        f.requested, f.granted, f.received, f.decision_date, f.is_demo, f.provenance, f.source,
         a.sort_order
     from funding as f
     join actions as a using (action_id)

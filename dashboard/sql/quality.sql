@@ -9,7 +9,7 @@ placed as (
 ),
 final as (
     select
-        a.code, a.title, a.status, a.pilot_service, r.title as root_title,
+        a.code, a.title, a.status, a.pilot_service, marked_title(r.title, r.provenance) as root_title,
         a.pilot_service is null as missing_pilot,
         a.planned_end is null as missing_dates,
         b.action_id is null as missing_budget,

@@ -8,7 +8,6 @@ import streamlit as st
 
 from dashboard import changes, charts, commission, kpis, queries, summaries, tables
 from dashboard.formatting import (
-    DEMO_LABEL,
     format_compact_euros,
     format_date,
     format_number,
@@ -16,6 +15,7 @@ from dashboard.formatting import (
 )
 from dashboard.templates import read_static
 from dashboard.territory import Territory
+from dashboard.ui.context import load_provenance_notice
 from dashboard.ui.widgets import (
     render_change_counts,
     render_kpis,
@@ -86,10 +86,10 @@ def render_commission_header(territory: Territory, title: str, index: int, total
     info = queries.load_build_info()
     built = format_date(info["built_at"].iloc[0]) if not info.empty else "—"
     st.title(safe_text(title))
-    demo = f" — contient des {DEMO_LABEL}" if territory.has_demo_data else ""
-    st.caption(
-        f"{safe_text(territory.name)} — données au {built}{demo} — écran {index + 1} / {total}"
-    )
+    st.caption(f"{safe_text(territory.name)} — données au {built} — écran {index + 1} / {total}")
+    notice = load_provenance_notice(territory)
+    if notice:
+        st.caption(safe_text(notice))
 
 
 def render_screen(territory: Territory, screen: commission.Screen) -> None:

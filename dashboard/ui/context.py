@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import queries
-from dashboard.formatting import DEMO_LABEL, format_datetime
+from dashboard import queries, summaries
+from dashboard.formatting import format_datetime
 from dashboard.territory import Territory, load_territory_list
 from dashboard.ui.widgets import safe_text
 
@@ -48,14 +48,15 @@ def current_territory() -> Territory:
 def render_page_header(title: str, territory: Territory) -> None:
     st.title(title)
     st.caption(f"{safe_text(territory.name)} — SIREN {territory.siren}")
-    if territory.has_demo_data:
-        st.info(
-            f"Ce territoire contient des **{DEMO_LABEL}** : les statuts, dates, avancements et "
-            "montants marqués « démo » ont été inventés pour la démonstration ; "
-            "les intitulés et les "
-            "montants sans cette mention viennent des documents sources.",
-            icon="ℹ️",
-        )
+    notice = load_provenance_notice(territory)
+    if notice:
+        st.info(safe_text(notice), icon="ℹ️")
+
+
+def load_provenance_notice(territory: Territory) -> str | None:
+    """Where the territory's values come from (reconstructed, approximate, demo, not given)."""
+    summary = queries.load_provenance_summary(territory.territory_id)
+    return summaries.build_provenance_notice(summary, territory.source_document)
 
 
 def render_footer() -> None:

@@ -71,6 +71,11 @@ def render_overview_kpis(territory: Territory, figures: pd.Series) -> None:
             f"Évolutions depuis l'instantané précédent : {changes.describe_snapshot(previous)}. "
             f"[Voir le détail des changements](/evolutions?territoire={territory.siren})"
         )
+    if territory.data_date is not None:
+        st.caption(
+            f"Retards jugés au {format_date(territory.data_date)}, date des données du document "
+            "source (et non à la date du jour)."
+        )
     if not territory.has_money:
         st.warning(NO_MONEY_WARNING)
 

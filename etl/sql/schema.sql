@@ -8,6 +8,25 @@ create table statuses (
     is_typed boolean not null
 );
 
+-- Provenance levels, written from etl/schema.py's declaration (PROVENANCES).
+create table provenances (
+    key varchar primary key,
+    typed varchar not null,
+    label varchar not null,
+    mark varchar not null
+);
+
+-- A plan title with its mark when it is not the document's own wording (reconstructed or
+-- invented): « Axe 1 (reconstitué) ». The same mark as every table's « Provenance » column.
+create macro marked_title(title, provenance) as title || coalesce(
+    (
+        select ' (' || p.mark || ')'
+        from provenances as p
+        where p.key = provenance and p.key in ('reconstructed', 'demo')
+    ),
+    ''
+);
+
 -- Lateness, defined once: a planned end passed at `as_of` and the action neither done nor
 -- abandoned. Used by the action_status view (as of today) and for snapshots (as of their date).
 create macro is_late_at(status, planned_end, as_of) as coalesce(
