@@ -270,7 +270,10 @@ def build_plan_hierarchy_figure(
 
 
 def build_gantt_figure(
-    actions: pd.DataFrame, today: pd.Timestamp, year: int | None = None
+    actions: pd.DataFrame,
+    today: pd.Timestamp,
+    year: int | None = None,
+    today_label: str = "Aujourd'hui",
 ) -> go.Figure:
     """Planned period of each action, grouped by first-level item, coloured by status; late
     actions outlined in red; a diamond marks an actual end; a line marks today."""
@@ -339,7 +342,7 @@ def build_gantt_figure(
         x=today,
         y=0,
         yref="paper",
-        text="Aujourd'hui",
+        text=today_label,
         showarrow=False,
         yanchor="top",
         font={"color": LATE_OUTLINE},

@@ -23,6 +23,13 @@ def build_overview_summary(kpis: pd.Series) -> str:
         sentence += f" {plural(late, 'action')} {verb} en retard sur leur date de fin prévue."
     else:
         sentence += " Aucune action n'est en retard sur sa date de fin prévue."
+    missing = int(kpis.get("n_status_not_given", 0) or 0)
+    if missing:
+        counted = "elles ne sont comptées" if missing > 1 else "elle n'est comptée"
+        sentence += (
+            f" Le statut de {plural(missing, 'action')} n'est pas renseigné : "
+            f"{counted} ni à venir, ni en cours, ni en retard."
+        )
     if pd.notna(kpis["progress_by_count"]):
         sentence += f" L'avancement moyen est de {format_percent(kpis['progress_by_count'])}."
     if pd.notna(kpis["budget_planned"]) and kpis["budget_planned"]:

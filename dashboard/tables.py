@@ -310,6 +310,8 @@ def to_export(frame: pd.DataFrame, spec: list[tuple[str, str, str]]) -> pd.DataF
     spec = with_provenance(frame, spec)
     columns = [(c, label) for c, label, _ in spec if c in frame.columns]
     export = frame[[c for c, _ in columns]].rename(columns=dict(columns))
+    if PROVENANCE_COLUMN[1] in export.columns:  # the same mark as on screen and in the PDF
+        export[PROVENANCE_COLUMN[1]] = export[PROVENANCE_COLUMN[1]].map(format_provenance)
     # exports.to_excel_workbook reads the kinds to give each column its Excel number format.
     export.attrs["kinds"] = {label: kind for c, label, kind in spec if c in frame.columns}
     return export

@@ -214,13 +214,21 @@ def test_sources_table_records_every_file_with_checksum(demo_db):
 
 
 def test_lateness_is_derived_from_dates(demo_db):
+    """Late: a given status, neither done nor abandoned, and a planned end before the data's
+    date (a dated document's) or today; an action without status is never late."""
     wrong = scalar(
         demo_db,
-        """select count(*) from action_status where is_late != coalesce(
-               planned_end < current_date and status not in ('Réalisé', 'Abandonné'), false)""",
+        """select count(*) from action_status as a join territories as t using (territory_id)
+           where is_late != coalesce(
+               a.status_given and planned_end < coalesce(t.data_date, current_date)
+               and status not in ('Réalisé', 'Abandonné'), false)""",
     )
     assert wrong == 0
     assert scalar(demo_db, "select count(*) from action_status where is_late") > 0
+    assert (
+        scalar(demo_db, "select count(*) from action_status where is_late and not status_given")
+        == 0
+    )
 
 
 def _frames(path: Path) -> dict[str, pd.DataFrame]:
@@ -316,9 +324,12 @@ def test_template_has_every_sheet_header_and_drop_down_lists(tmp_path):
     assert "C" in ranges["plan"]  # niveau
     assert "D" in ranges["financements"]  # type_financeur
     assert "B" in ranges["contrats"]  # type
-    lists = workbook["listes"]
-    statuses = [c.value for c in lists["D"][1:7]]
-    assert statuses == ["À venir", "En cours", "Réalisé", "En pause", "Bloqué", "Abandonné"]
+    lists = [
+        [cell.value for cell in column[1:] if cell.value is not None]
+        for column in workbook["listes"].iter_cols()
+    ]
+    assert ["À venir", "En cours", "Réalisé", "En pause", "Bloqué", "Abandonné"] in lists
+    assert ["source", "approximatif", "reconstitué", "démo"] in lists  # provenance
 
 
 def test_an_empty_template_is_refused_with_a_clear_message(tmp_path):

@@ -148,3 +148,35 @@ def test_no_money_warning_only_without_budget_and_funding(app_env, demo_db, sire
     assert warned == (lines == 0), (siren, lines)
     shown = {m.label for m in at.metric}
     assert ("Dépenses prévues" in shown) == (lines > 0)
+
+
+@pytest.mark.parametrize("siren", SIRENS)
+def test_the_plan_workbook_export_adds_up_to_the_same_kpis(app_env, demo_db, siren):
+    """« Exporter tout le plan (Excel) »: its rows give the overview's figures again."""
+    import openpyxl
+
+    from dashboard import exports
+
+    territory = find_territory(siren)
+    oracle = demo_db.execute(ORACLE, {"territory": territory.territory_id}).df().iloc[0]
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(exports.build_plan_workbook(territory.territory_id))
+    )
+
+    def column(sheet: str, header: str) -> list:
+        rows = list(workbook[sheet].iter_rows(values_only=True))
+        index = rows[0].index(header)
+        return [row[index] for row in rows[1:]]
+
+    statuses = column("Actions", "Statut")
+    assert len(statuses) == oracle["n_actions"]
+    assert statuses.count("Réalisé") == oracle["n_done"]
+    assert statuses.count("Non renseigné") == oracle["n_status_not_given"]
+    assert sum(1 for late in column("Actions", "En retard") if late is True) == oracle["n_late"]
+    granted = [v for v in column("Financements", "Accordé (€)") if v is not None]
+    if oracle["funding_granted"] == oracle["funding_granted"]:
+        assert sum(granted) == pytest.approx(float(oracle["funding_granted"]))
+    else:
+        assert not granted
+    provenance = column("Actions", "Provenance")
+    assert set(provenance) <= {"", None, "démo", "≈ approximatif", "reconstitué"}

@@ -11,6 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from streamlit import logger as _streamlit_logger
+from streamlit import runtime as _streamlit_runtime
+
+if not _streamlit_runtime.exists():  # CLI, cron: Streamlit's "no runtime" notices are expected
+    _streamlit_logger.set_log_level("error")
+
+# (after quieting Streamlit: the loaders below are declared with st.cache_data)
+
 from dashboard.commission_report.data import ReportData, build_report_data
 from dashboard.commission_report.printing import render_report_pdf
 from dashboard.commission_report.render import build_report_html

@@ -11,17 +11,14 @@ from pathlib import Path
 
 from streamlit import logger as streamlit_logger
 
-# Loaders are cached with st.cache_data; outside a server Streamlit says so on each call.
-streamlit_logger.set_log_level("error")
-
-from dashboard.commission_report import (  # noqa: E402 (after quieting Streamlit)
+from dashboard.commission_report import (  # the package quiets Streamlit's notices first
     REPORT_ERRORS,
     ReportScope,
     build_report_pdf,
     report_filename,
     scope_choices,
 )
-from dashboard.territory import find_territory  # noqa: E402
+from dashboard.territory import find_territory
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, filters, tables
+from dashboard.formatting import format_date
+from dashboard.territory import Territory
 from dashboard.ui.widgets import render_chart_data
 
 
@@ -28,7 +30,11 @@ def select_period(actions: pd.DataFrame) -> tuple[str | None, int | None]:
     return root or None, None if year == "Toutes" else int(year)
 
 
-def render_calendar(actions: pd.DataFrame, root: str | None, year: int | None) -> None:
+def render_calendar(
+    territory: Territory, actions: pd.DataFrame, root: str | None, year: int | None
+) -> None:
+    """The Gantt; its line marks the date lateness is judged at (the data's date for a dated
+    document, else today)."""
     dated = filters.calendar_actions(actions, root, year)
     if dated.empty:
         st.info(
@@ -36,11 +42,15 @@ def render_calendar(actions: pd.DataFrame, root: str | None, year: int | None) -
             "« fin_prevue » dans le classeur du plan."
         )
     else:
-        today = pd.Timestamp(dt.date.today())
-        st.plotly_chart(charts.build_gantt_figure(dated, today, year), key="gantt")
+        as_of = territory.late_as_of(dt.date.today())
+        line = "aujourd'hui" if territory.data_date is None else f"données au {format_date(as_of)}"
+        st.plotly_chart(
+            charts.build_gantt_figure(dated, pd.Timestamp(as_of), year, line.capitalize()),
+            key="gantt",
+        )
         st.caption(
             f"{len(dated)} action(s) affichée(s). Contour rouge : action en retard. "
-            "Losange : fin réelle. Trait pointillé : aujourd'hui."
+            f"Losange : fin réelle. Trait pointillé : {line}."
         )
         render_chart_data(dated, tables.CALENDAR_COLUMNS, "calendrier", "gantt_data")
     missing = len(actions) - len(filters.calendar_actions(actions, None, None))

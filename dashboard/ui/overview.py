@@ -61,11 +61,13 @@ def render_overview_kpis(territory: Territory, figures: pd.Series) -> None:
     deltas = {} if before is None else kpis.build_kpi_deltas(figures, before)
     by_label = {labels[key]: value for key, value in deltas.items()}
     since = None if previous is None else f"depuis le {format_date(previous['taken_at'])}"
-    render_kpis(
-        kpis.build_kpi_items(figures, territory.has_money),
-        deltas=by_label,
-        delta_description=since,
-    )
+    items = kpis.build_kpi_items(figures, territory.has_money)
+    money = {kpi.label for kpi in kpis.KPIS if kpi.money}
+    counts = [item for item in items if item[0] not in money]
+    # Status counts on their rows (five a row when « Statut non renseigné » is one), money apart.
+    for group, columns in ((counts, 5 if len(counts) > 8 else 4), (items[len(counts) :], 4)):
+        if group:
+            render_kpis(group, columns, deltas=by_label, delta_description=since)
     if previous is not None:
         st.caption(
             f"Évolutions depuis l'instantané précédent : {changes.describe_snapshot(previous)}. "
