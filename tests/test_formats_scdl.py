@@ -1,0 +1,183 @@
+"""SCDL Subventions: the export validated by frictionless against the published schema, a funder's
+file reconciled with the plan's « accordé » amounts."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dashboard.formats import scdl
+from dashboard.formats.common import (
+    FormatError,
+    read_upload,
+    schema_fields,
+    siret_is_valid,
+    to_csv_bytes,
+    validate_csv,
+)
+from dashboard.formats.upstream import SCHEMAS_DIR
+
+SAINT_DIZIER = "200068666"
+TERRITORY_SIRET = "20006866600011"
+
+
+def valid_siret(siren: str) -> str:
+    """The first establishment number of `siren` whose Luhn key is right (test input)."""
+    return next(f"{siren}{n:05d}" for n in range(1, 100000) if siret_is_valid(f"{siren}{n:05d}"))
+
+
+def filled_complements(lines: pd.DataFrame, beneficiary: str = "Commune de Saint-Dizier"):
+    complements = scdl.build_complement_template(lines)
+    complements["nomBeneficiaire"] = beneficiary
+    complements["idBeneficiaire"] = valid_siret("215204484")
+    complements["conditionsVersement"] = "échelonné"
+    complements["datesPeriodeVersement"] = "01/02/2024/31/12/2025"
+    complements["notificationUE"] = "non"
+    return complements
+
+
+def test_published_example_is_valid_and_siret_checked():
+    example = (SCHEMAS_DIR / "scdl-subventions" / "exemple_valide.csv").read_bytes()
+    assert validate_csv(example, "scdl-subventions") == []
+    assert siret_is_valid("21060004500392")
+    assert not siret_is_valid("21060004500393")
+
+
+def test_export_lists_the_lines_the_territory_awards(app_env, demo_db):
+    territory, funding = scdl.load_funding(SAINT_DIZIER)
+    expected = demo_db.execute(
+        """select a.code, f.granted from funding f join actions a using (action_id)
+        where f.territory_id = 'saint-dizier' and f.funder_type = 'EPCI'
+        and f.granted is not null"""
+    ).fetchall()
+    assert expected
+    bare = scdl.build_scdl_export(territory, funding, TERRITORY_SIRET)
+    # Nothing the plan does not hold is guessed: without the complement, every line waits.
+    assert bare.rows.empty
+    assert sorted(bare.incomplete["action"]) == sorted(code for code, _ in expected)
+    assert bare.incomplete["manque"].str.contains("nomBeneficiaire").all()
+
+    lines = scdl.awarded_lines(territory, funding)
+    export = scdl.build_scdl_export(territory, funding, TERRITORY_SIRET, filled_complements(lines))
+    assert export.incomplete.empty
+    data = export.to_csv()
+    assert scdl.validate_scdl(data) == []  # frictionless, 0 errors, and the SIRET checks
+    rows = read_upload(data, "subventions.csv")
+    assert list(rows.columns) == schema_fields("scdl-subventions")
+    assert sorted(rows["montant"].astype(float)) == sorted(float(g) for _, g in expected)
+    assert set(rows["idAttribuant"]) == {TERRITORY_SIRET}
+    assert set(rows["datesPeriodeVersement"]) == {"2024-02-01/2025-12-31"}
+    assert set(rows["nature"]) == {"aide en numéraire"}
+
+
+def test_export_neutralises_formulas_and_refuses_bad_siret(app_env):
+    territory, funding = scdl.load_funding(SAINT_DIZIER)
+    lines = scdl.awarded_lines(territory, funding)
+    export = scdl.build_scdl_export(
+        territory, funding, TERRITORY_SIRET, filled_complements(lines, "=HYPERLINK(1)")
+    )
+    assert b"'=HYPERLINK(1)" in export.to_csv()
+    with pytest.raises(FormatError, match="invalide"):
+        scdl.build_scdl_export(territory, funding, "20006866600012")
+    with pytest.raises(FormatError, match="SIREN 200068666"):
+        scdl.build_scdl_export(territory, funding, valid_siret("245400601"))
+    broken = filled_complements(lines)
+    broken["notificationUE"] = "peut-être"
+    broken["datesPeriodeVersement"] = "bientôt"
+    export = scdl.build_scdl_export(territory, funding, TERRITORY_SIRET, broken)
+    assert export.rows.empty
+    assert export.incomplete["manque"].str.contains("notificationUE").all()
+    assert export.incomplete["manque"].str.contains("datesPeriodeVersement").all()
+
+
+def funder_file(funding: pd.DataFrame) -> tuple[bytes, pd.DataFrame]:
+    """A Région Grand Est SCDL file about Saint-Dizier built from the plan's lines: the first as
+    in the plan, the second with another amount, the third left out, plus one subvention the
+    plan does not know and one to another beneficiary."""
+    lines = funding[(funding["funder"] == "Région Grand Est") & funding["granted"].notna()]
+    lines = lines.reset_index(drop=True)
+    region = valid_siret("200052264")
+    rows = []
+    for index, line in lines.iterrows():
+        if index == 2:
+            continue
+        amount = float(line["granted"]) + (1000 if index == 1 else 0)
+        rows.append(
+            {
+                "objet": line["action_title"].upper(),
+                "montant": f"{amount:.2f}",
+                "dateConvention": pd.Timestamp(line["decision_date"]).date().isoformat(),
+                "idBeneficiaire": TERRITORY_SIRET,
+            }
+        )
+    rows.append(
+        {
+            "objet": "Festival régional des arts de la rue",
+            "montant": "15000.00",
+            "dateConvention": "2024-05-02",
+            "idBeneficiaire": TERRITORY_SIRET,
+        }
+    )
+    rows.append(
+        {
+            "objet": lines.iloc[0]["action_title"],
+            "montant": "5000",
+            "dateConvention": "2024-05-02",
+            "idBeneficiaire": valid_siret("775659865"),
+        }
+    )
+    frame = pd.DataFrame(rows)
+    for column, value in {
+        "nomAttribuant": "Région Grand Est",
+        "idAttribuant": region,
+        "nomBeneficiaire": "CA Grand Saint-Dizier, Der & Vallées",
+        "nature": "aide en numéraire",
+        "conditionsVersement": "unique",
+        "datesPeriodeVersement": "2024-06-01",
+        "notificationUE": "non",
+        "pourcentageSubvention": "1",
+    }.items():
+        frame[column] = value
+    for column in schema_fields("scdl-subventions"):
+        if column not in frame:
+            frame[column] = ""
+    return to_csv_bytes(frame, schema_fields("scdl-subventions")), lines
+
+
+def test_reconciliation_of_a_funder_file(app_env):
+    _, funding = scdl.load_funding(SAINT_DIZIER)
+    data, lines = funder_file(funding)
+    assert len(lines) >= 4
+    assert scdl.validate_scdl(data) == []
+    table, errors, funder = scdl.reconcile_file(SAINT_DIZIER, data, "region.csv")
+    assert errors == []
+    assert funder == "Région Grand Est"
+    counts = scdl.summarise(table)
+    assert counts == {
+        "Concordant": len(lines) - 2,
+        "Montant différent": 1,
+        "Absent du fichier du financeur": 1,
+        "Absent du plan": 1,
+    }
+    different = table[table["statut"] == "Montant différent"].iloc[0]
+    assert different["action_code"] == lines.iloc[1]["action_code"]
+    assert different["ecart"] == pytest.approx(1000)
+    missing = table[table["statut"] == "Absent du fichier du financeur"].iloc[0]
+    assert missing["action_code"] == lines.iloc[2]["action_code"]
+    matched = table[table["statut"] == "Concordant"]
+    assert matched["critere"].str.contains("SIRET").all()
+    assert matched["critere"].str.contains("date").all()
+    # The other beneficiary's row is not ours: neither matched nor « absent du plan ».
+    assert table["montant"].ne(5000).all()
+
+
+def test_unreadable_or_foreign_files_get_french_messages(app_env):
+    with pytest.raises(FormatError, match="colonnes SCDL absentes"):
+        scdl.reconcile_file(SAINT_DIZIER, b"a;b\n1;2\n", "autre.csv")
+    with pytest.raises(FormatError, match="pas un fichier CSV"):
+        scdl.reconcile_file(SAINT_DIZIER, b"PK\x03\x04\x00\x00binary", "classeur.csv")
+    _, funding = scdl.load_funding(SAINT_DIZIER)
+    data, _ = funder_file(funding)
+    broken = data.replace(b",aide en num\xc3\xa9raire,", b",virement,", 1)
+    _, errors, _ = scdl.reconcile_file(SAINT_DIZIER, broken, "region.csv")
+    assert any("ligne 2" in e and "nature" in e for e in errors)
