@@ -34,6 +34,7 @@ TEXT_LIMIT = 70  # characters of a title in a table cell before « … »
 TITLE_LIMIT = 110  # characters of a slide title
 DEMO_MARK = "Données de démonstration"
 SOURCED_MARK = "Données sourcées"
+NOT_GIVEN = "non renseigné"
 NAVY = RGBColor(0x0B, 0x1F, 0x4D)
 DEMO_RED = RGBColor(0xC6, 0x28, 0x28)
 GREY = RGBColor(0x44, 0x44, 0x44)
@@ -149,10 +150,8 @@ def _footer(deck: Deck, slide, demo: bool) -> None:
     presentation = deck.presentation
     width, height = presentation.slide_width, presentation.slide_height
     source = data.territory.get("source_document") or "non renseignée"
-    line = (
-        f"{data.territory['name']} — {data.scope_label} — données au {deck.built} — "
-        f"source : {source}"
-    )
+    scope = data.scope_label if len(data.scope_label) <= 60 else data.scope_label[:59] + "…"
+    line = f"{data.territory['name']} — {scope} — données au {deck.built} — source : {source}"
     _text(
         slide,
         Inches(0.4),
@@ -303,8 +302,10 @@ def _kpi_grid(deck: Deck, slide, items: list[tuple[str, str]], top, columns: int
     shape.name = "table:kpis"
     table = shape.table
     for index, (label, value) in enumerate(items):
+        value = NOT_GIVEN if value == "—" else value  # the source does not give it
         row, col = divmod(index, columns)
-        for offset, text, size, bold in ((0, label, 13, False), (1, value, 24, True)):
+        big = 24 if len(value) <= 12 else 18  # `1 975 345 369 €` on one line
+        for offset, text, size, bold in ((0, label, 13, False), (1, value, big, True)):
             cell = table.cell(row * 2 + offset, col)
             cell.text = text
             paragraph = cell.text_frame.paragraphs[0]
@@ -320,6 +321,7 @@ def add_cover(deck: Deck) -> None:
     if slide.shapes.title is not None:
         slide.shapes.title.text = title
         slide.shapes.title.text_frame.paragraphs[0].font.color.rgb = NAVY
+        slide.shapes.title.text_frame.paragraphs[0].font.size = Pt(36 if len(title) < 60 else 28)
     lines = [
         data.scope_label,
         f"SIREN {data.territory['siren']} — {len(data.actions)} actions",
@@ -328,6 +330,8 @@ def add_cover(deck: Deck) -> None:
     placeholders = [p for p in slide.placeholders if p.placeholder_format.idx == 1]
     if placeholders:
         placeholders[0].text = "\n".join(lines)
+        for paragraph in placeholders[0].text_frame.paragraphs:
+            paragraph.font.size = Pt(18)
     else:
         _text(slide, Inches(1), Inches(4.2), Inches(11), Inches(1.5), "\n".join(lines), 20)
     _footer(deck, slide, bool(data.actions["is_demo"].any()))
@@ -388,7 +392,9 @@ def add_contract_slides(deck: Deck) -> None:
         demo = bool(lines["is_demo"].any()) or bool(row.contract_is_demo)
         slide = _titled_slide(deck, f"Contrat — {row.contract}", demo)
         use = None if pd.isna(row.envelope_use) else 100 * row.envelope_use
+        known = not (pd.isna(row.start_date) and pd.isna(row.end_date))
         period = f"{up.format_date(row.start_date)} – {up.format_date(row.end_date)}"
+        period = period if known else NOT_GIVEN
         items = [
             ("Type", str(row.contract_type)),
             ("Période", period),
@@ -400,8 +406,16 @@ def add_contract_slides(deck: Deck) -> None:
             ("Consommation de l'enveloppe", up.format_percent(use)),
         ]
         _kpi_grid(deck, slide, items, Inches(1.3))
-        if not lines.empty:
-            _funder_chart(slide, up.build_funder_totals(lines), _chart_box(deck, top=Inches(3.7)))
+        totals = up.build_funder_totals(lines)
+        if totals[["requested", "granted", "received"]].notna().any().any():
+            _funder_chart(slide, totals, _chart_box(deck, top=Inches(3.7)))
+        else:
+            note = (
+                "Aucune ligne de financement rattachée à ce contrat."
+                if lines.empty
+                else "Montants non renseignés pour les lignes de ce contrat."
+            )
+            _text(slide, Inches(0.4), Inches(3.9), Inches(10), Inches(0.5), note, 16, name="note")
 
 
 def _funder_chart(slide, totals: pd.DataFrame, box: tuple) -> None:
