@@ -30,7 +30,7 @@ from dashboard.formats import upstream as up
 TEMPLATE = Path(__file__).parent / "templates" / "commission.pptx"
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 TABLE_ROWS = 8  # body rows per table slide: readable from the back of a room, two lines each
-TEXT_LIMIT = 70  # characters of a title in a table cell before « … »
+TEXT_LIMIT = 62  # characters of a title in a table cell before « … »
 TITLE_LIMIT = 110  # characters of a slide title
 DEMO_MARK = "Données de démonstration"
 SOURCED_MARK = "Données sourcées"
@@ -220,7 +220,8 @@ def _table(slide, frame: pd.DataFrame, spec, top, width, name: str, left=None) -
     shape.name = name
     table = shape.table
     wide = ("title", "funder", "contract", "change")
-    weights = [3 if c in wide else 1.8 if k == "euros" else 1.2 for c, _, k in spec]
+    medium = ("pilot_service", "before", "after")
+    weights = [3 if c in wide else 1.8 if k == "euros" or c in medium else 1.2 for c, _, k in spec]
     for index, weight in enumerate(weights):
         table.columns[index].width = Emu(int(width * weight / sum(weights)))
     for col, (_, label, _) in enumerate(spec):
