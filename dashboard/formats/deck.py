@@ -41,43 +41,11 @@ GREY = RGBColor(0x44, 0x44, 0x44)
 LAYOUTS = {"cover": ("Couverture", 0), "title": ("Titre seul", 5)}
 EUROS_FORMAT = '#,##0" €"'
 
-LATE_COLUMNS = [
-    ("code", "Code", "text"),
-    ("title", "Action", "text"),
-    ("status", "Statut", "text"),
-    ("planned_end", "Fin prévue", "date"),
-    ("days_late", "Jours de retard", "number"),
-    ("pilot_service", "Service pilote", "text"),
-    ("is_demo", "Données", "demo"),
-]
-FUNDING_COLUMNS = [
-    ("contract", "Contrat", "text"),
-    ("funder", "Financeur", "text"),
-    ("funder_type", "Type", "text"),
-    ("n_actions", "Actions", "number"),
-    ("requested", "Demandé", "euros"),
-    ("granted", "Accordé", "euros"),
-    ("received", "Versé", "euros"),
-    ("is_demo", "Données", "demo"),
-]
-CHANGE_COLUMNS = [
-    ("code", "Code", "text"),
-    ("title", "Action", "text"),
-    ("change", "Changement", "text"),
-    ("before", "Avant", "text"),
-    ("after", "Après", "text"),
-]
-NOTABLE_CHANGES = ("finished", "started", "slipped", "new_funding", "added", "removed", "status")
-ITEM_KPIS = (
-    "Actions",
-    "Réalisées",
-    "En cours",
-    "En retard",
-    "Avancement moyen",
-    "Dépenses prévues",
-    "Financements accordés",
-    "En pause / bloquées",
-)
+# The commission screens' and the report's own columns, so the deck says what they say.
+LATE_COLUMNS = [*up.COMMISSION_LATE_COLUMNS, ("is_demo", "Données", "demo")]
+FUNDING_COLUMNS = up.REPORT_FUNDING_COLUMNS
+CHANGE_COLUMNS = up.CHANGE_COLUMNS
+ITEM_KPIS = up.SCREEN_KPIS
 
 
 @dataclass
@@ -511,10 +479,7 @@ def add_changes(deck: Deck) -> None:
         "Aucun changement sur ce périmètre."
     )
     note = f"Depuis : {deck.data.changes_since}. {note}"
-    rank = {kind: i for i, kind in enumerate(NOTABLE_CHANGES)}
-    notable = found[found["kind"].isin(rank)].sort_values(
-        "kind", key=lambda kinds: kinds.map(rank), kind="stable"
-    )
+    notable = up.notable_changes(found, limit=len(found))
     # A change is as demo as the action it is about (snapshot rows carry no flag of their own).
     demo = dict(zip(deck.data.actions["action_id"], deck.data.actions["is_demo"], strict=True))
     notable = notable.assign(is_demo=notable["action_id"].map(demo).fillna(False).astype(bool))

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard import changes, queries, texts
+from dashboard.commission import SCREEN_KPIS, notable_changes
 from dashboard.db import get_cursor
 from dashboard.formatting import (
     DEMO_LABEL,
@@ -25,6 +26,7 @@ from dashboard.formatting import (
     format_percent,
 )
 from dashboard.report import (
+    REPORT_FUNDING_COLUMNS,
     ReportData,
     ReportError,
     ReportScope,
@@ -37,16 +39,21 @@ from dashboard.report import (
     find_territory,
     scope_choices,
 )
+from dashboard.tables import CHANGE_COLUMNS, COMMISSION_LATE_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCHEMAS_DIR = ROOT / "data" / "schemas"
 SQL_DIR = Path(__file__).parent / "sql"
 
 __all__ = [
+    "CHANGE_COLUMNS",
+    "COMMISSION_LATE_COLUMNS",
     "DEMO_LABEL",
     "FUNDER_COLORS",
+    "REPORT_FUNDING_COLUMNS",
     "ROOT",
     "SCHEMAS_DIR",
+    "SCREEN_KPIS",
     "STAGE_COLORS",
     "STATUS_COLORS",
     "STATUS_ORDER",
@@ -66,6 +73,7 @@ __all__ = [
     "format_euros",
     "format_number",
     "format_percent",
+    "notable_changes",
     "queries",
     "run_sql",
     "scope_choices",
