@@ -181,3 +181,38 @@ def test_unreadable_or_foreign_files_get_french_messages(app_env):
     broken = data.replace(b",aide en num\xc3\xa9raire,", b",virement,", 1)
     _, errors, _ = scdl.reconcile_file(SAINT_DIZIER, broken, "region.csv")
     assert any("ligne 2" in e and "nature" in e for e in errors)
+
+
+def test_portfolio_subventions_to_its_epci_are_matched(app_env, demo_db):
+    """A Région's portfolio: the État pays the EPCI where each action takes place."""
+    rows = demo_db.execute(
+        """select a.title, f.granted, a.epci_siren from funding f join actions a using (action_id)
+        where f.territory_id = 'hauts-de-france' and f.funder = 'État'
+        and f.granted is not null and a.epci_siren <> '200053742' order by a.sort_order limit 2"""
+    ).fetchall()
+    assert len(rows) == 2
+    frame = pd.DataFrame(
+        {
+            "nomAttribuant": "État",
+            "idAttribuant": valid_siret("110000015"),
+            "dateConvention": "2019-03-01",
+            "nomBeneficiaire": "EPCI",
+            "idBeneficiaire": [valid_siret(epci) for _, _, epci in rows],
+            "objet": [title for title, _, _ in rows],
+            "montant": [f"{float(granted):.2f}" for _, granted, _ in rows],
+            "nature": "aide en numéraire",
+            "conditionsVersement": "unique",
+            "datesPeriodeVersement": "2019-04-01",
+            "notificationUE": "non",
+            "pourcentageSubvention": "1",
+        }
+    )
+    for column in schema_fields("scdl-subventions"):
+        if column not in frame:
+            frame[column] = ""
+    data = to_csv_bytes(frame, schema_fields("scdl-subventions"))
+    table, errors, funder = scdl.reconcile_file("200053742", data, "etat.csv", "État")
+    assert errors == []
+    assert funder == "État"
+    assert scdl.summarise(table)["Concordant"] == 2
+    assert scdl.summarise(table)["Absent du plan"] == 0

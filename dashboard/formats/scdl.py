@@ -292,6 +292,11 @@ def _score(line: pd.Series, row: pd.Series) -> tuple[float, list[str]]:
         elif gap <= 60:
             score += 0.15
             reasons.append("date proche")
+    amount = _amount(row["montant"])
+    if amount is not None and not pd.isna(line["granted"]):
+        # Two lines of one action (two dispositifs) tie on the object: equal amounts pair first.
+        if abs(float(line["granted"]) - amount) < AMOUNT_TOLERANCE:
+            score += 0.05
     return score, reasons
 
 
@@ -394,7 +399,13 @@ def reconcile_file(
     rows, errors = read_scdl(data, filename)
     funder = funder or guess_funder(funder_choices(funding, territory), rows)
     lines = funding[(funding["funder"] == funder) & funding["granted"].notna()]
-    return reconcile(lines, rows, {str(territory["siren"])}), errors, funder
+    return reconcile(lines, rows, beneficiary_sirens(territory)), errors, funder
+
+
+def beneficiary_sirens(territory: pd.Series) -> set[str]:
+    """The territory's SIREN and, for a portfolio, those of the EPCI its actions are in."""
+    found = up.run_sql("scdl_beneficiaries", territory=territory["territory_id"])
+    return {str(siren) for siren in found["siren"]}
 
 
 def summarise(table: pd.DataFrame) -> dict[str, int]:

@@ -124,7 +124,7 @@ def render_scdl_reconciliation(territory: pd.Series, key: str) -> None:
         with st.expander(f"{len(errors)} écart(s) au schéma SCDL dans le fichier"):
             st.markdown("\n".join(f"- {safe_text(e)}" for e in errors[:200]))
     lines = funding[(funding["funder"] == funder) & funding["granted"].notna()]
-    table = scdl.reconcile(lines, rows, {str(territory["siren"])})
+    table = scdl.reconcile(lines, rows, scdl.beneficiary_sirens(territory))
     counts = scdl.summarise(table)
     render_kpis([(label, up.format_number(n), None) for label, n in counts.items()], columns=4)
     render_table(table, scdl.RECONCILE_COLUMNS, "rapprochement_scdl", f"{key}_table")
