@@ -293,10 +293,10 @@ def _score(line: pd.Series, row: pd.Series) -> tuple[float, list[str]]:
             score += 0.15
             reasons.append("date proche")
     amount = _amount(row["montant"])
-    if amount is not None and not pd.isna(line["granted"]):
-        # Two lines of one action (two dispositifs) tie on the object: equal amounts pair first.
-        if abs(float(line["granted"]) - amount) < AMOUNT_TOLERANCE:
-            score += 0.05
+    granted = None if pd.isna(line["granted"]) else float(line["granted"])
+    # Two lines of one action (two dispositifs) tie on the object: equal amounts pair first.
+    if amount is not None and granted is not None and abs(granted - amount) < AMOUNT_TOLERANCE:
+        score += 0.05
     return score, reasons
 
 
