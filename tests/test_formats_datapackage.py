@@ -9,6 +9,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pandas as pd
@@ -16,6 +17,7 @@ import pytest
 from frictionless import Package
 from pptx import Presentation
 
+from dashboard.formats import __main__ as formats_cli
 from dashboard.formats import datapackage
 from dashboard.formats.common import PROVENANCE_LEVELS
 
@@ -121,6 +123,16 @@ def cli(*args: str, env_path: Path) -> subprocess.CompletedProcess:
     )
 
 
+def in_process(capsys, *args: str) -> SimpleNamespace:
+    """The same command run by its `main` in this process (faster than a new interpreter)."""
+    try:
+        code = formats_cli.main(list(args))
+    except SystemExit as leaving:  # argparse refuses before main returns
+        code = leaving.code
+    out, err = capsys.readouterr()
+    return SimpleNamespace(returncode=code, stdout=out, stderr=err)
+
+
 def test_cli_is_quiet_on_success(demo_warehouse, tmp_path):
     out = tmp_path / "p1.pptx"
     done = cli(
@@ -147,38 +159,37 @@ def test_cli_is_quiet_on_success(demo_warehouse, tmp_path):
     assert (tmp_path / "dijon" / "datapackage.json").is_file()
 
 
-def test_cli_refuses_in_french(demo_warehouse, tmp_path):
-    done = cli("deck", "--territoire", "999", env_path=demo_warehouse)
+def test_cli_refuses_in_french(app_env, capsys, tmp_path):
+    done = in_process(capsys, "deck", "--territoire", "999")
     assert done.returncode == 2
     assert "Territoire « 999 » inconnu" in done.stderr
-    done = cli("scdl", "--territoire", "200068666", env_path=demo_warehouse)
+    done = in_process(capsys, "scdl", "--territoire", "200068666")
     assert done.returncode == 2
     assert "arguments obligatoires manquants : --siret-attribuant" in done.stderr
-    done = cli(
-        "scdl", "--territoire", "200068666", "--siret-attribuant", "123", env_path=demo_warehouse
-    )
+    done = in_process(capsys, "scdl", "--territoire", "200068666", "--siret-attribuant", "123")
     assert done.returncode == 2
     assert "SIRET de l'attribuant « 123 » invalide" in done.stderr
-    done = cli("diaporama", env_path=demo_warehouse)
+    done = in_process(capsys, "diaporama")
     assert done.returncode == 2
     assert "« diaporama » inconnu" in done.stderr
-    done = cli(
+    done = in_process(
+        capsys,
         "scdl-rapprochement",
         "--territoire",
         "200068666",
         "--fichier",
         str(tmp_path / "absent.csv"),
-        env_path=demo_warehouse,
     )
     assert done.returncode == 2
     assert "fichier introuvable" in done.stderr
 
 
-def test_cli_reports_what_it_does_not_keep(demo_warehouse, tmp_path):
+def test_cli_reports_what_it_does_not_keep(app_env, capsys, tmp_path):
     """Nothing lost silently: unmapped columns and unpublished lines are named on stderr."""
     example = ROOT / "data" / "schemas" / "projets-territoire" / "exemple-valide.csv"
     target = tmp_path / "import"
-    done = cli(
+    done = in_process(
+        capsys,
         "projets-import",
         "--fichier",
         str(example),
@@ -188,7 +199,6 @@ def test_cli_reports_what_it_does_not_keep(demo_warehouse, tmp_path):
         "Exemple",
         "--dossier",
         str(target),
-        env_path=demo_warehouse,
     )
     assert done.returncode == 0
     assert "porteurReferentEmail" in done.stderr
@@ -198,7 +208,8 @@ def test_cli_reports_what_it_does_not_keep(demo_warehouse, tmp_path):
         "plan.csv",
         "territoire.csv",
     ]
-    done = cli(
+    done = in_process(
+        capsys,
         "scdl",
         "--territoire",
         "200068666",
@@ -206,7 +217,6 @@ def test_cli_reports_what_it_does_not_keep(demo_warehouse, tmp_path):
         "20006866600011",
         "--sortie",
         str(tmp_path / "s.csv"),
-        env_path=demo_warehouse,
     )
     assert done.returncode == 0
     assert "non publiée, à compléter" in done.stderr

@@ -17,6 +17,7 @@ from pptx.util import Inches
 
 from dashboard.formats import deck
 from dashboard.formatting import format_date, format_euros, format_number
+from tests.conftest import HOSTILE_TITLE
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 12, 1)
@@ -246,3 +247,16 @@ def test_libreoffice_renders_every_slide(app_env, tmp_path):
         colours = Image.open(image).convert("L").getextrema()
         assert colours[0] < 80  # dark text…
         assert colours[1] > 200  # …on a light page: not blank
+
+
+def test_hostile_titles_stay_text(tampered_warehouse, monkeypatch):
+    """HTML and formulas in loaded titles are written as plain text runs of the slides."""
+    monkeypatch.setenv("PILOTAGE_WAREHOUSE", str(tampered_warehouse))
+    presentation = Presentation(io.BytesIO(deck.build_deck(SAINT_DIZIER, "plan", TODAY)))
+    texts = [
+        cell.text
+        for shape in shapes_named(presentation, "table:late")
+        for row in shape.table.rows
+        for cell in row.cells
+    ]
+    assert any(t.startswith(HOSTILE_TITLE[:40]) for t in texts)

@@ -3,10 +3,12 @@ our template and built by the real ETL, round trip compared field by field."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -14,6 +16,7 @@ from dashboard.formats import projets_territoire as pt
 from dashboard.formats.common import FormatError, read_upload, schema_fields, validate_csv
 from dashboard.formats.upstream import SCHEMAS_DIR
 from etl import pipeline
+from tests.conftest import FORMULA_TITLE
 
 SAINT_DIZIER = "200068666"
 EXAMPLE = SCHEMAS_DIR / "projets-territoire" / "exemple-valide.csv"
@@ -133,3 +136,19 @@ def test_bad_files_are_reported_by_row_and_column(tmp_path):
     assert any("ligne 2" in e and "phaseStatut" in e for e in imported.errors)
     with pytest.raises(FormatError, match="colonnes projets-territoire absentes"):
         pt.import_projets(b"titre;statut\na;b\n", "autre.csv", "245400601", "Exemple")
+
+
+def test_formulas_are_neutralised_then_restored(tampered_warehouse, monkeypatch):
+    """A title that a spreadsheet would run is quoted in the CSV, restored on import, and a
+    text cell (never a formula) in the workbook given to people."""
+    monkeypatch.setenv("PILOTAGE_WAREHOUSE", str(tampered_warehouse))
+    data = pt.export_projets(SAINT_DIZIER)
+    rows = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+    assert "'" + FORMULA_TITLE in set(rows["nom"])
+    assert FORMULA_TITLE not in set(rows["nom"])
+    imported = pt.import_projets(data, "projets.csv", SAINT_DIZIER, "Saint-Dizier")
+    assert FORMULA_TITLE in set(imported.sheets["actions"]["intitule"])
+    workbook = openpyxl.load_workbook(io.BytesIO(pt.sheets_to_workbook(imported.sheets)))
+    cells = [c for row in workbook["actions"].iter_rows() for c in row if c.value == FORMULA_TITLE]
+    assert cells
+    assert all(c.data_type == "s" for c in cells)
