@@ -22,6 +22,7 @@ from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.enum.lang import MSO_LANGUAGE_ID
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
@@ -496,6 +497,26 @@ def add_funding_table(deck: Deck) -> None:
     )
 
 
+def text_frames(shapes) -> object:
+    """Every text frame of `shapes`: text boxes, placeholders and table cells."""
+    for shape in shapes:
+        if shape.has_text_frame:
+            yield shape.text_frame
+        if getattr(shape, "has_table", False) and shape.has_table:
+            for row in shape.table.rows:
+                for cell in row.cells:
+                    yield cell.text_frame
+
+
+def set_french(presentation: Presentation) -> None:
+    """Every run of every slide in French, so that PowerPoint checks the spelling in French."""
+    for slide in presentation.slides:
+        for frame in text_frames(slide.shapes):
+            for paragraph in frame.paragraphs:
+                for run in paragraph.runs:
+                    run.font.language_id = MSO_LANGUAGE_ID.FRENCH
+
+
 def build_deck_from_data(data: up.ReportData, template: Path | None = None) -> bytes:
     """The deck of already-loaded report data, as .pptx bytes."""
     presentation = Presentation(str(template or TEMPLATE))
@@ -512,6 +533,7 @@ def build_deck_from_data(data: up.ReportData, template: Path | None = None) -> b
     add_late(deck)
     add_changes(deck)
     add_funding_table(deck)
+    set_french(presentation)
     out = io.BytesIO()
     presentation.save(out)
     return out.getvalue()
