@@ -175,9 +175,7 @@ def test_every_slide_has_date_of_data_source_and_provenance(decks, demo_db):
             assert "source : " in footer
             assert names["slide-number"].text_frame.text == str(number)
             assert names["provenance"].text_frame.text in (deck.DEMO_MARK, deck.SOURCED_MARK)
-            runs = [
-                r for f in deck.text_frames(slide.shapes) for p in f.paragraphs for r in p.runs
-            ]
+            runs = [r for f in deck.text_frames(slide.shapes) for p in f.paragraphs for r in p.runs]
             assert {r.font.language_id for r in runs} == {MSO_LANGUAGE_ID.FRENCH}
             # Editable: text, tables and charts only; the only picture is the master's logo.
             assert not [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
