@@ -216,3 +216,16 @@ def test_portfolio_subventions_to_its_epci_are_matched(app_env, demo_db):
     assert funder == "État"
     assert scdl.summarise(table)["Concordant"] == 2
     assert scdl.summarise(table)["Absent du plan"] == 0
+
+
+def test_complements_can_come_back_as_a_workbook(app_env, tmp_path):
+    territory, funding = scdl.load_funding(SAINT_DIZIER)
+    complements = filled_complements(scdl.awarded_lines(territory, funding))
+    path = tmp_path / "complements.xlsx"
+    complements.to_excel(path, index=False)
+    read = read_upload(path.read_bytes(), path.name)
+    export = scdl.build_scdl_export(territory, funding, TERRITORY_SIRET, read)
+    assert export.incomplete.empty
+    assert len(export.rows) == len(complements)
+    with pytest.raises(FormatError, match="classeur Excel illisible"):
+        read_upload(b"PK\x03\x04 not really a workbook", "complements.xlsx")

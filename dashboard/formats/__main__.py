@@ -59,7 +59,7 @@ def build_parser() -> FrenchParser:
     one = commands.add_parser("scdl", help="subventions attribuées, au format SCDL")
     one.add_argument("--territoire", required=True)
     one.add_argument("--siret-attribuant", required=True, help="SIRET de la collectivité")
-    one.add_argument("--complements", type=Path, help="CSV des compléments par action")
+    one.add_argument("--complements", type=Path, help="compléments par action (CSV ou .xlsx)")
     one.add_argument("--a-completer", type=Path, help="écrit le modèle de compléments (CSV)")
     one.add_argument("--sortie", type=Path)
     one = commands.add_parser("scdl-rapprochement", help="rapproche le fichier SCDL d'un financeur")

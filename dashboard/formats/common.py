@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+import zipfile
 from functools import cache
 from pathlib import Path
 
@@ -108,6 +109,8 @@ def read_upload(data: bytes, filename: str) -> pd.DataFrame:
     separator is sniffed (`,` or `;`), UTF-8 with or without BOM, else Windows-1252."""
     if len(data) > MAX_IMPORT_BYTES:
         raise FormatError(f"{filename} : fichier trop gros (au plus 20 Mo).")
+    if data[:4] == b"PK\x03\x04" and filename.lower().endswith(".xlsx"):
+        return read_workbook(data, filename)
     if b"\x00" in data[:4096]:
         raise FormatError(f"{filename} : ce n'est pas un fichier CSV (texte).")
     try:
@@ -126,6 +129,20 @@ def read_upload(data: bytes, filename: str) -> pd.DataFrame:
         raise FormatError(f"{filename} : plus de {MAX_IMPORT_ROWS} lignes, fichier refusé.")
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.map(lambda v: restore(v.strip()) if isinstance(v, str) else v)
+
+
+def read_workbook(data: bytes, filename: str) -> pd.DataFrame:
+    """The first sheet of an Excel workbook, every cell as text (a filled complement table)."""
+    try:
+        frame = pd.read_excel(
+            io.BytesIO(data), dtype=str, keep_default_na=False, nrows=MAX_IMPORT_ROWS + 1
+        )
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as error:
+        raise FormatError(f"{filename} : classeur Excel illisible ({error}).") from error
+    if len(frame) > MAX_IMPORT_ROWS:
+        raise FormatError(f"{filename} : plus de {MAX_IMPORT_ROWS} lignes, fichier refusé.")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame.map(lambda v: v.strip() if isinstance(v, str) else v)
 
 
 def siret_is_valid(value: str) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -497,7 +498,7 @@ def add_funding_table(deck: Deck) -> None:
     )
 
 
-def text_frames(shapes) -> object:
+def text_frames(shapes) -> Iterator:
     """Every text frame of `shapes`: text boxes, placeholders and table cells."""
     for shape in shapes:
         if shape.has_text_frame:

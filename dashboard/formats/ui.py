@@ -62,7 +62,9 @@ def render_scdl_export(territory: pd.Series, key: str) -> None:
         key=f"{key}_siret",
         help=f"14 chiffres, commence par le SIREN {territory['siren']}.",
     )
-    uploaded = st.file_uploader("Compléments remplis (CSV)", type=["csv"], key=f"{key}_complements")
+    uploaded = st.file_uploader(
+        "Compléments remplis (CSV ou Excel)", type=["csv", "xlsx"], key=f"{key}_complements"
+    )
     if not siret:
         return
     try:
