@@ -17,6 +17,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Inches
 
 from dashboard.formats import deck
+from dashboard.formats.common import FormatError
 from dashboard.formatting import format_date, format_euros, format_number
 from tests.conftest import HOSTILE_TITLE
 
@@ -200,6 +201,22 @@ def test_collectivite_template_replaces_the_default(app_env, tmp_path):
     assert "Logo Ville de Saint-Dizier" in {s.name for s in built.slide_master.shapes}
     assert built.slides[0].slide_layout.name == "Couverture"
     assert built.slides[1].slide_layout.name == "Titre seul"
+
+
+def test_deployment_template_and_bad_template(app_env, tmp_path, monkeypatch):
+    """PILOTAGE_DECK_TEMPLATE points the app's button at the collectivité's template; a file
+    that is not a presentation gets a French message."""
+    template = Presentation(str(deck.TEMPLATE))
+    template.slide_master.shapes[-1].name = "Logo Dijon Métropole"
+    custom = tmp_path / "dijon.pptx"
+    template.save(custom)
+    monkeypatch.setenv("PILOTAGE_DECK_TEMPLATE", str(custom))
+    built = Presentation(io.BytesIO(deck.build_deck("242100410", "plan", TODAY)))
+    assert "Logo Dijon Métropole" in {s.name for s in built.slide_master.shapes}
+    broken = tmp_path / "broken.pptx"
+    broken.write_bytes(b"not a presentation")
+    with pytest.raises(FormatError, match="illisible"):
+        deck.build_deck("242100410", "plan", TODAY, broken)
 
 
 def test_template_is_regenerated_by_its_tool(tmp_path):

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +27,11 @@ from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.enum.lang import MSO_LANGUAGE_ID
 from pptx.enum.text import PP_ALIGN
+from pptx.exc import PackageNotFoundError
 from pptx.util import Emu, Inches, Pt
 
 from dashboard.formats import upstream as up
+from dashboard.formats.common import FormatError
 
 TEMPLATE = Path(__file__).parent / "templates" / "commission.pptx"
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -93,10 +97,38 @@ def build_kpi_values(kpis: pd.Series) -> list[tuple[str, str]]:
 
 def _layout(presentation: Presentation, kind: str):
     name, index = LAYOUTS[kind]
-    for layout in presentation.slide_layouts:
+    layouts = list(presentation.slide_layouts)
+    for layout in layouts:
         if layout.name == name:
             return layout
-    return presentation.slide_layouts[index]
+    if index < len(layouts):
+        return layouts[index]
+    titled = [
+        lay for lay in layouts if any(p.placeholder_format.type == 1 for p in lay.placeholders)
+    ]
+    return (titled or layouts)[0]
+
+
+def template_path(template: Path | None = None) -> Path:
+    """The template asked for, else PILOTAGE_DECK_TEMPLATE (the collectivité's), else ours."""
+    if template is not None:
+        return template
+    configured = os.environ.get("PILOTAGE_DECK_TEMPLATE")
+    return Path(configured) if configured else TEMPLATE
+
+
+def open_template(template: Path | None = None) -> Presentation:
+    path = template_path(template)
+    try:
+        presentation = Presentation(str(path))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, PackageNotFoundError) as error:
+        raise FormatError(
+            f"Modèle de diaporama {path} illisible : ce n'est pas une présentation PowerPoint "
+            "(.pptx)."
+        ) from error
+    if not len(presentation.slide_layouts):
+        raise FormatError(f"Modèle de diaporama {path} sans mise en page.")
+    return presentation
 
 
 def _text(slide, left, top, width, height, text: str, size: int, **style):
@@ -520,7 +552,7 @@ def set_french(presentation: Presentation) -> None:
 
 def build_deck_from_data(data: up.ReportData, template: Path | None = None) -> bytes:
     """The deck of already-loaded report data, as .pptx bytes."""
-    presentation = Presentation(str(template or TEMPLATE))
+    presentation = open_template(template)
     built = up.format_date(data.built_at) if data.built_at is not None else "—"
     deck = Deck(presentation, data, built)
     add_cover(deck)
