@@ -39,7 +39,9 @@ def text_or_none(value: object) -> str | None:
 
 @pytest.fixture(scope="module")
 def exported(app_env) -> bytes:
-    return pt.export_projets(SAINT_DIZIER)
+    data, withheld = pt.export_projets(SAINT_DIZIER, include_demo=True)
+    assert withheld == []
+    return data
 
 
 def test_export_validates_against_the_schema(exported, demo_db):
@@ -142,7 +144,7 @@ def test_formulas_are_neutralised_then_restored(tampered_warehouse, monkeypatch)
     """A title that a spreadsheet would run is quoted in the CSV, restored on import, and a
     text cell (never a formula) in the workbook given to people."""
     monkeypatch.setenv("PILOTAGE_WAREHOUSE", str(tampered_warehouse))
-    data = pt.export_projets(SAINT_DIZIER)
+    data, _ = pt.export_projets(SAINT_DIZIER, include_demo=True)
     rows = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
     assert "'" + FORMULA_TITLE in set(rows["nom"])
     assert FORMULA_TITLE not in set(rows["nom"])
@@ -152,3 +154,21 @@ def test_formulas_are_neutralised_then_restored(tampered_warehouse, monkeypatch)
     cells = [c for row in workbook["actions"].iter_rows() for c in row if c.value == FORMULA_TITLE]
     assert cells
     assert all(c.data_type == "s" for c in cells)
+
+
+def test_demo_actions_are_not_shared_by_default(app_env, demo_db):
+    """The schema carries no provenance: invented values stay home unless asked for a trial."""
+    data, withheld = pt.export_projets(SAINT_DIZIER)
+    demo = demo_db.execute(
+        "select code from actions where territory_id = 'saint-dizier' and is_demo"
+    ).fetchall()
+    assert sorted(withheld) == sorted(c for (c,) in demo)
+    rows = read_upload(data, "projets.csv")
+    n_sourced = demo_db.execute(
+        "select count(*) from actions where territory_id = 'saint-dizier' and not is_demo"
+    ).fetchone()[0]
+    assert len(rows) == n_sourced
+    assert validate_csv(data, "projets-territoire") == []
+    real, withheld = pt.export_projets("200053742")  # a real portfolio: everything goes
+    assert withheld == []
+    assert len(read_upload(real, "projets.csv")) == 45

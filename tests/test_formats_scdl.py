@@ -58,7 +58,15 @@ def test_export_lists_the_lines_the_territory_awards(app_env, demo_db):
     assert bare.incomplete["manque"].str.contains("nomBeneficiaire").all()
 
     lines = scdl.awarded_lines(territory, funding)
-    export = scdl.build_scdl_export(territory, funding, TERRITORY_SIRET, filled_complements(lines))
+    withheld = scdl.build_scdl_export(
+        territory, funding, TERRITORY_SIRET, filled_complements(lines)
+    )
+    # Saint-Dizier's amounts are invented and SCDL has no provenance field: withheld by default.
+    assert withheld.rows.empty
+    assert withheld.incomplete["manque"].str.startswith(scdl.DEMO_WITHHELD).all()
+    export = scdl.build_scdl_export(
+        territory, funding, TERRITORY_SIRET, filled_complements(lines), include_demo=True
+    )
     assert export.incomplete.empty
     data = export.to_csv()
     assert scdl.validate_scdl(data) == []  # frictionless, 0 errors, and the SIRET checks
@@ -74,7 +82,7 @@ def test_export_neutralises_formulas_and_refuses_bad_siret(app_env):
     territory, funding = scdl.load_funding(SAINT_DIZIER)
     lines = scdl.awarded_lines(territory, funding)
     export = scdl.build_scdl_export(
-        territory, funding, TERRITORY_SIRET, filled_complements(lines, "=HYPERLINK(1)")
+        territory, funding, TERRITORY_SIRET, filled_complements(lines, "=HYPERLINK(1)"), True
     )
     assert b"'=HYPERLINK(1)" in export.to_csv()
     with pytest.raises(FormatError, match="invalide"):
@@ -84,7 +92,7 @@ def test_export_neutralises_formulas_and_refuses_bad_siret(app_env):
     broken = filled_complements(lines)
     broken["notificationUE"] = "peut-être"
     broken["datesPeriodeVersement"] = "bientôt"
-    export = scdl.build_scdl_export(territory, funding, TERRITORY_SIRET, broken)
+    export = scdl.build_scdl_export(territory, funding, TERRITORY_SIRET, broken, True)
     assert export.rows.empty
     assert export.incomplete["manque"].str.contains("notificationUE").all()
     assert export.incomplete["manque"].str.contains("datesPeriodeVersement").all()
@@ -224,8 +232,29 @@ def test_complements_can_come_back_as_a_workbook(app_env, tmp_path):
     path = tmp_path / "complements.xlsx"
     complements.to_excel(path, index=False)
     read = read_upload(path.read_bytes(), path.name)
-    export = scdl.build_scdl_export(territory, funding, TERRITORY_SIRET, read)
+    export = scdl.build_scdl_export(territory, funding, TERRITORY_SIRET, read, True)
     assert export.incomplete.empty
     assert len(export.rows) == len(complements)
     with pytest.raises(FormatError, match="classeur Excel illisible"):
         read_upload(b"PK\x03\x04 not really a workbook", "complements.xlsx")
+
+
+def test_real_portfolio_exports_without_the_demo_switch(app_env, demo_db):
+    """Hauts-de-France's amounts are sourced: the Région's own lines are published as they are."""
+    territory, funding = scdl.load_funding("200053742")
+    lines = scdl.awarded_lines(territory, funding)
+    expected = demo_db.execute(
+        "select count(*) from funding where territory_id = 'hauts-de-france' "
+        "and funder_type = 'Région' and granted is not null"
+    ).fetchone()[0]
+    assert len(lines) == expected > 0
+    complements = filled_complements(lines, "EPCI")
+    export = scdl.build_scdl_export(territory, funding, valid_siret("200053742"), complements)
+    # The document gives no decision date: the convention's date is asked for, not invented.
+    assert export.incomplete["manque"].str.startswith("dateConvention").all()
+    complements["dateConvention"] = "15/03/2019"
+    export = scdl.build_scdl_export(territory, funding, valid_siret("200053742"), complements)
+    assert export.incomplete.empty
+    assert len(export.rows) == expected
+    assert set(export.rows["dateConvention"]) == {"2019-03-15"}
+    assert scdl.validate_scdl(export.to_csv()) == []

@@ -38,6 +38,9 @@ ARGPARSE_FRENCH = (
 )
 
 
+DEMO_HELP = "inclut les lignes de démonstration (fichier d'essai, à ne pas publier)"
+
+
 class FrenchParser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's own words, in French
         for pattern, french in ARGPARSE_FRENCH:
@@ -61,6 +64,7 @@ def build_parser() -> FrenchParser:
     one.add_argument("--siret-attribuant", required=True, help="SIRET de la collectivité")
     one.add_argument("--complements", type=Path, help="compléments par action (CSV ou .xlsx)")
     one.add_argument("--a-completer", type=Path, help="écrit le modèle de compléments (CSV)")
+    one.add_argument("--avec-demo", action="store_true", help=DEMO_HELP)
     one.add_argument("--sortie", type=Path)
     one = commands.add_parser("scdl-rapprochement", help="rapproche le fichier SCDL d'un financeur")
     one.add_argument("--territoire", required=True)
@@ -70,6 +74,7 @@ def build_parser() -> FrenchParser:
     one = commands.add_parser("projets", help="actions au format projets-territoire")
     one.add_argument("--territoire", required=True)
     one.add_argument("--siret-porteur")
+    one.add_argument("--avec-demo", action="store_true", help=DEMO_HELP)
     one.add_argument("--sortie", type=Path)
     one = commands.add_parser("projets-import", help="fichier projets-territoire → modèle du plan")
     one.add_argument("--fichier", type=Path, required=True)
@@ -113,7 +118,9 @@ def run(args: argparse.Namespace) -> list[str]:
         complements = None
         if args.complements:
             complements = read_upload(_read(args.complements), str(args.complements))
-        export = scdl.build_scdl_export(territory, funding, args.siret_attribuant, complements)
+        export = scdl.build_scdl_export(
+            territory, funding, args.siret_attribuant, complements, args.avec_demo
+        )
         out = args.sortie or _default_name("subventions", territory["territory_id"], "csv")
         out.write_bytes(export.to_csv())
         warnings += [
@@ -134,7 +141,14 @@ def run(args: argparse.Namespace) -> list[str]:
                 + ", ".join(f"{k.lower()} {v}" for k, v in counts.items())
             )
     elif args.commande == "projets":
-        data = projets_territoire.export_projets(args.territoire, args.siret_porteur)
+        data, withheld = projets_territoire.export_projets(
+            args.territoire, args.siret_porteur, args.avec_demo
+        )
+        if withheld:
+            warnings.append(
+                f"{len(withheld)} action(s) de données de démonstration non exportées "
+                "(--avec-demo pour un essai)"
+            )
         out = args.sortie or _default_name("projets-territoire", args.territoire, "csv")
         out.write_bytes(data)
     elif args.commande == "projets-import":

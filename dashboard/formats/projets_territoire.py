@@ -124,17 +124,25 @@ def build_projets_rows(
     return frame.fillna("")
 
 
-def export_projets(territory_key: str, porteur_siret: str | None = None) -> bytes:
-    """The territory's actions as a projets-territoire CSV (UTF-8, comma)."""
+def export_projets(
+    territory_key: str, porteur_siret: str | None = None, include_demo: bool = False
+) -> tuple[bytes, list[str]]:
+    """The territory's actions as a projets-territoire CSV (UTF-8, comma), and the codes of the
+    demo actions left out: the schema has no provenance field, so invented values are shared
+    only when `include_demo` (a trial)."""
     territory = up.find_territory(territory_key)
     if porteur_siret and not re.fullmatch(r"\d{14}", porteur_siret):
         raise FormatError(f"SIRET du porteur « {porteur_siret} » : 14 chiffres attendus.")
     if porteur_siret and not porteur_siret.startswith(str(territory["siren"])):
         raise FormatError(f"Le SIRET {porteur_siret} n'est pas du SIREN {territory['siren']}.")
     actions = up.run_sql("projets_actions", territory=territory["territory_id"])
+    withheld = [] if include_demo else list(actions.loc[actions["is_demo"], "code"])
+    if not include_demo:
+        actions = actions[~actions["is_demo"]]
     info = up.queries.load_build_info()
     built = info["built_at"].iloc[0] if not info.empty else pd.Timestamp.now()
-    return to_csv_bytes(build_projets_rows(actions, built, porteur_siret), schema_fields(SCHEMA))
+    rows = build_projets_rows(actions, built, porteur_siret)
+    return to_csv_bytes(rows, schema_fields(SCHEMA)), withheld
 
 
 @dataclass

@@ -47,6 +47,7 @@ COMPLEMENT_COLUMNS = [
 ]
 REQUIRED_FROM_COMPLEMENT = ("conditionsVersement", "datesPeriodeVersement", "notificationUE")
 OBJECT_MAX = 256
+DEMO_WITHHELD = "données de démonstration, non publiées"
 MATCH_THRESHOLD = 0.6
 AMOUNT_TOLERANCE = 0.5  # €: rounding of the funder's file
 STATUSES = (
@@ -201,14 +202,20 @@ def build_scdl_export(
     funding: pd.DataFrame,
     attribuant_siret: str,
     complements: pd.DataFrame | None = None,
+    include_demo: bool = False,
 ) -> ScdlExport:
-    """SCDL rows of the lines the territory awards; the others listed with what they lack."""
+    """SCDL rows of the lines the territory awards; the others listed with what they lack.
+
+    SCDL has no provenance field: a line of invented (demo) amounts is withheld unless
+    `include_demo` (a trial file, never one to publish)."""
     siret = check_attribuant_siret(attribuant_siret, territory)
     rows, missing = [], []
     for _, line in awarded_lines(territory, funding).iterrows():
         row, problems = build_scdl_row(
             line, territory, siret, _complement_of(complements, line["action_code"])
         )
+        if bool(line["is_demo"]) and not include_demo:
+            problems = [DEMO_WITHHELD, *problems]
         if problems:
             missing.append(
                 {

@@ -65,13 +65,14 @@ def render_scdl_export(territory: pd.Series, key: str) -> None:
     uploaded = st.file_uploader(
         "Compléments remplis (CSV ou Excel)", type=["csv", "xlsx"], key=f"{key}_complements"
     )
+    demo = render_demo_choice(territory, f"{key}_demo")
     if not siret:
         return
     try:
         complements = (
             read_upload(uploaded.getvalue(), uploaded.name) if uploaded is not None else None
         )
-        export = scdl.build_scdl_export(territory, funding, siret, complements)
+        export = scdl.build_scdl_export(territory, funding, siret, complements, demo)
     except FormatError as error:
         st.error(safe_text(str(error)))
         return
@@ -132,11 +133,25 @@ def render_scdl_reconciliation(territory: pd.Series, key: str) -> None:
     render_table(table, scdl.RECONCILE_COLUMNS, "rapprochement_scdl", f"{key}_table")
 
 
+def render_demo_choice(territory: pd.Series, key: str) -> bool:
+    """For a territory with invented values: include them in a file that has no provenance
+    field? Off by default; such a file is a trial, not one to publish."""
+    if not bool(territory["has_demo_data"]):
+        return False
+    return st.checkbox(
+        "Inclure les données de démonstration (fichier d'essai, à ne pas publier)",
+        key=key,
+        help="Ce format ne dit pas la provenance des valeurs : les lignes de démonstration "
+        "n'y sont mises que pour un essai.",
+    )
+
+
 def render_projets_export(territory: pd.Series, key: str) -> None:
     """The actions in the Communs' projets-territoire schema (MEC, TeT, Aides-territoires)."""
+    demo = render_demo_choice(territory, f"{key}_demo")
     st.download_button(
         "Projets (projets-territoire, CSV)",
-        lambda: projets_territoire.export_projets(territory["siren"]),
+        lambda: projets_territoire.export_projets(territory["siren"], include_demo=demo)[0],
         f"projets-territoire_{territory['territory_id']}_{dt.date.today().isoformat()}.csv",
         CSV_MIME,
         key=key,
