@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> list[str]:
         export = scdl.build_scdl_export(
             territory, funding, args.siret_attribuant, complements, args.avec_demo
         )
-        out = args.sortie or _default_name("subventions", territory["territory_id"], "csv")
+        out = args.sortie or _default_name("subventions", territory.territory_id, "csv")
         out.write_bytes(export.to_csv())
         warnings += [
             f"ligne de l'action {r.action} non publiée, à compléter : {r.manque}"
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         warnings = run(args)
-    except (FormatError, up.ReportError) as error:
+    except (FormatError, *up.ReportError) as error:
         print(f"Erreur : {error}", file=sys.stderr)
         return 2
     except OSError as error:

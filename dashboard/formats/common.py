@@ -15,15 +15,14 @@ import pandas as pd
 from frictionless import Resource, Schema
 
 from dashboard.formats.upstream import SCHEMAS_DIR
+from etl.schema import NOT_GIVEN_LABEL, PROVENANCES
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Provenance levels of the project (docs/formats.md): what the `provenance` fields may hold.
+# The warehouse's levels (etl/schema.py PROVENANCES, their French labels) and « not given ».
 PROVENANCE_LEVELS = {
-    "sourced": "sourcé",
-    "approximate": "approché",
-    "reconstructed": "reconstitué",
-    "not_given": "non renseigné",
-    "demo": "démonstration",
+    **{p.key: p.label for p in PROVENANCES},
+    "not_given": NOT_GIVEN_LABEL,
 }
 MAX_IMPORT_BYTES = 20 * 1024 * 1024  # same ceiling as the workbook upload
 MAX_IMPORT_ROWS = 100_000

@@ -47,10 +47,10 @@ DUCKDB_TYPES = {
     "TIMESTAMP": "datetime",
 }
 EXTRA_FIELDS = {
-    "provenance": "Provenance of the row: `sourced` (from the territory's documents) or `demo` "
-    "(invented for a demonstration); see docs/formats.md for every level",
+    "provenance": "Provenance of the row: `sourced`, `approximate`, `reconstructed` or `demo` "
+    "(see docs/formats.md)",
     "status_provenance": "Provenance of `status`: `not_given` when the source left it empty "
-    "(the status then reads « À venir »), else that of the row",
+    "(the status is then empty, « Non renseigné » on screen), else that of the row",
 }
 PRIMARY_KEYS = {
     "territories": ["territory_id"],
@@ -115,7 +115,9 @@ def table_schema(table: str, columns: pd.DataFrame, frame: pd.DataFrame) -> dict
 
 def with_provenance(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
-    if "is_demo" in frame:
+    if "provenance" in frame:
+        pass  # the warehouse's own level: sourced, approximate, reconstructed or demo
+    elif "is_demo" in frame:
         frame["provenance"] = frame["is_demo"].map(provenance_of)
     else:
         frame["provenance"] = "sourced"  # quoted from the document, or files read by the ETL
@@ -158,7 +160,8 @@ def to_parquet(frame: pd.DataFrame, schema: dict) -> bytes:
     out = frame.copy()
     for spec in schema["fields"]:
         if spec["type"] == "date":
-            out[spec["name"]] = pd.to_datetime(out[spec["name"]]).dt.date
+            dates = pd.to_datetime(out[spec["name"]])
+            out[spec["name"]] = [None if pd.isna(d) else d.date() for d in dates]
         elif spec["type"] == "array":
             out[spec["name"]] = out[spec["name"]].map(
                 lambda v: None if v is None else [str(x) for x in v]
@@ -171,7 +174,7 @@ def to_parquet(frame: pd.DataFrame, schema: dict) -> bytes:
 def build_package(territory_key: str, output: Path) -> Path:
     """Write the package of a territory (SIREN or id) into `output`; returns datapackage.json."""
     territory = up.find_territory(territory_key)
-    tid = territory["territory_id"]
+    tid = territory.territory_id
     columns = up.run_sql("package_columns")
     info = up.queries.load_build_info()
     built = info["built_at"].iloc[0] if not info.empty else None
@@ -180,7 +183,7 @@ def build_package(territory_key: str, output: Path) -> Path:
     for table in TABLES:
         frame = with_provenance(table, up.run_sql(f"package_{table}", territory=tid))
         schema = table_schema(table, columns[columns["table_name"] == table], frame)
-        title = f"{table} — {territory['name']}"
+        title = f"{table} — {territory.name}"
         described = {"title": title, "schema": schema}
         # frictionless reads a Parquet list as text: the Parquet resource declares it `any`.
         parquet_schema = json.loads(json.dumps(schema))
@@ -214,10 +217,10 @@ def build_package(territory_key: str, output: Path) -> Path:
     descriptor = {
         "profile": "data-package",
         "name": f"pilotage-territorial-{tid}",
-        "title": f"Projet de territoire — {territory['name']}",
+        "title": f"Projet de territoire — {territory.name}",
         "description": (
-            f"Plan d'action, financements et programmation de {territory['name']} "
-            f"(SIREN {territory['siren']}), tels que publiés par le tableau de bord Pilotage "
+            f"Plan d'action, financements et programmation de {territory.name} "
+            f"(SIREN {territory.siren}), tels que publiés par le tableau de bord Pilotage "
             "territorial. Chaque ligne porte sa provenance (champ `provenance`)."
         ),
         "version": pd.Timestamp(built).strftime("%Y.%m.%d") if built is not None else "0",
@@ -225,10 +228,10 @@ def build_package(territory_key: str, output: Path) -> Path:
         .tz_localize(None)
         .isoformat(),
         "licenses": [LICENSE],
-        "sources": [{"title": str(territory.get("source_document") or "non renseignée")}],
+        "sources": [{"title": str(territory.source_document or "non renseignée")}],
         "keywords": ["projet de territoire", "CRTE", "plan d'action", "collectivité"],
         "provenanceLevels": PROVENANCE_LEVELS,
-        "hasDemoData": bool(territory["has_demo_data"]),
+        "hasDemoData": bool(territory.has_demo_data),
         "resources": resources,
     }
     path = output / "datapackage.json"

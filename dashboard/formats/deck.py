@@ -151,9 +151,9 @@ def _footer(deck: Deck, slide, demo: bool) -> None:
     data = deck.data
     presentation = deck.presentation
     width, height = presentation.slide_width, presentation.slide_height
-    source = data.territory.get("source_document") or "non renseignée"
+    source = data.territory.source_document or "non renseignée"
     scope = data.scope_label if len(data.scope_label) <= 60 else data.scope_label[:59] + "…"
-    line = f"{data.territory['name']} — {scope} — données au {deck.built} — source : {source}"
+    line = f"{data.territory.name} — {scope} — données au {deck.built} — source : {source}"
     _text(
         slide,
         Inches(0.4),
@@ -320,14 +320,14 @@ def _kpi_grid(deck: Deck, slide, items: list[tuple[str, str]], top, columns: int
 def add_cover(deck: Deck) -> None:
     data = deck.data
     slide = deck.presentation.slides.add_slide(_layout(deck.presentation, "cover"))
-    title = f"Bilan — {data.territory['name']}"
+    title = f"Bilan — {data.territory.name}"
     if slide.shapes.title is not None:
         slide.shapes.title.text = title
         slide.shapes.title.text_frame.paragraphs[0].font.color.rgb = NAVY
         slide.shapes.title.text_frame.paragraphs[0].font.size = Pt(36 if len(title) < 60 else 28)
     lines = [
         data.scope_label,
-        f"SIREN {data.territory['siren']} — {len(data.actions)} actions",
+        f"SIREN {data.territory.siren} — {len(data.actions)} actions",
         f"Données au {deck.built} — présenté le {up.format_date(data.today)}",
     ]
     placeholders = [p for p in slide.placeholders if p.placeholder_format.idx == 1]
@@ -389,7 +389,7 @@ def add_item_slides(deck: Deck) -> None:
 def add_contract_slides(deck: Deck) -> None:
     """Whole-plan deck: one slide per contract (envelope, stages, lines by funder)."""
     data = deck.data
-    contracts = up.queries.load_funding_by_contract(data.territory["territory_id"])
+    contracts = up.queries.load_funding_by_contract(data.territory.territory_id)
     for row in contracts[contracts["code"].notna()].itertuples():
         lines = data.funding[data.funding["contract_code"] == row.code]
         demo = bool(lines["is_demo"].any()) or bool(row.contract_is_demo)
@@ -583,8 +583,8 @@ def build_deck(
     return build_deck_from_data(up.build_report_data(territory_key, scope, today), template)
 
 
-def deck_filename(territory: pd.Series, scope: up.ReportScope, today: dt.date) -> str:
-    parts = ["diaporama", territory["territory_id"], scope.kind]
+def deck_filename(territory: up.Territory, scope: up.ReportScope, today: dt.date) -> str:
+    parts = ["diaporama", territory.territory_id, scope.kind]
     if scope.code:
         parts.append("".join(c if c.isalnum() or c in "-." else "-" for c in scope.code))
     return "_".join([*parts, today.isoformat()]) + ".pptx"

@@ -133,9 +133,9 @@ def export_projets(
     territory = up.find_territory(territory_key)
     if porteur_siret and not re.fullmatch(r"\d{14}", porteur_siret):
         raise FormatError(f"SIRET du porteur « {porteur_siret} » : 14 chiffres attendus.")
-    if porteur_siret and not porteur_siret.startswith(str(territory["siren"])):
-        raise FormatError(f"Le SIRET {porteur_siret} n'est pas du SIREN {territory['siren']}.")
-    actions = up.run_sql("projets_actions", territory=territory["territory_id"])
+    if porteur_siret and not porteur_siret.startswith(str(territory.siren)):
+        raise FormatError(f"Le SIRET {porteur_siret} n'est pas du SIREN {territory.siren}.")
+    actions = up.run_sql("projets_actions", territory=territory.territory_id)
     withheld = [] if include_demo else list(actions.loc[actions["is_demo"], "code"])
     if not include_demo:
         actions = actions[~actions["is_demo"]]

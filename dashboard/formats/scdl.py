@@ -81,9 +81,9 @@ class ScdlExport:
         return to_csv_bytes(self.rows, schema_fields(SCHEMA))
 
 
-def awarded_lines(territory: pd.Series, funding: pd.DataFrame) -> pd.DataFrame:
+def awarded_lines(territory: up.Territory, funding: pd.DataFrame) -> pd.DataFrame:
     """The territory's own funding lines with an amount granted (what SCDL publishes)."""
-    own = AWARDING_TYPES.get(territory["territory_type"], "EPCI")
+    own = AWARDING_TYPES.get(territory.territory_type, "EPCI")
     return funding[(funding["funder_type"] == own) & funding["granted"].notna()]
 
 
@@ -140,7 +140,7 @@ def _complement_of(complements: pd.DataFrame | None, code: str) -> dict[str, str
 
 
 def build_scdl_row(
-    line: pd.Series, territory: pd.Series, siret: str, extra: dict[str, str]
+    line: pd.Series, territory: up.Territory, siret: str, extra: dict[str, str]
 ) -> tuple[dict[str, str], list[str]]:
     """One SCDL row of an awarded line, and what is missing or wrong (empty: publishable)."""
     problems = []
@@ -155,7 +155,7 @@ def build_scdl_row(
         except FormatError as error:
             problems.append(f"{name} : {error}")
 
-    row["nomAttribuant"] = neutralise(territory["name"])
+    row["nomAttribuant"] = neutralise(territory.name)
     row["idAttribuant"] = siret
     take("dateConvention", lambda v: parse_date(v).isoformat())
     if not row["dateConvention"] and not pd.isna(line["decision_date"]):
@@ -183,22 +183,22 @@ def build_scdl_row(
     return row, problems
 
 
-def check_attribuant_siret(siret: str, territory: pd.Series) -> str:
+def check_attribuant_siret(siret: str, territory: up.Territory) -> str:
     siret = (siret or "").replace(" ", "")
     if not siret_is_valid(siret):
         raise FormatError(
             f"SIRET de l'attribuant « {siret} » invalide : 14 chiffres dont la clé de contrôle."
         )
-    if not siret.startswith(str(territory["siren"])):
+    if not siret.startswith(str(territory.siren)):
         raise FormatError(
-            f"Le SIRET {siret} n'est pas un établissement du SIREN {territory['siren']} "
-            f"({territory['name']})."
+            f"Le SIRET {siret} n'est pas un établissement du SIREN {territory.siren} "
+            f"({territory.name})."
         )
     return siret
 
 
 def build_scdl_export(
-    territory: pd.Series,
+    territory: up.Territory,
     funding: pd.DataFrame,
     attribuant_siret: str,
     complements: pd.DataFrame | None = None,
@@ -373,9 +373,9 @@ def _record(line: pd.Series | None, row: pd.Series | None, reasons: list[str]) -
     }
 
 
-def funder_choices(funding: pd.DataFrame, territory: pd.Series) -> list[str]:
+def funder_choices(funding: pd.DataFrame, territory: up.Territory) -> list[str]:
     """Funders of the plan's lines other than the territory itself, most granted first."""
-    own = AWARDING_TYPES.get(territory["territory_type"], "EPCI")
+    own = AWARDING_TYPES.get(territory.territory_type, "EPCI")
     others = funding[funding["funder_type"] != own]
     totals = others.groupby("funder")["granted"].sum(min_count=1).sort_values(ascending=False)
     return list(totals.index)
@@ -391,10 +391,10 @@ def guess_funder(choices: list[str], scdl_rows: pd.DataFrame) -> str | None:
     return best
 
 
-def load_funding(territory_key: str) -> tuple[pd.Series, pd.DataFrame]:
+def load_funding(territory_key: str) -> tuple[up.Territory, pd.DataFrame]:
     """The territory (SIREN or id) and its funding lines, from the warehouse."""
     territory = up.find_territory(territory_key)
-    return territory, up.queries.load_funding_lines(territory["territory_id"])
+    return territory, up.queries.load_funding_lines(territory.territory_id)
 
 
 def reconcile_file(
@@ -409,9 +409,9 @@ def reconcile_file(
     return reconcile(lines, rows, beneficiary_sirens(territory)), errors, funder
 
 
-def beneficiary_sirens(territory: pd.Series) -> set[str]:
+def beneficiary_sirens(territory: up.Territory) -> set[str]:
     """The territory's SIREN and, for a portfolio, those of the EPCI its actions are in."""
-    found = up.run_sql("scdl_beneficiaries", territory=territory["territory_id"])
+    found = up.run_sql("scdl_beneficiaries", territory=territory.territory_id)
     return {str(siren) for siren in found["siren"]}
 
 

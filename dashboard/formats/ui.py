@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
-from dashboard.components import render_downloads, render_kpis, render_table, safe_text
 from dashboard.formats import datapackage, deck, projets_territoire, scdl
 from dashboard.formats import upstream as up
 from dashboard.formats.common import FormatError, read_upload
+from dashboard.ui.downloads import render_downloads
+from dashboard.ui.widgets import render_kpis, render_table, safe_text
 
 CSV_MIME = "text/csv"
 ZIP_MIME = "application/zip"
@@ -26,12 +26,12 @@ INCOMPLETE_COLUMNS = [
 
 
 def render_deck_download(
-    territory: pd.Series, scope: up.ReportScope, key: str, container=st
+    territory: up.Territory, scope: up.ReportScope, key: str, container=st
 ) -> None:
     """One click: the Diaporama de commission (PowerPoint) of `scope`, editable, made when
     clicked. Put it beside `render_report_download` (same territory, scope, container)."""
     today = dt.date.today()
-    data = up.build_report_data(territory["siren"], scope, today)
+    data = up.build_report_data(territory.siren, scope, today)
     container.download_button(
         "Diaporama (PowerPoint)",
         lambda: deck.build_deck_from_data(data),
@@ -44,23 +44,23 @@ def render_deck_download(
     )
 
 
-def render_scdl_export(territory: pd.Series, key: str) -> None:
+def render_scdl_export(territory: up.Territory, key: str) -> None:
     """Subventions the territory awards, as the SCDL file it must publish."""
-    territory, funding = scdl.load_funding(territory["siren"])
+    territory, funding = scdl.load_funding(territory.siren)
     lines = scdl.awarded_lines(territory, funding)
     st.markdown(
-        f"**{len(lines)} ligne(s) de financement accordées par {safe_text(territory['name'])}** "
+        f"**{len(lines)} ligne(s) de financement accordées par {safe_text(territory.name)}** "
         "(schéma SCDL *Subventions* 2.1.1). Le bénéficiaire, les conditions et dates de "
         "versement et la notification UE ne sont pas dans le plan : complétez-les par action."
     )
     if lines.empty:
         return
     template = scdl.build_complement_template(lines)
-    render_downloads(template, f"complements_scdl_{territory['territory_id']}", f"{key}_template")
+    render_downloads(template, f"complements_scdl_{territory.territory_id}", f"{key}_template")
     siret = st.text_input(
         "SIRET de la collectivité (attribuant)",
         key=f"{key}_siret",
-        help=f"14 chiffres, commence par le SIREN {territory['siren']}.",
+        help=f"14 chiffres, commence par le SIREN {territory.siren}.",
     )
     uploaded = st.file_uploader(
         "Compléments remplis (CSV ou Excel)", type=["csv", "xlsx"], key=f"{key}_complements"
@@ -92,20 +92,20 @@ def render_scdl_export(territory: pd.Series, key: str) -> None:
     st.download_button(
         "Subventions (SCDL, CSV)",
         data,
-        f"subventions_{territory['territory_id']}_{dt.date.today().isoformat()}.csv",
+        f"subventions_{territory.territory_id}_{dt.date.today().isoformat()}.csv",
         CSV_MIME,
         key=f"{key}_download",
     )
 
 
-def render_scdl_reconciliation(territory: pd.Series, key: str) -> None:
+def render_scdl_reconciliation(territory: up.Territory, key: str) -> None:
     """A funder's SCDL file compared with the plan's « accordé » amounts."""
     uploaded = st.file_uploader(
         "Fichier SCDL Subventions d'un financeur (CSV)", type=["csv"], key=f"{key}_file"
     )
     if uploaded is None:
         return
-    territory, funding = scdl.load_funding(territory["siren"])
+    territory, funding = scdl.load_funding(territory.siren)
     data = uploaded.getvalue()
     try:
         rows, errors = scdl.read_scdl(data, uploaded.name)
@@ -133,10 +133,10 @@ def render_scdl_reconciliation(territory: pd.Series, key: str) -> None:
     render_table(table, scdl.RECONCILE_COLUMNS, "rapprochement_scdl", f"{key}_table")
 
 
-def render_demo_choice(territory: pd.Series, key: str) -> bool:
+def render_demo_choice(territory: up.Territory, key: str) -> bool:
     """For a territory with invented values: include them in a file that has no provenance
     field? Off by default; such a file is a trial, not one to publish."""
-    if not bool(territory["has_demo_data"]):
+    if not bool(territory.has_demo_data):
         return False
     return st.checkbox(
         "Inclure les données de démonstration (fichier d'essai, à ne pas publier)",
@@ -146,20 +146,20 @@ def render_demo_choice(territory: pd.Series, key: str) -> bool:
     )
 
 
-def render_projets_export(territory: pd.Series, key: str) -> None:
+def render_projets_export(territory: up.Territory, key: str) -> None:
     """The actions in the Communs' projets-territoire schema (MEC, TeT, Aides-territoires)."""
     demo = render_demo_choice(territory, f"{key}_demo")
     st.download_button(
         "Projets (projets-territoire, CSV)",
-        lambda: projets_territoire.export_projets(territory["siren"], include_demo=demo)[0],
-        f"projets-territoire_{territory['territory_id']}_{dt.date.today().isoformat()}.csv",
+        lambda: projets_territoire.export_projets(territory.siren, include_demo=demo)[0],
+        f"projets-territoire_{territory.territory_id}_{dt.date.today().isoformat()}.csv",
         CSV_MIME,
         key=key,
         help="Schéma projets-territoire v0.1.0 des Communs de la transition écologique.",
     )
 
 
-def render_projets_import(territory: pd.Series, key: str) -> None:
+def render_projets_import(territory: up.Territory, key: str) -> None:
     """A projets-territoire file turned into our template's workbook, to publish through
     « Importer des données » (validation, preview and publication stay there)."""
     uploaded = st.file_uploader("Fichier projets-territoire (CSV)", type=["csv"], key=f"{key}_file")
@@ -167,7 +167,7 @@ def render_projets_import(territory: pd.Series, key: str) -> None:
         return
     try:
         imported = projets_territoire.import_projets(
-            uploaded.getvalue(), uploaded.name, territory["siren"], territory["name"]
+            uploaded.getvalue(), uploaded.name, territory.siren, territory.name
         )
     except FormatError as error:
         st.error(safe_text(str(error)))
@@ -182,19 +182,19 @@ def render_projets_import(territory: pd.Series, key: str) -> None:
     st.download_button(
         "Classeur au modèle du plan (Excel)",
         lambda: projets_territoire.sheets_to_workbook(imported.sheets),
-        f"plan_depuis_projets_{territory['territory_id']}.xlsx",
+        f"plan_depuis_projets_{territory.territory_id}.xlsx",
         XLSX_MIME,
         key=f"{key}_workbook",
         help="À déposer sur la page « Importer des données » pour le valider et le publier.",
     )
 
 
-def render_datapackage_download(territory: pd.Series, key: str) -> None:
+def render_datapackage_download(territory: up.Territory, key: str) -> None:
     """The territory's published data as an open-data package (zip)."""
     st.download_button(
         "Paquet de données ouvertes (CSV + Parquet)",
-        lambda: datapackage.build_package_zip(territory["siren"]),
-        f"donnees_{territory['territory_id']}_{dt.date.today().isoformat()}.zip",
+        lambda: datapackage.build_package_zip(territory.siren),
+        f"donnees_{territory.territory_id}_{dt.date.today().isoformat()}.zip",
         ZIP_MIME,
         key=key,
         icon=":material/dataset:",
@@ -203,7 +203,7 @@ def render_datapackage_download(territory: pd.Series, key: str) -> None:
     )
 
 
-def render_formats_section(territory: pd.Series, key: str = "formats") -> None:
+def render_formats_section(territory: up.Territory, key: str = "formats") -> None:
     """Every exchange format of one territory, as tabs (for a page « Échanges de données »)."""
     subsidies, reconcile, projects, package = st.tabs(
         ["Subventions (SCDL)", "Rapprochement financeur", "projets-territoire", "Données ouvertes"]

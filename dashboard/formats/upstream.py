@@ -10,36 +10,52 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import changes, queries, texts
-from dashboard.commission import SCREEN_KPIS, notable_changes
+from dashboard import changes, kpis, queries
+from dashboard import summaries as texts
+from dashboard.commission import notable_changes
+from dashboard.commission_report import REPORT_ERRORS, ReportData, ReportScope, scope_choices
+from dashboard.commission_report import build_report_data as _build_report_data
+from dashboard.commission_report.data import (
+    REPORT_FUNDING_COLUMNS,
+    build_funder_totals,
+    build_funding_table,
+)
 from dashboard.db import get_cursor
 from dashboard.formatting import (
     DEMO_LABEL,
     FUNDER_COLORS,
     STAGE_COLORS,
     STATUS_COLORS,
-    STATUS_ORDER,
     format_compact_euros,
     format_date,
     format_euros,
     format_number,
     format_percent,
 )
-from dashboard.report import (
-    REPORT_FUNDING_COLUMNS,
-    ReportData,
-    ReportError,
-    ReportScope,
-    build_funder_totals,
-    build_funding_table,
-    build_kpi_items,
-    build_report_data,
-    build_scope_kpis,
-    build_status_by_group,
-    find_territory,
-    scope_choices,
-)
 from dashboard.tables import CHANGE_COLUMNS, COMMISSION_LATE_COLUMNS
+from dashboard.territory import Territory, find_territory
+from etl.schema import STATUS_ORDER
+
+# An unknown territory or scope: the errors the CLI answers in French.
+ReportError = REPORT_ERRORS
+# The labels of the KPIs a commission screen shows (dashboard.kpis's one definition).
+SCREEN_KPIS = tuple(kpis.KPIS_BY_KEY[key].label for key in kpis.SCREEN_KPIS)
+build_scope_kpis = kpis.build_kpis
+build_status_by_group = kpis.build_status_by_item
+
+
+def build_kpi_items(figures: pd.Series, with_money: bool) -> list[tuple[str, str]]:
+    """(label, value) of the KPI grid, the same figures as every screen's."""
+    return [(label, value) for label, value, _ in kpis.build_kpi_items(figures, with_money)]
+
+
+def build_report_data(
+    territory: Territory | str, scope: ReportScope, today: object = None
+) -> ReportData:
+    """The PDF report's data for a territory (or its SIREN / identifier) and scope."""
+    territory = find_territory(territory) if isinstance(territory, str) else territory
+    return _build_report_data(territory, scope, today)
+
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCHEMAS_DIR = ROOT / "data" / "schemas"
@@ -60,6 +76,7 @@ __all__ = [
     "ReportData",
     "ReportError",
     "ReportScope",
+    "Territory",
     "build_funder_totals",
     "build_funding_table",
     "build_kpi_items",
