@@ -1,14 +1,25 @@
-"""deploy/nginx.conf really serves the app: front-end files from disk, pages and the websocket
-proxied to Streamlit, the map drawn, in headless Chromium through nginx."""
+"""deploy/ really serves the app: front-end files from disk (pre-compressed), pages and the
+websocket proxied to Streamlit, the map drawn, in headless Chromium through nginx; several
+Streamlit processes behind it with sticky routes, and a publish seen by every process."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import gzip
+import io
+import shutil
+import subprocess
 import urllib.request
+from pathlib import Path
 
 import pytest
+from websockets.asyncio.client import connect
 
 from bench import proxy
-from tests.browser_support import chromium, open_page
+from deploy import serve
+from etl import pipeline
+from tests.browser_support import chromium, free_port, open_page
 
 
 @pytest.fixture(scope="module")
@@ -56,3 +67,182 @@ def test_overview_and_map_work_through_nginx(behind_nginx):
         assert watch.outside == [], watch.outside
         assert watch.failed == [], watch.failed
         page.close()
+
+
+# --- Several Streamlit processes behind nginx (deploy/serve.py) ------------------------------
+
+PUBLISHED_NAME = "CC du Bassin de Pompey (publication de test)"
+POMPEY = "245400601"
+
+
+@pytest.fixture(scope="module")
+def cluster(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Two Streamlit processes behind nginx, as `make serve PROCESSES=2` starts them, on a copy of
+    the demo warehouse that the tests publish into."""
+    if proxy.nginx_path() is None:
+        pytest.fail("nginx absent : installez-le (make nginx, ou apt-get install nginx-light)")
+    tmp = tmp_path_factory.mktemp("cluster")
+    warehouse = tmp / "warehouse.duckdb"
+    shutil.copy(demo_warehouse, warehouse)
+    env = {
+        "PILOTAGE_WAREHOUSE": str(warehouse),
+        "PILOTAGE_FAVORITES_DIR": str(tmp / "favorites"),
+        "PILOTAGE_SESSIONS": str(tmp / "sessions.sqlite3"),
+        "PILOTAGE_JOURNAL": str(tmp / "journal.jsonl"),
+    }
+    ports = [free_port(), free_port()]
+    with serve.deployment(ports, free_port(), tmp / "run", env=env) as running:
+        yield running, warehouse
+
+
+def _route_of(headers) -> str | None:
+    cookie = headers.get("set-cookie", "")
+    return (
+        cookie.split("pilotage_route=", 1)[1].split(";", 1)[0]
+        if "pilotage_route=" in cookie
+        else None
+    )
+
+
+def test_generated_configuration_is_valid_for_nginx(tmp_path):
+    """`python -m deploy.serve config` (what a systemd server installs) passes `nginx -t`."""
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        assert (
+            serve.main(
+                [
+                    "config",
+                    "--processes",
+                    "3",
+                    "--first-port",
+                    "8601",
+                    "--listen",
+                    f"127.0.0.1:{free_port()}",
+                    "--frontend",
+                    str(tmp_path),
+                ]
+            )
+            == 0
+        )
+    site = output.getvalue()
+    assert site.count("server 127.0.0.1:86") == 3
+    assert "hash $pilotage_route consistent" in site
+    assert "gzip_static on" in site
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(serve.main_config(tmp_path))
+    check = subprocess.run(
+        [proxy.nginx_path(), "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stderr
+
+
+def test_front_end_is_compressed_once_beside_each_file():
+    frontend = serve.prepare_frontend()
+    scripts = [
+        path
+        for path in (frontend / "js").glob("*.js")
+        if path.stat().st_size >= serve.MIN_COMPRESSED_BYTES
+    ]
+    assert len(scripts) > 100
+    for script in scripts[:20]:
+        packed = script.with_name(script.name + ".gz")
+        assert packed.exists(), packed
+        assert gzip.decompress(packed.read_bytes()) == script.read_bytes()
+
+
+def test_nginx_sets_the_route_cookie_and_keeps_a_browser_on_one_process(cluster):
+    running, _ = cluster
+    routes, upstreams = {}, set()
+    for _ in range(12):  # fresh clients: nginx spreads them over both processes
+        with urllib.request.urlopen(f"{running.base}/", timeout=10) as response:
+            route = _route_of(response.headers)
+            assert len(route or "") == 32
+            assert "HttpOnly" in response.headers["set-cookie"]
+            routes[route] = response.headers["x-pilotage-upstream"]
+            upstreams.add(routes[route])
+    assert upstreams == {f"127.0.0.1:{port}" for port in running.ports}
+    for route, upstream in list(routes.items())[:4]:  # a known route: always the same process
+        for path in ("/", "/_stcore/health", "/carte?territoire=200068666"):
+            request = urllib.request.Request(
+                running.base + path, headers={"Cookie": f"pilotage_route={route}"}
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert response.headers["x-pilotage-upstream"] == upstream
+                assert _route_of(response.headers) is None  # not set again
+    forged = urllib.request.Request(running.base, headers={"Cookie": "pilotage_route=../x"})
+    with urllib.request.urlopen(forged, timeout=10) as response:
+        assert _route_of(response.headers) is not None  # replaced by a route of nginx's
+
+
+def test_websocket_reaches_the_process_of_the_route(cluster):
+    running, _ = cluster
+    with urllib.request.urlopen(f"{running.base}/", timeout=10) as response:
+        route, upstream = _route_of(response.headers), response.headers["x-pilotage-upstream"]
+
+    async def handshake() -> str:
+        ws_url = "ws" + running.base.removeprefix("http") + "/_stcore/stream"
+        async with connect(
+            ws_url,
+            subprotocols=["streamlit"],
+            origin=running.base,
+            additional_headers={"Cookie": f"pilotage_route={route}"},
+        ) as websocket:
+            return websocket.response.headers["X-Pilotage-Upstream"]
+
+    for _ in range(3):
+        assert asyncio.run(handshake()) == upstream
+
+
+def test_browsers_stick_to_their_process_and_all_see_a_publish(cluster, tmp_path):
+    """Chromium contexts (separate people) spread over both processes, each kept on its own
+    across reloads, its websocket working (the KPI cards arrive); then a publish into the
+    served warehouse is seen by both processes without a restart."""
+    running, warehouse = cluster
+    with chromium(running.base) as browser:
+        pinned: dict[str, object] = {}
+        contexts = []
+        while len(pinned) < 2 and len(contexts) < 12:
+            context = browser.new_context(locale="fr-FR")
+            contexts.append(context)
+            page = context.new_page()
+            response = page.goto(f"{running.base}/?territoire=200068666")
+            upstream = response.headers["x-pilotage-upstream"]
+            page.locator('[data-testid="stMetric"]').nth(5).wait_for(timeout=60_000)
+            cookie = next(c for c in context.cookies() if c["name"] == "pilotage_route")
+            assert cookie["httpOnly"]
+            assert page.reload().headers["x-pilotage-upstream"] == upstream
+            page.locator('[data-testid="stMetric"]').nth(5).wait_for(timeout=60_000)
+            pinned.setdefault(upstream, page)
+        assert set(pinned) == {f"127.0.0.1:{port}" for port in running.ports}
+
+        sources = tmp_path / "sources"
+        shutil.copytree(pipeline.SOURCES_DIR, sources)
+        territory_file = sources / "pompey" / "territoire.csv"
+        text = territory_file.read_text(encoding="utf-8")
+        territory_file.write_text(
+            text.replace("CC du Bassin de Pompey;", f"{PUBLISHED_NAME};"), encoding="utf-8"
+        )
+        pipeline.run_build(sources, pipeline.REFERENCE_DIR, warehouse)
+        for upstream, page in pinned.items():
+            response = page.goto(f"{running.base}/?territoire={POMPEY}")
+            assert response.headers["x-pilotage-upstream"] == upstream
+            page.get_by_text(PUBLISHED_NAME).first.wait_for(timeout=60_000)
+        for context in contexts:
+            context.close()
+
+
+def test_a_stopped_process_is_restarted(cluster):
+    running, _ = cluster
+    port = running.ports[0]
+    running.streamlit[port].kill()
+    running.streamlit[port].wait()
+    assert running.restart_stopped() == [port]
+    serve.wait_healthy(
+        f"http://127.0.0.1:{port}/_stcore/health",
+        running.streamlit[port],
+        "Streamlit",
+        running.workdir / f"streamlit-{port}.log",
+    )
+    assert running.restart_stopped() == []
