@@ -9,7 +9,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.sessions import cpu_s, descendants
+from bench.sessions import cpu_s, descendants, rss_mb
 from deploy import serve
 from tests.browser_support import free_port
 
@@ -22,6 +22,15 @@ def nginx_cpu_s(master: int) -> float:
     for pid in descendants(master):
         with contextlib.suppress(OSError):
             total += cpu_s(pid)
+    return total
+
+
+def nginx_rss_mb(master: int) -> float:
+    """Resident memory of the nginx master and its workers."""
+    total = rss_mb(master)
+    for pid in descendants(master):
+        with contextlib.suppress(OSError):
+            total += rss_mb(pid)
     return total
 
 
