@@ -40,6 +40,7 @@ create table if not exists sessions (
 create table if not exists failures (
     key text primary key, count integer not null, last real not null
 );
+create table if not exists seen (key text primary key, at real not null);
 """
 
 
@@ -185,3 +186,12 @@ def record_success(login: str) -> None:
     """A right password clears the account's count (the address's runs out by itself)."""
     with _store() as con:
         con.execute("delete from failures where key = ?", (_keys(login, None)["account"],))
+
+
+def first_sight(key: str, now: float | None = None) -> bool:
+    """True the first time `key` is given (e.g. one OIDC sign-in: e-mail and token time), in
+    any process; False afterwards."""
+    now = time.time() if now is None else now
+    with _store() as con:
+        con.execute("delete from seen where at < ?", (now - max_age_seconds(),))
+        return con.execute("insert or ignore into seen values (?, ?)", (key, now)).rowcount == 1
