@@ -246,3 +246,17 @@ def test_a_stopped_process_is_restarted(cluster):
         running.workdir / f"streamlit-{port}.log",
     )
     assert running.restart_stopped() == []
+
+
+def test_systemd_units_run_what_the_launcher_runs():
+    units = Path(serve.ROOT / "deploy" / "systemd")
+    process = (units / "pilotage@.service").read_text()
+    flags = serve.streamlit_command(8601)[serve.streamlit_command(8601).index("--server.port") :]
+    expected = " ".join(flags).replace("8601", "%i")
+    assert expected in " ".join(process.replace("\\\n", " ").split())
+    assert "PILOTAGE_BEHIND_PROXY=1" in process
+    assert "Restart=always" in process
+    target = (units / "pilotage.target").read_text()
+    assert "pilotage@8601.service pilotage@8602.service" in target  # = config --first-port 8601
+    frontend = (units / "pilotage-frontend.service").read_text()
+    assert "-m deploy.serve frontend" in frontend
