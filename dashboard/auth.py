@@ -185,13 +185,19 @@ def _secret() -> bytes:
     return sessions.session_secret(_secrets_section("pilotage").get("session_secret"))
 
 
-def record(event: str, user: User | None = None, who: str | None = None, **what: object) -> None:
+def record(
+    event: str,
+    user: User | None = None,
+    who: str | None = None,
+    provider: str | None = None,
+    **what: object,
+) -> None:
     """Journal an event (who, when, from where, what): sign-ins here; imports, restores and
     exports from the pages, e.g. `auth.record("export", user, territory=tid, file="x.xlsx")`."""
     journal.record(
         event,
         user.login if user else who,
-        user.provider if user else None,
+        user.provider if user else provider,
         client_address(),
         **what,
     )
@@ -236,7 +242,7 @@ def _local_account() -> dict | None:
             return None
         return local
     cookie = st.context.cookies.get(sessions.COOKIE)
-    if not cookie or st.session_state.get(COOKIE_OP_KEY) == DELETE:
+    if not isinstance(cookie, str) or not cookie or st.session_state.get(COOKIE_OP_KEY) == DELETE:
         return None
     login = sessions.resume(cookie, _secret())
     account = accounts.find_account(accounts.accounts_path(), login) if login else None

@@ -101,7 +101,9 @@ def _hash(token: str) -> str:
 
 def _token_of(cookie: str, key: bytes) -> str | None:
     """The token in a cookie value whose signature is right, else None."""
-    token, _, signature = (cookie or "").partition(".")
+    if not isinstance(cookie, str):
+        return None
+    token, _, signature = cookie.partition(".")
     if not token or not hmac.compare_digest(signature, _sign(token, key)):
         return None
     return token
