@@ -324,6 +324,13 @@ def _cpu(pids: list[int]) -> float:
     return sum(cpu_s(pid) for pid in pids)
 
 
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine has spent busy (every process, every core), /proc/stat."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def bench_replayed_users(
     base: str,
     pids: int | list[int],
@@ -332,6 +339,7 @@ def bench_replayed_users(
     kinds: tuple[str, ...] = tuple(REPLAY_KINDS),
     proxy_cpu: Callable[[], float] | None = None,
     proxy_rss: Callable[[], float] | None = None,
+    warm: list[str] | None = None,
 ) -> dict:
     """Replay the recorded visit `steps` against `base` by each wave's number of simultaneous
     users, for each kind of visit; CPU of the Streamlit processes `pids` (summed), of the load
@@ -351,14 +359,17 @@ def bench_replayed_users(
             for step in steps
         },
     }
-    asyncio.run(_wave(base, steps, 2))  # warm the server's caches as a real first visit does
+    for warmed in warm or [base]:  # each process's caches warmed, as a real first visit does
+        asyncio.run(_wave(warmed, steps, 2))
     for kind in kinds:
         results[kind] = {}
         for count in waves:
             rss_before, server_before = sum(rss_mb(pid) for pid in pids), _cpu(pids)
             own_before = time.process_time()
             proxy_before = proxy_cpu() if proxy_cpu else 0.0
+            busy_before = machine_busy_s()
             users, wall = asyncio.run(_wave(base, steps, count, REPLAY_KINDS[kind]))
+            busy = machine_busy_s() - busy_before
             wave = summarise_users(users, wall)
             wave["server_cpu_per_session_s"] = (_cpu(pids) - server_before) / count
             wave["load_generator_cpu_per_session_s"] = (time.process_time() - own_before) / count
@@ -366,6 +377,9 @@ def bench_replayed_users(
             if proxy_cpu:
                 wave["proxy_cpu_per_session_s"] = (proxy_cpu() - proxy_before) / count
                 served_cpu += wave["proxy_cpu_per_session_s"]
+            ours = count * (served_cpu + wave["load_generator_cpu_per_session_s"])
+            # What else ran on the machine meanwhile (other work, the system): not ours to use.
+            wave["other_work_cpu_s"] = max(0.0, busy - ours)
             wave["rss_before_mb"] = rss_before
             wave["rss_per_process_mb"] = [rss_mb(pid) for pid in pids]
             wave["rss_after_mb"] = sum(wave["rss_per_process_mb"])
@@ -431,5 +445,6 @@ def bench_serving(warehouse: Path, sizes: dict, workdir: Path, processes: int) -
                 sizes["waves"],
                 proxy_cpu=lambda nginx=nginx: proxy.nginx_cpu_s(nginx),
                 proxy_rss=lambda nginx=nginx: proxy.nginx_rss_mb(nginx),
+                warm=[f"http://127.0.0.1:{port}" for port in ports],
             )
     return results

@@ -89,13 +89,15 @@ def _serving_lines(serving: dict, sizes: dict) -> list[str]:
         "",
         "*CPU lower bound* of a wave: its users × the CPU each cost the server (Streamlit and",
         f"nginx, measured in the wave), spread on the {serving.get('cores')} cores. The load",
-        "generator runs on the same cores (its CPU is in the table) and is not counted in it.",
+        "generator runs on the same cores (its CPU is in the table) and is not counted in it;",
+        "nor is the CPU that other work took on the machine during the wave (last column, from",
+        "/proc/stat: the machine's busy time minus ours), which the wave could not use.",
         "",
         "| served by | users | cache | success | overview median / p95 (s) | "
         "map median / p95 (s) | wave (s) | CPU per user: Streamlit / nginx / load generator (s) "
         "| CPU lower bound (s) | slower p95 / bound | memory per Streamlit process (MB) "
-        "| nginx (MB) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| nginx (MB) | other work on the machine (CPU s) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for served_by, group in _replay_groups(serving):
         for kind, label in REPLAY_KINDS.items():
@@ -108,10 +110,11 @@ def _serving_lines(serving: dict, sizes: dict) -> list[str]:
                     f"{s(wave.get('proxy_cpu_per_session_s'))} / "
                     f"{s(wave['load_generator_cpu_per_session_s'])} | "
                     f"{s(wave.get('lower_bound_s'))} | {s(wave.get('p95_to_lower_bound'), 1)} × | "
-                    f"{_memory(wave)} | {s(wave.get('proxy_rss_mb'), 0)} |"
+                    f"{_memory(wave)} | {s(wave.get('proxy_rss_mb'), 0)} | "
+                    f"{s(wave.get('other_work_cpu_s'), 1)} |"
                 )
                 if wave["errors"]:
-                    lines.append(f"| | | errors: {', '.join(wave['errors'])} |" + " |" * 9)
+                    lines.append(f"| | | errors: {', '.join(wave['errors'])} |" + " |" * 10)
     soak = serving["soak"]
     lines += [
         "",
