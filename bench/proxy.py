@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bench.sessions import cpu_s, descendants, rss_mb
@@ -16,22 +16,23 @@ from tests.browser_support import free_port
 nginx_path = serve.nginx_path
 
 
-def nginx_cpu_s(master: int) -> float:
-    """CPU seconds of the nginx master and its workers."""
-    total = cpu_s(master)
+def _over_workers(master: int, measure: Callable[[int], float]) -> float:
+    """`measure` summed over the nginx master and its workers."""
+    total = measure(master)
     for pid in descendants(master):
         with contextlib.suppress(OSError):
-            total += cpu_s(pid)
+            total += measure(pid)
     return total
+
+
+def nginx_cpu_s(master: int) -> float:
+    """CPU seconds of the nginx master and its workers."""
+    return _over_workers(master, cpu_s)
 
 
 def nginx_rss_mb(master: int) -> float:
     """Resident memory of the nginx master and its workers."""
-    total = rss_mb(master)
-    for pid in descendants(master):
-        with contextlib.suppress(OSError):
-            total += rss_mb(pid)
-    return total
+    return _over_workers(master, rss_mb)
 
 
 @contextlib.contextmanager

@@ -56,13 +56,19 @@ def wait_signed_out(page) -> None:
     assert not sidebar.get_by_text("Connecté :").count()
 
 
-def test_a_sign_in_survives_a_reload_and_ends_after_the_idle_time(signed_server):
-    base, browser, tmp = signed_server
+def signed_in_reader(browser, base: str):
+    """A new browser context signed in as the reader, once the cookie is set."""
     context = browser.new_context(locale="fr-FR")
     page = open_overview(context, base)
     submit(page, *READER)
     page.get_by_text(SIGNED_IN).wait_for(timeout=60_000)
     page.wait_for_function("() => document.cookie.includes('pilotage_session=')")
+    return context, page
+
+
+def test_a_sign_in_survives_a_reload_and_ends_after_the_idle_time(signed_server):
+    base, browser, tmp = signed_server
+    context, page = signed_in_reader(browser, base)
     cookie = session_cookie(context)
     assert cookie["sameSite"] == "Strict"
     assert cookie["expires"] == -1  # ends with the browser; the server ends it sooner
@@ -84,11 +90,7 @@ def test_a_sign_in_survives_a_reload_and_ends_after_the_idle_time(signed_server)
 
 def test_sign_out_ends_the_sign_in_on_the_server(signed_server):
     base, browser, _ = signed_server
-    context = browser.new_context(locale="fr-FR")
-    page = open_overview(context, base)
-    submit(page, *READER)
-    page.get_by_text(SIGNED_IN).wait_for(timeout=60_000)
-    page.wait_for_function("() => document.cookie.includes('pilotage_session=')")
+    context, page = signed_in_reader(browser, base)
     kept = session_cookie(context)
     page.get_by_role("button", name="Se déconnecter").click()
     wait_signed_out(page)
