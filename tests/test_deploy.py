@@ -17,9 +17,11 @@ import pytest
 from websockets.asyncio.client import connect
 
 from bench import proxy
+from dashboard import journal
 from deploy import serve
 from etl import pipeline
 from tests.browser_support import chromium, free_port, open_page
+from tests.conftest import READER
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +78,7 @@ POMPEY = "245400601"
 
 
 @pytest.fixture(scope="module")
-def cluster(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
+def cluster(demo_warehouse: Path, accounts_file: Path, tmp_path_factory: pytest.TempPathFactory):
     """Two Streamlit processes behind nginx, as `make serve PROCESSES=2` starts them, on a copy of
     the demo warehouse that the tests publish into."""
     if proxy.nginx_path() is None:
@@ -89,19 +91,31 @@ def cluster(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
         "PILOTAGE_FAVORITES_DIR": str(tmp / "favorites"),
         "PILOTAGE_SESSIONS": str(tmp / "sessions.sqlite3"),
         "PILOTAGE_JOURNAL": str(tmp / "journal.jsonl"),
+        "PILOTAGE_SESSION_SECRET_FILE": str(tmp / "session_secret"),
+        "PILOTAGE_ACCOUNTS": str(accounts_file),
     }
     ports = [free_port(), free_port()]
     with serve.deployment(ports, free_port(), tmp / "run", env=env) as running:
         yield running, warehouse
 
 
+def _routes(running: serve.Deployment) -> dict[str, str]:
+    """upstream -> a route nginx gave that leads to it (fresh clients until both are seen)."""
+    found: dict[str, str] = {}
+    for _ in range(40):
+        with urllib.request.urlopen(f"{running.base}/_stcore/health", timeout=10) as response:
+            found.setdefault(response.headers["x-pilotage-upstream"], _route_of(response.headers))
+        if len(found) == len(running.ports):
+            break
+    return found
+
+
 def _route_of(headers) -> str | None:
-    cookie = headers.get("set-cookie", "")
-    return (
-        cookie.split("pilotage_route=", 1)[1].split(";", 1)[0]
-        if "pilotage_route=" in cookie
-        else None
-    )
+    """The route in nginx's Set-Cookie (Streamlit may set its own cookie beside it)."""
+    for cookie in headers.get_all("Set-Cookie") or []:
+        if cookie.startswith("pilotage_route="):
+            return cookie.split("=", 1)[1].split(";", 1)[0]
+    return None
 
 
 def test_generated_configuration_is_valid_for_nginx(tmp_path):
@@ -159,7 +173,9 @@ def test_nginx_sets_the_route_cookie_and_keeps_a_browser_on_one_process(cluster)
         with urllib.request.urlopen(f"{running.base}/", timeout=10) as response:
             route = _route_of(response.headers)
             assert len(route or "") == 32
-            assert "HttpOnly" in response.headers["set-cookie"]
+            assert any(
+                "HttpOnly" in c for c in response.headers.get_all("Set-Cookie") if "route" in c
+            )
             routes[route] = response.headers["x-pilotage-upstream"]
             upstreams.add(routes[route])
     assert upstreams == {f"127.0.0.1:{port}" for port in running.ports}
@@ -260,3 +276,37 @@ def test_systemd_units_run_what_the_launcher_runs():
     assert "pilotage@8601.service pilotage@8602.service" in target  # = config --first-port 8601
     frontend = (units / "pilotage-frontend.service").read_text()
     assert "-m deploy.serve frontend" in frontend
+
+
+def test_a_sign_in_follows_the_browser_to_another_process(cluster):
+    """The session store is shared: signed in on one process, a reload that reaches the other
+    (its route changed, as when a process stops) is still signed in; the journal has the
+    browser's address from nginx's X-Real-IP."""
+    running, _ = cluster
+    first, second = (f"127.0.0.1:{port}" for port in running.ports)
+    routes = _routes(running)
+    with chromium(running.base) as browser:
+        context = browser.new_context(locale="fr-FR")
+        context.add_cookies(
+            [{"name": "pilotage_route", "value": routes[first], "url": running.base}]
+        )
+        page = context.new_page()
+        response = page.goto(f"{running.base}/?territoire=200068666")
+        assert response.headers["x-pilotage-upstream"] == first
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("Connexion", exact=True).click()
+        sidebar.get_by_label("Identifiant").fill(READER[0])
+        sidebar.get_by_label("Mot de passe").fill(READER[1])
+        sidebar.get_by_role("button", name="Se connecter").click()
+        sidebar.get_by_text("Connecté : Lecteur de test").wait_for(timeout=60_000)
+        page.wait_for_function("() => document.cookie.includes('pilotage_session=')")
+        context.add_cookies(
+            [{"name": "pilotage_route", "value": routes[second], "url": running.base}]
+        )
+        response = page.reload()
+        assert response.headers["x-pilotage-upstream"] == second
+        sidebar.get_by_text("Connecté : Lecteur de test").wait_for(timeout=60_000)
+        context.close()
+    entries = journal.read(Path(running.env["PILOTAGE_JOURNAL"]))
+    sign_ins = [e for e in entries if e["event"] == "sign_in"]
+    assert [(e["who"], e["address"]) for e in sign_ins] == [(READER[0], "127.0.0.1")]
