@@ -8,8 +8,12 @@ import asyncio
 import contextlib
 import gzip
 import io
+import os
 import shutil
+import signal
 import subprocess
+import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -310,3 +314,31 @@ def test_a_sign_in_follows_the_browser_to_another_process(cluster):
     entries = journal.read(Path(running.env["PILOTAGE_JOURNAL"]))
     sign_ins = [e for e in entries if e["event"] == "sign_in"]
     assert [(e["who"], e["address"]) for e in sign_ins] == [(READER[0], "127.0.0.1")]
+
+
+def test_the_launcher_serves_then_stops_everything_on_sigterm(demo_warehouse, tmp_path):
+    """`make serve` runs `python -m deploy.serve run`: it prints where to go, serves through
+    nginx, and SIGTERM (systemd, Ctrl-C) stops nginx and every Streamlit process."""
+    port, first = free_port(), free_port()
+    command = ["run", "--processes", "1", "--port", str(port), "--first-port", str(first)]
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "deploy.serve", *command, "--workdir", str(tmp_path / "run")],
+        cwd=serve.ROOT,
+        env={**os.environ, "PILOTAGE_WAREHOUSE": str(demo_warehouse)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        line = launcher.stdout.readline()
+        assert f"http://127.0.0.1:{port}/ (1 processus Streamlit" in line, line
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+            assert response.headers["x-pilotage-upstream"] == f"127.0.0.1:{first}"
+        launcher.send_signal(signal.SIGTERM)
+        assert launcher.wait(timeout=60) == 0
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+    for stopped in (port, first):
+        with pytest.raises(urllib.error.URLError, match="refused"):
+            urllib.request.urlopen(f"http://127.0.0.1:{stopped}/_stcore/health", timeout=2)
