@@ -636,14 +636,15 @@ interpreter lock. The CPU per user in the table therefore sets the p95 of a wave
 process serves N simultaneous users in about N × its CPU per user, whatever the number of cores:
 alone, it cannot come nearer than twice the lower bound of two cores. Built, in that order, and
 measured side by side in « Serving »: (1) nginx in front; (2) one Streamlit process per core
-behind it (`make serve`, `deploy/serve.py`), with sticky routing by a cookie set by nginx (`hash
-$cookie_… consistent`: a session's websocket, downloads and uploads must reach the process that
-holds it; by client address would send a whole town hall behind one NAT address to one process);
-(3) the front end pre-compressed once (`gzip_static`), so that nginx no longer compresses 120
-files per first visit (its CPU per first visit went from ~0,13 s to ~0,01 s). On this 2-core
-machine the load generator itself needs a sizeable share of the second core (its CPU per user is
-in the table): the ratio of p95 to the lower bound counts only the server's CPU, so it includes
-that contention, and that of any other work sharing the machine (load average above).
+behind it (`make serve`, `deploy/serve.py`), with sticky routing by a cookie set by nginx (a
+route per process, new browsers in turn: a session's websocket, downloads and uploads must reach
+the process that holds it; by client address would send a whole town hall behind one NAT address
+to one process); (3) the front end pre-compressed once (`gzip_static`), so that nginx no longer
+compresses 120 files per first visit (its CPU per first visit went from ~0,13 s to ~0,01 s). On
+this 2-core machine the load generator itself needs a sizeable share of the second core (its CPU
+per user is in the table): the ratio of p95 to the lower bound counts only the server's CPU, so
+it includes that contention, and that of any other work sharing the machine (load average
+above).
 
 **Readers switching to the new data.** DuckDB keeps one database instance per file path in a
 process: `duckdb.connect(path)` made while a connection to the old file is still open (the cached

@@ -90,12 +90,39 @@ def prepare_frontend(output: Path = DEFAULT_FRONTEND) -> Path:
     return output
 
 
+def upstreams_config(ports: list[int]) -> str:
+    """nginx's upstream groups and route maps for these Streamlit ports (see deploy/nginx.conf):
+    one group per process with the others as backup, one over all for browsers without a
+    route."""
+    servers = [f"127.0.0.1:{port}" for port in ports]
+    blocks = []
+    for index, server in enumerate(servers):
+        backups = "".join(f"    server {other} backup;\n" for other in servers if other != server)
+        blocks.append(
+            f"upstream pilotage_{index} {{\n    zone pilotage_{index} 64k;\n"
+            f"    server {server};\n{backups}    keepalive 16;\n}}\n"
+        )
+    every = "".join(f"    server {server};\n" for server in servers)
+    blocks.append(
+        f"upstream pilotage_any {{\n    zone pilotage_any 64k;\n    least_conn;\n{every}"
+        "    keepalive 16;\n}\n"
+    )
+    pools = "".join(
+        f'    "~^{index}-[0-9a-f]{{32}}$" pilotage_{index};\n' for index in range(len(servers))
+    )
+    blocks.append(
+        f"map $cookie_pilotage_route $pilotage_pool {{\n{pools}    default pilotage_any;\n}}\n"
+    )
+    chosen = "".join(f"    {server} {index};\n" for index, server in enumerate(servers))
+    blocks.append(f'map $upstream_addr $pilotage_chosen {{\n{chosen}    default "";\n}}')
+    return "\n".join(blocks)
+
+
 def site_config(ports: list[int], listen: str, frontend: Path) -> str:
     """deploy/nginx.conf for these Streamlit ports, this address and this front-end folder."""
-    servers = "\n".join(f"    server 127.0.0.1:{port};" for port in ports)
     return (
         TEMPLATE.read_text(encoding="utf-8")
-        .replace("@UPSTREAM_SERVERS@", servers)
+        .replace("@UPSTREAMS@", upstreams_config(ports))
         .replace("@FRONTEND_DIR@", str(frontend))
         .replace("@LISTEN@", listen)
     )

@@ -9,12 +9,14 @@ import contextlib
 import gzip
 import io
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -143,8 +145,8 @@ def test_generated_configuration_is_valid_for_nginx(tmp_path):
             == 0
         )
     site = output.getvalue()
-    assert site.count("server 127.0.0.1:86") == 3
-    assert "hash $pilotage_route consistent" in site
+    assert len(re.findall(r"^upstream pilotage_\w+ {", site, re.MULTILINE)) == 4  # 3 + new ones
+    assert "least_conn" in site
     assert "gzip_static on" in site
     (tmp_path / "site.conf").write_text(site)
     (tmp_path / "nginx.conf").write_text(serve.main_config(tmp_path))
@@ -176,14 +178,19 @@ def test_nginx_sets_the_route_cookie_and_keeps_a_browser_on_one_process(cluster)
     for _ in range(12):  # fresh clients: nginx spreads them over both processes
         with urllib.request.urlopen(f"{running.base}/", timeout=10) as response:
             route = _route_of(response.headers)
-            assert len(route or "") == 32
+            assert re.fullmatch(r"[01]-[0-9a-f]{32}", route or ""), route
             assert any(
                 "HttpOnly" in c for c in response.headers.get_all("Set-Cookie") if "route" in c
             )
             routes[route] = response.headers["x-pilotage-upstream"]
             upstreams.add(routes[route])
     assert upstreams == {f"127.0.0.1:{port}" for port in running.ports}
-    for route, upstream in list(routes.items())[:4]:  # a known route: always the same process
+    # New browsers in turn: a room arriving at once is split evenly.
+    assert sorted(Counter(routes.values()).values()) == [6, 6]
+    for route, upstream in list(routes.items())[:4]:
+        assert route.startswith(
+            f"{running.ports.index(int(upstream.rsplit(':')[1]))}-"
+        )  # a known route: always the same process
         for path in ("/", "/_stcore/health", "/carte?territoire=200068666"):
             request = urllib.request.Request(
                 running.base + path, headers={"Cookie": f"pilotage_route={route}"}
@@ -191,9 +198,12 @@ def test_nginx_sets_the_route_cookie_and_keeps_a_browser_on_one_process(cluster)
             with urllib.request.urlopen(request, timeout=10) as response:
                 assert response.headers["x-pilotage-upstream"] == upstream
                 assert _route_of(response.headers) is None  # not set again
-    forged = urllib.request.Request(running.base, headers={"Cookie": "pilotage_route=../x"})
-    with urllib.request.urlopen(forged, timeout=10) as response:
-        assert _route_of(response.headers) is not None  # replaced by a route of nginx's
+    for forged in ("../x", "7-" + "0" * 32):  # nonsense, or a process that does not exist
+        request = urllib.request.Request(
+            running.base, headers={"Cookie": f"pilotage_route={forged}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert _route_of(response.headers) is not None  # replaced by a route of nginx's
 
 
 def test_websocket_reaches_the_process_of_the_route(cluster):
