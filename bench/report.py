@@ -91,7 +91,9 @@ def _serving_lines(serving: dict, sizes: dict) -> list[str]:
         f"nginx, measured in the wave), spread on the {serving.get('cores')} cores. The load",
         "generator runs on the same cores (its CPU is in the table) and is not counted in it;",
         "nor is the CPU that other work took on the machine during the wave (last column, from",
-        "/proc/stat: the machine's busy time minus ours), which the wave could not use.",
+        "/proc/stat: the machine's busy time minus ours), which the wave could not use. The",
+        "bound covers the whole wave (each user loads two pages): the slower page's p95 can be",
+        "below it, as the map page comes after Vue d'ensemble for every user.",
         "",
         "| served by | users | cache | success | overview median / p95 (s) | "
         "map median / p95 (s) | wave (s) | CPU per user: Streamlit / nginx / load generator (s) "
