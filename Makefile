@@ -6,7 +6,8 @@ WAREHOUSE := data/warehouse.duckdb
 ETL_INPUTS := $(shell find data/sources data/reference etl -type f -not -name '*.pyc' 2>/dev/null)
 PORT ?= 8501
 
-.PHONY: run etl check test lint format bench template reference browser nginx clean report
+.PHONY: run etl check test lint format bench template reference browser nginx clean report serve \
+	bench-serving
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +21,13 @@ $(WAREHOUSE): $(VENV)/.installed $(ETL_INPUTS)
 
 run: $(WAREHOUSE)
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+# N Streamlit processes (one per core) behind nginx on http://127.0.0.1:$(SERVE_PORT)/ (docs/deployment.md).
+PROCESSES ?= $(shell nproc)
+SERVE_PORT ?= 8080
+SERVE_HOST ?= 127.0.0.1
+serve: $(WAREHOUSE) nginx
+	$(PY) -m deploy.serve run --processes $(PROCESSES) --port $(SERVE_PORT) --host $(SERVE_HOST)
 
 etl: $(VENV)/.installed
 	$(PY) -m etl build
@@ -42,6 +50,10 @@ format: $(VENV)/.installed
 # Chromium for the browser measures, nginx for the server behind deploy/nginx.conf (Debian's).
 bench: $(VENV)/.installed browser nginx
 	$(PY) -m bench
+
+# The serving section alone (1 process, 1 behind nginx, N behind nginx), merged into results.json.
+bench-serving: $(VENV)/.installed browser nginx
+	$(PY) -m bench --only serving
 
 # Rapport de commission (PDF): make report TERRITOIRE=200068666 PERIMETRE=element:P1 SORTIE=r.pdf
 TERRITOIRE ?= 200068666

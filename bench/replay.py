@@ -10,12 +10,15 @@ same requests, the same `BackMsg` bytes on a websocket of its own (so a Streamli
 own, with per-message deflate offered as Chromium does), and a browser cache of its own (a static
 file is fetched once per user, documents and `/_stcore/` calls every time). A page is loaded
 when its script run has finished (`script_finished`) and every file the browser fetched for it
-has arrived; the load generator's own CPU is measured and reported.
+has arrived; the load generator's own CPU is measured and reported. Like a browser, each user
+keeps the cookies it is given (nginx's route cookie, which keeps it on one Streamlit process)
+and sends them with every request and its websocket's handshake.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -134,17 +137,20 @@ class KeepAliveConnection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def get(self, path: str) -> int:
-        """GET `path`, body read to its end; returns the HTTP status. A kept connection the
-        server closed meanwhile (uvicorn closes idle ones after 5 s) is reopened and the
-        request sent again, as browsers do."""
+    async def get(self, path: str, cookies: dict[str, str] | None = None) -> int:
+        """GET `path`, body read to its end; returns the HTTP status and records the cookies
+        the answer sets in `cookies`. A kept connection the server closed meanwhile (uvicorn
+        closes idle ones after 5 s) is reopened and the request sent again, as browsers do."""
+        cookies = {} if cookies is None else cookies
+        sent = "; ".join(f"{name}={value}" for name, value in cookies.items())
+        cookie_line = f"Cookie: {sent}\r\n" if sent else ""
         for _attempt in range(2):
             reused = self.writer is not None and not self.writer.is_closing()
             if not reused:
                 self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
             self.writer.write(
                 f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{CHROME_HEADERS}"
-                "Connection: keep-alive\r\n\r\n".encode()
+                f"{cookie_line}Connection: keep-alive\r\n\r\n".encode()
             )
             try:
                 await self.writer.drain()
@@ -152,17 +158,21 @@ class KeepAliveConnection:
             except ConnectionError:
                 status_line = b""
             if status_line:
-                return await self._read_response(int(status_line.split()[1]))
+                return await self._read_response(int(status_line.split()[1]), cookies)
             self.close()
             if not reused:  # a fresh connection that does not answer: a real failure
                 break
         raise ConnectionError(f"pas de réponse pour {path}")
 
-    async def _read_response(self, status: int) -> int:
+    async def _read_response(self, status: int, cookies: dict[str, str]) -> int:
         headers = {}
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.decode("latin-1").partition(":")
             headers[name.strip().lower()] = value.strip()
+            if name.strip().lower() == "set-cookie":
+                cookie, _, _attributes = value.strip().partition(";")
+                key, _, cookie_value = cookie.partition("=")
+                cookies[key.strip()] = cookie_value.strip()
         if "content-length" in headers:
             await self.reader.readexactly(int(headers["content-length"]))
         elif headers.get("transfer-encoding") == "chunked":
@@ -193,6 +203,7 @@ class SimulatedUser:
         for _ in range(PARALLEL_REQUESTS):
             self.idle.put_nowait(KeepAliveConnection(url.hostname, url.port))
         self.errors: list[str] = []
+        self.cookies: dict[str, str] = {}
 
     def close(self) -> None:
         while not self.idle.empty():
@@ -205,7 +216,7 @@ class SimulatedUser:
             return
         connection = await self.idle.get()
         try:
-            status = await connection.get(path)
+            status = await connection.get(path, self.cookies)
         except Exception:
             connection.close()  # reopened by its next request
             raise
@@ -217,17 +228,24 @@ class SimulatedUser:
             self.cache.add(path)
 
     async def fetch_all(self, step: Step, paths: list[str]) -> None:
-        await asyncio.gather(
-            *(self.fetch(path, step.status.get(path, 200)) for path in dict.fromkeys(paths))
-        )
+        paths = list(dict.fromkeys(paths))
+        if paths and not self.cookies:  # the document first, as a browser: its answer sets them
+            first = paths.pop(0)
+            await self.fetch(first, step.status.get(first, 200))
+        await asyncio.gather(*(self.fetch(path, step.status.get(path, 200)) for path in paths))
 
     async def converse(self, step: Step) -> None:
         """The websocket of one page: each recorded message sent; after a rerun request, wait
         for the end of the script run. An exception shown by the app, or a database error's
         text in what it sends, counts as an error."""
         ws_url = "ws" + self.base.removeprefix("http") + "/_stcore/stream"
+        cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         async with connect(
-            ws_url, subprotocols=["streamlit"], origin=self.base, max_size=None
+            ws_url,
+            subprotocols=["streamlit"],
+            origin=self.base,
+            max_size=None,
+            additional_headers={"Cookie": cookie} if cookie else None,
         ) as websocket:
             for payload in step.sent:
                 await websocket.send(payload)
@@ -302,18 +320,36 @@ def summarise_users(users: list[dict], wall_s: float) -> dict:
 REPLAY_KINDS = {"first_visit": False, "returning": True}  # kind -> front end already cached
 
 
+def _cpu(pids: list[int]) -> float:
+    return sum(cpu_s(pid) for pid in pids)
+
+
+def machine_busy_s() -> float:
+    """CPU seconds the whole machine has spent busy (every process, every core), /proc/stat."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def bench_replayed_users(
     base: str,
-    pid: int,
+    pids: int | list[int],
     steps: list[Step],
     waves: list[int],
     kinds: tuple[str, ...] = tuple(REPLAY_KINDS),
     proxy_cpu: Callable[[], float] | None = None,
+    proxy_rss: Callable[[], float] | None = None,
+    warm: list[str] | None = None,
 ) -> dict:
     """Replay the recorded visit `steps` against `base` by each wave's number of simultaneous
-    users, for each kind of visit; CPU of the Streamlit server (process `pid`), of the load
-    generator and, when given, of a proxy in front, measured apart."""
+    users, for each kind of visit; CPU of the Streamlit processes `pids` (summed), of the load
+    generator and, when given, of a proxy in front, measured apart; the memory of each process
+    after each wave; the wave's CPU lower bound (its users × the CPU they cost the server and
+    the proxy, spread over every core of the machine) and the slower page's p95 against it."""
+    pids = [pids] if isinstance(pids, int) else list(pids)
+    cores = os.cpu_count() or 1
     results: dict = {
+        "processes": len(pids),
         "recorded": {
             step.name: {
                 "files": len(set(step.before + step.after)),
@@ -323,20 +359,37 @@ def bench_replayed_users(
             for step in steps
         },
     }
-    asyncio.run(_wave(base, steps, 2))  # warm the server's caches as a real first visit does
+    for warmed in warm or [base]:  # each process's caches warmed, as a real first visit does
+        asyncio.run(_wave(warmed, steps, 2))
     for kind in kinds:
         results[kind] = {}
         for count in waves:
-            rss_before, server_before = rss_mb(pid), cpu_s(pid)
+            rss_before, server_before = sum(rss_mb(pid) for pid in pids), _cpu(pids)
             own_before = time.process_time()
             proxy_before = proxy_cpu() if proxy_cpu else 0.0
+            busy_before = machine_busy_s()
             users, wall = asyncio.run(_wave(base, steps, count, REPLAY_KINDS[kind]))
+            busy = machine_busy_s() - busy_before
             wave = summarise_users(users, wall)
-            wave["server_cpu_per_session_s"] = (cpu_s(pid) - server_before) / count
+            wave["server_cpu_per_session_s"] = (_cpu(pids) - server_before) / count
             wave["load_generator_cpu_per_session_s"] = (time.process_time() - own_before) / count
+            served_cpu = wave["server_cpu_per_session_s"]
             if proxy_cpu:
                 wave["proxy_cpu_per_session_s"] = (proxy_cpu() - proxy_before) / count
-            wave["rss_before_mb"], wave["rss_after_mb"] = rss_before, rss_mb(pid)
+                served_cpu += wave["proxy_cpu_per_session_s"]
+            ours = count * (served_cpu + wave["load_generator_cpu_per_session_s"])
+            # What else ran on the machine meanwhile (other work, the system): not ours to use.
+            wave["other_work_cpu_s"] = max(0.0, busy - ours)
+            wave["rss_before_mb"] = rss_before
+            wave["rss_per_process_mb"] = [rss_mb(pid) for pid in pids]
+            wave["rss_after_mb"] = sum(wave["rss_per_process_mb"])
+            if proxy_rss:
+                wave["proxy_rss_mb"] = proxy_rss()
+            wave["lower_bound_s"] = count * served_cpu / cores
+            slower = page_p95(wave)
+            wave["p95_to_lower_bound"] = (
+                slower / wave["lower_bound_s"] if slower and wave["lower_bound_s"] else None
+            )
             results[kind][str(count)] = wave
     return results
 
@@ -358,23 +411,40 @@ def page_p95(wave: dict) -> float | None:
     return None if None in values else max(values)
 
 
-def bench_server_alone(warehouse: Path, sizes: dict, workdir: Path) -> dict:
-    """Fresh servers on `warehouse` measured by `bench_replayed_users`: Streamlit serving
-    everything (first visits and returning users, then the soak), then behind nginx
-    (`deploy/nginx.conf`, first visits: nginx sends the front end)."""
+def bench_serving(warehouse: Path, sizes: dict, workdir: Path, processes: int) -> dict:
+    """Side by side, each on fresh servers and `warehouse`, measured by `bench_replayed_users`
+    for first visits and returning users: one Streamlit process serving everything (then the
+    soak), one behind nginx, and `processes` behind nginx as `deploy/serve.py` runs them
+    (sticky route cookie, pre-compressed front end)."""
     from bench import proxy
     from bench.sessions import served
+    from deploy import serve
+    from tests.browser_support import free_port
 
+    results: dict = {"processes": processes, "cores": os.cpu_count()}
     with served(warehouse) as (base, pid):
         steps = record_visit(base)  # paths and messages: the same through nginx
-        results = bench_replayed_users(base, pid, steps, sizes["waves"])
+        results["streamlit"] = bench_replayed_users(base, pid, steps, sizes["waves"])
         results["rss_before_soak_mb"] = rss_mb(pid)
         results["soak"] = soak(base, pid, steps, sizes["soak"], sizes["soak_sessions"])
     if proxy.nginx_path() is None:
-        results["behind_nginx"] = {"not_measured": "nginx absent (apt-get install nginx-light)"}
+        results["not_measured"] = "nginx absent (apt-get install nginx-light)"
         return results
-    with served(warehouse) as (base, pid), proxy.nginx_in_front(base, workdir) as (front, nginx):
-        results["behind_nginx"] = bench_replayed_users(
-            front, pid, steps, sizes["waves"], ("first_visit",), lambda: proxy.nginx_cpu_s(nginx)
-        )
+    env = {
+        "PILOTAGE_WAREHOUSE": str(warehouse),
+        "PILOTAGE_FAVORITES_DIR": str(warehouse.parent / "favorites"),
+    }
+    for name, count in (("nginx_1", 1), ("nginx_n", processes)):
+        ports = [free_port() for _ in range(count)]
+        with serve.deployment(ports, free_port(), workdir / name, env=env) as running:
+            nginx = running.nginx.pid
+            results[name] = bench_replayed_users(
+                running.base,
+                proxy.streamlit_pids(running),
+                steps,
+                sizes["waves"],
+                proxy_cpu=lambda nginx=nginx: proxy.nginx_cpu_s(nginx),
+                proxy_rss=lambda nginx=nginx: proxy.nginx_rss_mb(nginx),
+                warm=[f"http://127.0.0.1:{port}" for port in ports],
+            )
     return results

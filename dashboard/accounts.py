@@ -2,6 +2,10 @@
 
 `python -m dashboard.accounts add-user LOGIN --role editor` asks for the password and writes the
 file (`.streamlit/accounts.json`, or the path in PILOTAGE_ACCOUNTS). No Streamlit here.
+
+An account has a global `role` (every territory) and/or `roles` per territory, by SIREN:
+`{"200068666": "editor", "245400601": "reader"}`; `"*": "host"` is the host of the deployment
+(every territory, every right). `--territory SIREN:ROLE` (repeatable) and `--host` write them.
 """
 
 from __future__ import annotations
@@ -18,8 +22,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ACCOUNTS = ROOT / ".streamlit" / "accounts.json"
-ROLES = ("reader", "editor")
-ROLE_LABELS = {"reader": "lecteur", "editor": "éditeur"}
+ROLES = ("reader", "editor")  # global roles (every territory), as before per-territory roles
+TERRITORY_ROLES = ("reader", "contributor", "editor")
+HOST = "host"
+ROLE_LABELS = {
+    "reader": "lecteur",
+    "contributor": "contributeur",
+    "editor": "éditeur",
+    "host": "hôte",
+}
+# Each role includes the ones below it.
+ROLE_RANK = {"reader": 1, "contributor": 2, "editor": 3, "host": 4}
+ALL_TERRITORIES = "*"
 # scrypt cost: ~50 ms a check, 16 MiB of memory.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MIN_PASSWORD_LENGTH = 10
@@ -56,7 +70,7 @@ def verify_password(password: str, stored: str) -> bool:
 
 
 def load_accounts(path: Path) -> dict[str, dict]:
-    """login -> {"hash", "role", "name"}; a missing file means no local accounts."""
+    """login -> {"hash", "role", "roles", "name"}; a missing file means no local accounts."""
     if not path.exists():
         return {}
     return json.loads(path.read_text(encoding="utf-8")).get("users", {})
@@ -67,17 +81,65 @@ def authenticate(path: Path, login: str, password: str) -> dict | None:
     account = load_accounts(path).get(login.strip())
     stored = account["hash"] if account else hash_password(secrets.token_hex(8))
     if verify_password(password, stored) and account:
-        return {"login": login.strip(), "role": account["role"], "name": account.get("name")}
+        return public_account(login.strip(), account)
     return None
 
 
-def add_user(path: Path, login: str, password: str, role: str, name: str | None = None) -> None:
-    if role not in ROLES:
+def public_account(login: str, account: dict) -> dict:
+    """What a session keeps of an account: never its hash."""
+    return {
+        "login": login,
+        "role": account.get("role"),
+        "roles": territory_roles(account),
+        "name": account.get("name"),
+    }
+
+
+def find_account(path: Path, login: str) -> dict | None:
+    """The public part of an account by login (a sign-in resumed from its cookie)."""
+    account = load_accounts(path).get(login)
+    return public_account(login, account) if account else None
+
+
+def territory_roles(account: dict) -> dict[str, str]:
+    """SIREN (or "*") -> role; the global `role` of older files counts for every territory."""
+    roles = {ALL_TERRITORIES: account["role"]} if account.get("role") else {}
+    roles.update(account.get("roles") or {})
+    return roles
+
+
+def check_roles(roles: dict[str, str]) -> None:
+    for territory, role in roles.items():
+        if territory == ALL_TERRITORIES:
+            if role not in (*TERRITORY_ROLES, HOST):
+                raise ValueError(f"rôle inconnu pour tous les territoires : {role}")
+        elif not (territory.isdigit() and len(territory) == 9):
+            raise ValueError(f"territoire inconnu : {territory} (attendu : un SIREN à 9 chiffres)")
+        elif role not in TERRITORY_ROLES:
+            raise ValueError(f"rôle inconnu : {role} (attendu : {', '.join(TERRITORY_ROLES)})")
+
+
+def add_user(
+    path: Path,
+    login: str,
+    password: str,
+    role: str | None,
+    name: str | None = None,
+    roles: dict[str, str] | None = None,
+) -> None:
+    if role is not None and role not in ROLES:
         raise ValueError(f"rôle inconnu : {role} (attendu : {', '.join(ROLES)})")
+    if role is None and not roles:
+        raise ValueError("aucun rôle : --role, --territory SIREN:RÔLE ou --host")
+    check_roles(roles or {})
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"mot de passe trop court (au moins {MIN_PASSWORD_LENGTH} caractères)")
     users = load_accounts(path)
-    users[login] = {"hash": hash_password(password), "role": role, "name": name or login}
+    users[login] = {"hash": hash_password(password), "name": name or login}
+    if role is not None:
+        users[login]["role"] = role
+    if roles:
+        users[login]["roles"] = dict(roles)
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(path.name + ".tmp")
     temp.write_text(json.dumps({"users": users}, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -90,12 +152,24 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     add = sub.add_parser("add-user", help="créer ou modifier un compte local")
     add.add_argument("login")
-    add.add_argument("--role", choices=ROLES, default="reader")
+    add.add_argument("--role", choices=ROLES, default=None, help="rôle sur tous les territoires")
+    add.add_argument(
+        "--territory",
+        action="append",
+        default=[],
+        metavar="SIREN:RÔLE",
+        help="rôle sur un territoire (reader, contributor, editor) ; répétable",
+    )
+    add.add_argument("--host", action="store_true", help="hôte : tous les territoires")
     add.add_argument("--name", help="nom affiché")
     add.add_argument("--password-stdin", action="store_true", help="lire le mot de passe sur stdin")
     add.add_argument("--file", type=Path, default=None, help="fichier des comptes")
     args = parser.parse_args(argv)
     path = args.file or accounts_path()
+    roles = dict(item.partition(":")[::2] for item in args.territory)
+    if args.host:
+        roles[ALL_TERRITORIES] = HOST
+    role = args.role or (None if roles else "reader")
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -104,11 +178,16 @@ def main(argv: list[str] | None = None) -> int:
             print("Les mots de passe diffèrent.", file=sys.stderr)
             return 1
     try:
-        add_user(path, args.login, password, args.role, args.name)
+        add_user(path, args.login, password, role, args.name, roles)
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(f"Compte « {args.login} » ({ROLE_LABELS[args.role]}) enregistré dans {path}")
+    given = territory_roles({"role": role, "roles": roles})
+    described = ", ".join(
+        f"{ROLE_LABELS[r]} ({'tous les territoires' if t == ALL_TERRITORIES else t})"
+        for t, r in given.items()
+    )
+    print(f"Compte « {args.login} » ({described}) enregistré dans {path}")
     return 0
 
 

@@ -1,42 +1,142 @@
 """Who may read and who may import: OIDC through `st.login`, or local accounts, or neither.
 
-- `[auth]` in `.streamlit/secrets.toml`: Streamlit's OIDC login; editors are the e-mail addresses
-  listed in `[pilotage] editors`, every other signed-in person reads.
-- A local accounts file (`dashboard/accounts.py`): login + password, role reader or editor.
+- `[auth]` in `.streamlit/secrets.toml`: Streamlit's OIDC login. Roles come from `[pilotage]`:
+  `editors` / `hosts` (e-mail lists, every territory), `[pilotage.roles]` (e-mail -> roles per
+  territory), a claim of the provider (`roles_claim`), and ProConnect's `siret` claim
+  (`siret_role`: the agent's own organisation, SIREN = the SIRET's first nine digits).
+- A local accounts file (`dashboard/accounts.py`): login + password, a role per territory or
+  for all. A sign-in survives a reload (signed cookie, `dashboard/sessions.py`), ends after
+  `PILOTAGE_SESSION_IDLE_MINUTES` without activity, and wrong passwords are slowed down.
 - Reading is open unless `PILOTAGE_ACCESS=protected` (or `[pilotage] access = "protected"`).
 - With neither provider configured, the demo reads openly and import is disabled.
+Sign-ins, sign-outs and refusals are journalled (`dashboard/journal.py`), with `record` for
+imports, restores and exports.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import streamlit as st
 
-from dashboard import accounts
+from dashboard import accounts, journal, sessions
 
 EDITOR_PAGES = {"import_data"}
 SESSION_KEY = "local_user"
+COOKIE_OP_KEY = "pilotage_cookie_op"  # a cookie value to set, or DELETE, at the next run
+NOTICE_KEY = "pilotage_auth_notice"
+OIDC_SEEN_KEY = "pilotage_oidc_seen"
+DELETE = "delete"
+ALL = accounts.ALL_TERRITORIES
+RANK = accounts.ROLE_RANK
 
 
 @dataclass(frozen=True)
 class User:
     login: str
     name: str
-    role: str
+    role: str  # the highest role held, for display
     provider: str
+    roles: Mapping[str, str] = field(default_factory=dict)  # SIREN or "*" -> role
 
     @property
     def is_editor(self) -> bool:
-        return self.role == "editor"
+        """Editor (or host) of at least one territory."""
+        return any(RANK.get(role, 0) >= RANK["editor"] for role in self.roles.values()) or (
+            self.role == "editor"
+        )
+
+    @property
+    def is_host(self) -> bool:
+        return self.roles.get(ALL) == accounts.HOST
+
+
+def best_role(roles: Mapping[str, str]) -> str | None:
+    return max(roles.values(), key=lambda role: RANK.get(role, 0), default=None)
+
+
+def _merge(roles: dict[str, str], territory: str, role: str) -> None:
+    """Keep the higher of two roles given for one territory; unknown roles are ignored."""
+    if role in RANK and RANK[role] > RANK.get(roles.get(territory, ""), 0):
+        if role == accounts.HOST and territory != ALL:
+            return  # host is over every territory, never one
+        roles[territory] = role
+
+
+def role_for(user: User | None, territory_id: str) -> str | None:
+    """The role of `user` on the territory of SIREN `territory_id`: reader, contributor, editor,
+    host, or None (no access). Anyone reads when reading is open."""
+    if user is None:
+        return "reader" if access_mode() == "open" else None
+    candidates = [user.roles.get(territory_id), user.roles.get(ALL)]
+    role = max((r for r in candidates if r), key=lambda r: RANK.get(r, 0), default=None)
+    if role is None and access_mode() == "open":
+        return "reader"
+    return role
+
+
+def readable_territories(user: User | None) -> set[str] | None:
+    """SIRENs `user` may read; None means every territory (open reading, or a role on "*")."""
+    if access_mode() == "open":
+        return None
+    if user is None:
+        return set()
+    if ALL in user.roles:
+        return None
+    return set(user.roles)
+
+
+def _plain(value: object) -> object:
+    """st.secrets sections as plain dicts and lists."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _secrets_section(name: str) -> dict:
     try:
-        return dict(st.secrets[name]) if name in st.secrets else {}
+        return _plain(st.secrets[name]) if name in st.secrets else {}
     except Exception:  # no secrets file, or one that does not parse: no configuration
         return {}
+
+
+def oidc_roles(claims: Mapping[str, object], settings: Mapping[str, object]) -> dict[str, str]:
+    """Roles of a person signed in by OIDC, from their claims and `[pilotage]` settings:
+    `default_role` ("reader" unless set, "" for none) on every territory; `editors` and `hosts`
+    (e-mail lists) on every territory; `[pilotage.roles]` e-mail -> {SIREN: role}; the claim
+    named by `roles_claim` ({SIREN: role} or ["SIREN:role", …]); `siret_role` on the SIREN of
+    the `siret` claim (ProConnect: the agent's organisation)."""
+    email = str(claims.get("email") or "").strip().lower()
+    roles: dict[str, str] = {}
+    default = settings.get("default_role", "reader")
+    if default:
+        _merge(roles, ALL, str(default))
+    if email and email in {str(e).lower() for e in settings.get("editors", [])}:
+        _merge(roles, ALL, "editor")
+    if email and email in {str(e).lower() for e in settings.get("hosts", [])}:
+        _merge(roles, ALL, accounts.HOST)
+    mapping = {str(k).lower(): v for k, v in dict(settings.get("roles") or {}).items()}
+    granted: list[tuple[str, str]] = list(dict(mapping.get(email) or {}).items())
+    claim = settings.get("roles_claim")
+    value = claims.get(str(claim)) if claim else None
+    if isinstance(value, Mapping):
+        granted += [(str(k), str(v)) for k, v in value.items()]
+    elif isinstance(value, list):
+        granted += [tuple(str(item).split(":", 1)) for item in value if ":" in str(item)]
+    siret = "".join(ch for ch in str(claims.get("siret") or "") if ch.isdigit())
+    if settings.get("siret_role") and len(siret) == 14:
+        granted.append((siret[:9], str(settings["siret_role"])))
+    for territory, role in granted:
+        territory = str(territory).strip()
+        if territory == ALL or (territory.isdigit() and len(territory) == 9):
+            _merge(roles, territory, str(role).strip())
+    return roles
 
 
 def oidc_provider() -> str | None:
@@ -62,16 +162,104 @@ def is_configured() -> bool:
     return oidc_provider() is not None or local_accounts_enabled()
 
 
-def current_user() -> User | None:
-    if oidc_provider() is not None and st.user.get("is_logged_in"):
-        email = str(st.user.get("email") or "")
-        editors = {e.lower() for e in _secrets_section("pilotage").get("editors", [])}
-        role = "editor" if email.lower() in editors else "reader"
-        return User(email, str(st.user.get("name") or email), role, "oidc")
+def behind_proxy() -> bool:
+    """Set by `deploy/serve.py` (or `[pilotage] behind_proxy = true`): only then is nginx's
+    X-Real-IP the client's address; without a proxy anyone could send that header."""
+    setting = os.environ.get("PILOTAGE_BEHIND_PROXY") or _secrets_section("pilotage").get(
+        "behind_proxy"
+    )
+    return str(setting).lower() in {"1", "true", "yes"}
+
+
+def client_address() -> str | None:
+    """The browser's address: nginx's X-Real-IP behind the proxy, else the connection's (None
+    on localhost)."""
+    if behind_proxy():
+        real = st.context.headers.get("X-Real-IP")
+        if real:
+            return real.strip()
+    return st.context.ip_address
+
+
+def _secret() -> bytes:
+    return sessions.session_secret(_secrets_section("pilotage").get("session_secret"))
+
+
+def record(
+    event: str,
+    user: User | None = None,
+    who: str | None = None,
+    provider: str | None = None,
+    **what: object,
+) -> None:
+    """Journal an event (who, when, from where, what): sign-ins here; imports, restores and
+    exports from the pages, e.g. `auth.record("export", user, territory=tid, file="x.xlsx")`."""
+    journal.record(
+        event,
+        user.login if user else who,
+        user.provider if user else provider,
+        client_address(),
+        **what,
+    )
+
+
+def _oidc_user() -> User:
+    email = str(st.user.get("email") or "")
+    roles = oidc_roles(dict(st.user.to_dict()), _secrets_section("pilotage"))
+    user = User(email, str(st.user.get("name") or email), best_role(roles) or "", "oidc", roles)
+    if not st.session_state.get(OIDC_SEEN_KEY):
+        st.session_state[OIDC_SEEN_KEY] = True
+        issued = str(st.user.get("iat") or "")
+        if sessions.first_sight(f"oidc:{email}:{issued}"):  # once per sign-in, not per reload
+            record("sign_in", user, roles=roles)
+    return user
+
+
+def _user_of(account: dict, provider: str = "local") -> User:
+    roles = account.get("roles") or accounts.territory_roles(account)
+    role = best_role(roles) or account.get("role") or "reader"
+    return User(account["login"], account.get("name") or account["login"], role, provider, roles)
+
+
+def _expire(local: dict) -> None:
+    st.session_state.pop(SESSION_KEY, None)
+    st.session_state[COOKIE_OP_KEY] = DELETE
+    minutes = sessions.idle_seconds() / 60
+    st.session_state[NOTICE_KEY] = (
+        f"Votre session a pris fin (après {minutes:g} min sans activité, ou une déconnexion) : "
+        "reconnectez-vous."
+    )
+    record("session_expired", who=local.get("login"), provider="local")
+
+
+def _local_account() -> dict | None:
+    """The local sign-in of this session: kept in session state while it stays live in the
+    store, or resumed from the browser's cookie after a reload."""
     local = st.session_state.get(SESSION_KEY)
     if local:
-        return User(local["login"], local.get("name") or local["login"], local["role"], "local")
-    return None
+        if local.get("cookie") and sessions.resume(local["cookie"], _secret()) is None:
+            _expire(local)
+            return None
+        return local
+    cookie = st.context.cookies.get(sessions.COOKIE)
+    if not isinstance(cookie, str) or not cookie or st.session_state.get(COOKIE_OP_KEY) == DELETE:
+        return None
+    login = sessions.resume(cookie, _secret())
+    account = accounts.find_account(accounts.accounts_path(), login) if login else None
+    if account is None:  # ended, idle, forged, or the account was removed: forget the cookie
+        if not st.session_state.get("pilotage_cookie_cleared"):
+            st.session_state["pilotage_cookie_cleared"] = True
+            st.session_state[COOKIE_OP_KEY] = DELETE
+        return None
+    st.session_state[SESSION_KEY] = {**account, "cookie": cookie}
+    return st.session_state[SESSION_KEY]
+
+
+def current_user() -> User | None:
+    if oidc_provider() is not None and st.user.get("is_logged_in"):
+        return _oidc_user()
+    local = _local_account()
+    return _user_of(local) if local else None
 
 
 def import_disabled_reason(user: User | None) -> str | None:
@@ -98,17 +286,41 @@ def page_visible(page_file: str, user: User | None) -> bool:
     return not is_configured() or (user is not None and user.is_editor)
 
 
+def _sign_in(login: str, password: str) -> None:
+    address = client_address()
+    wait = sessions.retry_after(login, address)
+    if wait > 0:
+        record("sign_in_throttled", who=login.strip(), provider="local")
+        st.error(
+            "Trop de tentatives pour ce compte ou depuis cette adresse : "
+            f"réessayez dans {math.ceil(wait)} s."
+        )
+        return
+    account = accounts.authenticate(accounts.accounts_path(), login, password)
+    if account is None:
+        sessions.record_failure(login, address)
+        record("sign_in_failed", who=login.strip(), provider="local")
+        wait = sessions.retry_after(login, address)
+        st.error(
+            "Identifiant ou mot de passe incorrect."
+            + (f" Prochain essai possible dans {math.ceil(wait)} s." if wait > 0 else "")
+        )
+        return
+    sessions.record_success(account["login"])
+    cookie = sessions.start(account["login"], _secret())
+    st.session_state[SESSION_KEY] = {**account, "cookie": cookie}
+    st.session_state[COOKIE_OP_KEY] = cookie
+    st.session_state.pop("pilotage_cookie_cleared", None)
+    record("sign_in", _user_of(account), roles=account["roles"])
+    st.rerun()
+
+
 def render_local_login(key: str) -> None:
     with st.form(key, border=False):
         login = st.text_input("Identifiant", key=f"{key}_login")
         password = st.text_input("Mot de passe", type="password", key=f"{key}_password")
         if st.form_submit_button("Se connecter"):
-            account = accounts.authenticate(accounts.accounts_path(), login, password)
-            if account is None:
-                st.error("Identifiant ou mot de passe incorrect.")
-            else:
-                st.session_state[SESSION_KEY] = account
-                st.rerun()
+            _sign_in(login, password)
 
 
 def render_login(key: str) -> None:
@@ -122,18 +334,61 @@ def render_login(key: str) -> None:
         render_local_login(f"{key}_local")
 
 
+def _cookie_is_secure() -> bool:
+    if behind_proxy() and st.context.headers.get("X-Forwarded-Proto") == "https":
+        return True
+    return str(st.context.url or "").startswith("https://")
+
+
+def render_cookie_update() -> None:
+    """Set or delete the sign-in cookie in the browser, once, after a sign-in or a sign-out.
+
+    Streamlit cannot send a Set-Cookie header from a script run, so a few lines of JavaScript
+    do it (`st.html`): the cookie cannot be HttpOnly. SameSite=Strict keeps other sites' pages
+    from sending it; Secure over HTTPS; no expiry date (it ends with the browser), and the
+    server ends it after the idle time anyway."""
+    operation = st.session_state.pop(COOKIE_OP_KEY, None)
+    if operation is None:
+        return
+    secure = "; Secure" if _cookie_is_secure() else ""
+    value = "" if operation == DELETE else operation
+    expiry = "; Max-Age=0" if operation == DELETE else ""
+    cookie = f"{sessions.COOKIE}={value}; Path=/; SameSite=Strict{expiry}{secure}"
+    st.sidebar.html(
+        f"<script>document.cookie = {json.dumps(cookie)};</script>", unsafe_allow_javascript=True
+    )
+
+
+def describe_roles(roles: Mapping[str, str]) -> str:
+    """« éditeur », or « lecteur ; éditeur : 200068666 » for roles per territory."""
+    labels = accounts.ROLE_LABELS
+    parts = [labels.get(roles[ALL], roles[ALL])] if ALL in roles else []
+    by_role: dict[str, list[str]] = {}
+    for territory, role in sorted(roles.items()):
+        if territory != ALL:
+            by_role.setdefault(role, []).append(territory)
+    parts += [f"{labels.get(role, role)} : {', '.join(t)}" for role, t in by_role.items()]
+    return " ; ".join(parts)
+
+
 def render_account(user: User | None) -> None:
     """Sidebar: who is signed in and a way out, or a way in."""
+    render_cookie_update()
     if not is_configured():
         return
+    if notice := st.session_state.pop(NOTICE_KEY, None):
+        st.sidebar.warning(notice)
     if user is None:
         with st.sidebar.expander("Connexion"):
             render_login("sidebar_login")
         return
-    role = accounts.ROLE_LABELS.get(user.role, user.role)
-    st.sidebar.caption(f"Connecté : {user.name} ({role})")
+    st.sidebar.caption(f"Connecté : {user.name} ({describe_roles(user.roles) or user.role})")
     if st.sidebar.button("Se déconnecter", key="logout"):
-        st.session_state.pop(SESSION_KEY, None)
+        local = st.session_state.pop(SESSION_KEY, None)
+        if local and local.get("cookie"):
+            sessions.end(local["cookie"], _secret())
+            st.session_state[COOKIE_OP_KEY] = DELETE
+        record("sign_out", user)
         if user.provider == "oidc":
             st.logout()
         st.rerun()
@@ -143,12 +398,15 @@ def gate() -> User | None:
     """Stop here with a sign-in form when reading is protected and nobody is signed in."""
     user = current_user()
     if access_mode() == "protected" and user is None:
+        render_cookie_update()
         st.title("Pilotage territorial")
         if not is_configured():
             st.error(
                 "Lecture protégée mais aucun compte ni fournisseur d'identité n'est configuré."
             )
         else:
+            if notice := st.session_state.pop(NOTICE_KEY, None):
+                st.warning(notice)
             st.info("Connectez-vous pour consulter le tableau de bord.")
             render_login("gate_login")
         st.stop()

@@ -123,4 +123,10 @@ def import_env(tmp_path: Path, demo_warehouse: Path, accounts_file: Path, monkey
     monkeypatch.setenv("PILOTAGE_WAREHOUSE", str(warehouse))
     monkeypatch.setenv("PILOTAGE_PUBLICATIONS", str(tmp_path / "publications"))
     monkeypatch.setenv("PILOTAGE_ACCOUNTS", str(accounts_file))
+    for name, file in (
+        ("SESSIONS", "sessions.sqlite3"),
+        ("JOURNAL", "journal.jsonl"),
+        ("SESSION_SECRET_FILE", "session_secret"),
+    ):
+        monkeypatch.setenv(f"PILOTAGE_{name}", str(tmp_path / file))  # sign-ins, journal
     return {"sources": sources, "warehouse": warehouse, "tmp": tmp_path}

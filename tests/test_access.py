@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import accounts
+from dashboard import accounts, journal, sessions
 from tests.conftest import EDITOR, READER
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -131,3 +132,82 @@ def test_accounts_file_holds_scrypt_hashes_and_the_cli_writes_it(tmp_path, monke
     assert accounts.authenticate(path, "marie", "un-mot-de-passe-faux") is None
     with pytest.raises(ValueError, match="trop court"):
         accounts.add_user(path, "paul", "court", "reader")
+
+
+def journal_events(env: dict) -> list[tuple[str, str | None]]:
+    return [(e["event"], e["who"]) for e in journal.read(env["tmp"] / "journal.jsonl")]
+
+
+def test_sign_in_is_journalled_and_sets_the_session_cookie(import_env):
+    at = sign_in(start(), *EDITOR)
+    assert journal_events(import_env) == [("sign_in", EDITOR[0])]
+    entry = journal.read(import_env["tmp"] / "journal.jsonl")[0]
+    assert entry["roles"] == {"*": "editor"}
+    assert entry["provider"] == "local"
+    scripts = [h.proto.body for h in at.sidebar.get("html")]
+    assert any("pilotage_session=" in body and "SameSite=Strict" in body for body in scripts)
+    cookie = at.session_state["local_user"]["cookie"]
+    assert sessions.resume(cookie, sessions.session_secret()) == EDITOR[0]
+    at.run()  # the cookie is set once, not at every run
+    assert not at.sidebar.get("html")
+
+
+def test_wrong_passwords_are_throttled_and_journalled(import_env):
+    at = start()
+    for _ in range(2):
+        at = sign_in(at, EDITOR[0], "pas-le-bon-mot-de-passe")
+        assert [e.value for e in at.sidebar.error] == ["Identifiant ou mot de passe incorrect."]
+    for wait in (1, 2, 4, 8):  # 3 free attempts, then twice as long each time
+        at = sign_in(at, EDITOR[0], "pas-le-bon-mot-de-passe")
+        assert [e.value for e in at.sidebar.error] == [
+            f"Identifiant ou mot de passe incorrect. Prochain essai possible dans {wait} s."
+        ]
+        if wait < 8:
+            time.sleep(wait + 0.1)
+    at = sign_in(at, *EDITOR)  # the right password, too soon: refused without being checked
+    assert "local_user" not in at.session_state
+    assert "Trop de tentatives" in at.sidebar.error[0].value
+    assert journal_events(import_env) == [
+        *[("sign_in_failed", EDITOR[0])] * 6,
+        ("sign_in_throttled", EDITOR[0]),
+    ]
+
+
+def test_an_idle_sign_in_ends_and_sign_out_ends_it_everywhere(import_env, monkeypatch):
+    monkeypatch.setenv("PILOTAGE_SESSION_IDLE_MINUTES", "0.02")  # 1,2 s
+    at = sign_in(start(), *READER)
+    assert any("Connecté" in c.value for c in at.sidebar.caption)
+    time.sleep(1.5)
+    at.run()
+    assert "local_user" not in at.session_state
+    assert "sans activité" in at.sidebar.warning[0].value
+    assert any("Max-Age=0" in h.proto.body for h in at.sidebar.get("html"))  # cookie deleted
+    monkeypatch.setenv("PILOTAGE_SESSION_IDLE_MINUTES", "30")
+    at = sign_in(at, *READER)
+    cookie = at.session_state["local_user"]["cookie"]
+    at.button(key="logout").click()
+    at.run()
+    assert "local_user" not in at.session_state
+    assert sessions.resume(cookie, sessions.session_secret()) is None
+    assert [event for event, _ in journal_events(import_env)] == [
+        "sign_in",
+        "session_expired",
+        "sign_in",
+        "sign_out",
+    ]
+
+
+def test_roles_per_territory_are_shown_and_an_editor_of_one_territory_imports(
+    import_env, tmp_path, monkeypatch
+):
+    path = tmp_path / "accounts.json"
+    accounts.add_user(
+        path, "agent", "mot-de-passe-agent", None, "Agent", {SIREN: "editor", "245400601": "reader"}
+    )
+    monkeypatch.setenv("PILOTAGE_ACCOUNTS", str(path))
+    at = sign_in(start(), "agent", "mot-de-passe-agent")
+    assert any(
+        "Agent (éditeur : 200068666 ; lecteur : 245400601)" in c.value for c in at.sidebar.caption
+    )
+    at = open_import(at)
+    assert at.file_uploader(key="import_files")

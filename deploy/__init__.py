@@ -1,0 +1,1 @@
+"""Deployment: N Streamlit processes behind nginx (`python -m deploy.serve`)."""
