@@ -6,7 +6,7 @@ WAREHOUSE := data/warehouse.duckdb
 ETL_INPUTS := $(shell find data/sources data/reference etl -type f -not -name '*.pyc' 2>/dev/null)
 PORT ?= 8501
 
-.PHONY: run etl check test lint format bench template reference browser nginx clean report serve \
+.PHONY: run etl check test lint format bench template reference browser nginx office clean report deck opendata serve \
 	bench-serving
 
 $(VENV)/.installed: requirements.txt
@@ -36,7 +36,7 @@ check: $(VENV)/.installed
 	$(PY) -m etl check
 
 # Browser tests need Debian's Chromium, the deployment test nginx: installed here when missing.
-test: lint browser nginx
+test: lint browser nginx office
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed
@@ -76,6 +76,21 @@ browser:
 nginx:
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || \
 		(apt-get update -qq && apt-get install -y -qq nginx-light)
+
+# LibreOffice (Debian's) renders the commission deck's slides in the tests.
+office:
+	command -v soffice >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-impress)
+
+# Diaporama de commission (PowerPoint): make deck TERRITOIRE=200068666 PERIMETRE=element:P1
+deck: $(WAREHOUSE)
+	$(PY) -m dashboard.formats deck --territoire $(TERRITOIRE) --perimetre $(PERIMETRE) \
+		$(if $(SORTIE),--sortie $(SORTIE))
+
+# Open-data package (CSV + Parquet + datapackage.json) of a territory
+opendata: $(WAREHOUSE)
+	$(PY) -m dashboard.formats datapackage --territoire $(TERRITOIRE) \
+		$(if $(SORTIE),--sortie $(SORTIE))
 
 clean:
 	rm -f $(WAREHOUSE)

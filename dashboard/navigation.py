@@ -15,6 +15,7 @@ PAGE_SPECS = [
     ("map", "Carte des communes", "map", "carte"),
     ("indicators", "Indicateurs", "monitoring", "indicateurs"),
     ("explorer", "Explorateur", "query_stats", "explorateur"),
+    ("exchanges", "Échanges de données", "swap_horiz", "echanges"),
     ("import_data", "Importer des données", "upload_file", "importer"),
     ("quality", "Qualité des données", "fact_check", "qualite"),
 ]

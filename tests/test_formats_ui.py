@@ -9,12 +9,14 @@ from streamlit.testing.v1 import AppTest
 def formats_screen(siren: str) -> None:
     import streamlit as st
 
-    from dashboard.formats import ui, upstream
+    from dashboard.commission_report import ReportScope
+    from dashboard.territory import find_territory
+    from dashboard.ui import downloads, exchanges
 
-    territory = upstream.find_territory(siren)
+    territory = find_territory(siren)
     _pdf, pptx = st.columns(2)  # the PDF button goes on the left on the pages
-    ui.render_deck_download(territory, upstream.ReportScope("plan"), "deck", pptx)
-    ui.render_formats_section(territory)
+    downloads.render_deck_download(territory, ReportScope("plan"), "deck", pptx)
+    exchanges.render_formats_section(territory)
 
 
 @pytest.mark.parametrize("siren", ["200068666", "200053742"])

@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboard import commission_report, exports
 from dashboard.exports import to_csv_bytes, to_excel_bytes
+from dashboard.formats import deck
 from dashboard.territory import Territory
 
 PDF_MIME = "application/pdf"
@@ -55,6 +56,25 @@ def render_report_download(
         icon=":material/picture_as_pdf:",
         help=f"Périmètre : {data.scope_label}. Couverture, synthèse, indicateurs, graphiques, "
         "actions en retard, changements depuis l'instantané précédent et financements.",
+    )
+
+
+def render_deck_download(
+    territory: Territory, scope: commission_report.ReportScope, key: str, container=st
+) -> None:
+    """One click: the Diaporama de commission (PowerPoint) of `scope`, editable, made when
+    clicked. Put it beside `render_report_download` (same territory, scope, container)."""
+    today = dt.date.today()
+    data = commission_report.build_report_data(territory, scope, today)
+    container.download_button(
+        "Diaporama (PowerPoint)",
+        lambda: deck.build_deck_from_data(data),
+        deck.deck_filename(territory, scope, today),
+        deck.PPTX_MIME,
+        key=key,
+        icon=":material/slideshow:",
+        help=f"Périmètre : {data.scope_label}. Une diapositive par écran du mode commission, "
+        "graphiques et tableaux modifiables, au modèle de la collectivité.",
     )
 
 

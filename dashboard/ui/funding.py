@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard import charts, commission_report, queries, shared_figures, tables
 from dashboard.formatting import format_euros, format_number
 from dashboard.territory import Territory
-from dashboard.ui.downloads import render_downloads, render_report_download
+from dashboard.ui.downloads import render_deck_download, render_downloads, render_report_download
 from dashboard.ui.widgets import (
     render_chart_data,
     render_kpis,
@@ -62,7 +62,9 @@ def render_by_contract(territory: Territory) -> None:
     chosen = contracts.iloc[row]
     st.subheader(safe_text(chosen["contract"]))
     scope = commission_report.ReportScope("contrat", chosen["code"])
-    render_report_download(territory, scope, "contract_report")
+    pdf_column, pptx_column = st.columns(2)
+    render_report_download(territory, scope, "contract_report", pdf_column)
+    render_deck_download(territory, scope, "contract_deck", pptx_column)
     detail = queries.load_contract_actions(territory.territory_id, chosen["code"])
     render_table(detail, tables.CONTRACT_ACTION_COLUMNS, "contrat", "contract_detail")
 

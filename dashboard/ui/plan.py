@@ -8,7 +8,11 @@ import streamlit as st
 
 from dashboard import charts, commission_report, filters
 from dashboard.territory import Territory
-from dashboard.ui.downloads import render_plan_workbook_download, render_report_download
+from dashboard.ui.downloads import (
+    render_deck_download,
+    render_plan_workbook_download,
+    render_report_download,
+)
 from dashboard.ui.widgets import render_action_table, safe_text, select_choice, sync_query_params
 from etl.schema import STATUS_ORDER
 
@@ -71,11 +75,12 @@ def render_action_filters(
 def render_plan_downloads(
     territory: Territory, items: pd.DataFrame, chosen: filters.ActionFilters
 ) -> None:
-    """The Rapport de commission of the first-level item above the « Élément du plan » filter
-    (else the whole plan), and the whole plan as one workbook."""
-    pdf_column, xlsx_column = st.columns(2)
+    """The Rapport de commission (PDF) and its editable deck (PowerPoint) of the first-level item
+    above the « Élément du plan » filter (else the whole plan), and the plan as one workbook."""
+    pdf_column, pptx_column, xlsx_column = st.columns(3)
     scope = commission_report.scope_for_item(items, chosen.item)
     render_report_download(territory, scope, "plan_report", pdf_column)
+    render_deck_download(territory, scope, "plan_deck", pptx_column)
     render_plan_workbook_download(territory, "plan_workbook", xlsx_column)
 
 

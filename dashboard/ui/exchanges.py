@@ -1,6 +1,7 @@
-"""Streamlit pieces of the formats, for the integrator to place on pages (docs/formats.md):
-the « Diaporama (PowerPoint) » button beside the PDF report, the SCDL export and reconciliation,
-the projets-territoire export and import, the open-data package. Files are built when clicked."""
+"""Streamlit pieces of Échanges de données: the SCDL subventions export and the reconciliation
+with a funder's file, the projets-territoire export and import, the open-data package
+(docs/formats.md). Files are built when clicked. (The « Diaporama (PowerPoint) » button sits
+beside the PDF report: dashboard/ui/downloads.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard.formats import datapackage, deck, projets_territoire, scdl
+from dashboard.formats import datapackage, projets_territoire, scdl
 from dashboard.formats import upstream as up
 from dashboard.formats.common import FormatError, read_upload
 from dashboard.ui.downloads import render_downloads
@@ -23,25 +24,6 @@ INCOMPLETE_COLUMNS = [
     ("accorde", "Accordé (€)", "euros"),
     ("manque", "À compléter", "text"),
 ]
-
-
-def render_deck_download(
-    territory: up.Territory, scope: up.ReportScope, key: str, container=st
-) -> None:
-    """One click: the Diaporama de commission (PowerPoint) of `scope`, editable, made when
-    clicked. Put it beside `render_report_download` (same territory, scope, container)."""
-    today = dt.date.today()
-    data = up.build_report_data(territory.siren, scope, today)
-    container.download_button(
-        "Diaporama (PowerPoint)",
-        lambda: deck.build_deck_from_data(data),
-        deck.deck_filename(territory, scope, today),
-        deck.PPTX_MIME,
-        key=key,
-        icon=":material/slideshow:",
-        help=f"Périmètre : {data.scope_label}. Une diapositive par écran du mode commission, "
-        "graphiques et tableaux modifiables, au modèle de la collectivité.",
-    )
 
 
 def render_scdl_export(territory: up.Territory, key: str) -> None:
