@@ -279,6 +279,20 @@ def import_disabled_reason(user: User | None) -> str | None:
     return None
 
 
+def territory_import_refused(user: User | None, siren: str) -> str | None:
+    """Why this person cannot import into the territory of SIREN `siren`; None when they can
+    (editor of that territory, or host). Checked on the server before any upload is read."""
+    reason = import_disabled_reason(user)
+    if reason:
+        return reason
+    if RANK.get(role_for(user, siren) or "", 0) < RANK["editor"]:
+        return (
+            "Votre compte n'est pas éditeur de ce territoire : l'import y est réservé à ses "
+            "éditeurs (et aux comptes hôtes)."
+        )
+    return None
+
+
 def page_visible(page_file: str, user: User | None) -> bool:
     """Editor pages are hidden from readers; with no accounts at all they show why they are off."""
     if page_file not in EDITOR_PAGES:

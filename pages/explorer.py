@@ -12,8 +12,8 @@ if mode == "pivot":
     explorer.render_pivot_builder(territory)
 else:
     st.caption(
-        "La console SQL lit tout l'entrepôt (tous les territoires) : filtrez sur `territory_id` "
-        f"(ici `{territory.territory_id}`)."
+        "La console SQL lit les territoires auxquels vous avez accès (tous quand la lecture est "
+        f"ouverte) : filtrez sur `territory_id` (ici `{territory.territory_id}`)."
     )
     explorer.render_sql_console(territory)
 st.divider()

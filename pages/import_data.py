@@ -21,7 +21,7 @@ st.caption(
 )
 importing.render_templates(tid)
 
-reason = auth.import_disabled_reason(user)
+reason = auth.territory_import_refused(user, territory.siren)
 if reason:
     st.warning(reason, icon="🔒")
     st.stop()

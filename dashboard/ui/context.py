@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import queries, summaries
+from dashboard import auth, queries, summaries
 from dashboard.formatting import format_datetime
 from dashboard.territory import Territory, load_territory_list
 from dashboard.ui.widgets import safe_text
@@ -14,12 +14,35 @@ TERRITORY_PARAM = "territoire"
 TERRITORY_KEY = "territory_siren"
 
 
+def readable_territories() -> list[Territory]:
+    """The territories the signed-in person may read (all of them when reading is open)."""
+    allowed = auth.readable_territories(auth.current_user())
+    return [t for t in load_territory_list() if allowed is None or t.siren in allowed]
+
+
+def readable_territory_ids() -> frozenset[str] | None:
+    """Identifiers of the readable territories; None when every territory is readable."""
+    if auth.readable_territories(auth.current_user()) is None:
+        return None
+    return frozenset(t.territory_id for t in readable_territories())
+
+
+def _readable_or_stop() -> dict[str, Territory]:
+    territories = {territory.siren: territory for territory in readable_territories()}
+    if not territories:
+        st.warning(
+            "Votre compte n'a accès à aucun territoire : demandez un rôle à un administrateur."
+        )
+        st.stop()
+    return territories
+
+
 def select_territory() -> Territory:
     """Sidebar selector kept in the URL (`?territoire=<SIREN>`) so that a link opens the same view.
 
     The URL sets the choice when a session starts; afterwards the widget leads and the URL follows.
     """
-    territories = {territory.siren: territory for territory in load_territory_list()}
+    territories = _readable_or_stop()
     sirens = list(territories)
     if st.session_state.get(TERRITORY_KEY) not in sirens:
         wanted = st.query_params.get(TERRITORY_PARAM)
@@ -31,7 +54,8 @@ def select_territory() -> Territory:
     )
     if st.session_state.get("territory_warning"):
         st.sidebar.warning(
-            f"Aucun territoire de SIREN « {safe_text(st.session_state['territory_warning'])} » : "
+            "Aucun territoire accessible de SIREN "
+            f"« {safe_text(st.session_state['territory_warning'])} » : "
             "le premier territoire est affiché."
         )
     st.query_params[TERRITORY_PARAM] = siren
@@ -39,8 +63,8 @@ def select_territory() -> Territory:
 
 
 def current_territory() -> Territory:
-    """The territory chosen in the sidebar by app.py."""
-    territories = {territory.siren: territory for territory in load_territory_list()}
+    """The territory chosen in the sidebar by app.py (always one the person may read)."""
+    territories = _readable_or_stop()
     siren = st.session_state.get(TERRITORY_KEY)
     return territories.get(siren) or next(iter(territories.values()))
 

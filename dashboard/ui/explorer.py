@@ -5,16 +5,21 @@ Every choice lives in the URL (`mode`, `jeu`, `lignes`, `colonnes`, `mesure`, `a
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
 from dashboard import explorer, favorites, queries, sql_console
-from dashboard.db import get_cursor
+from dashboard.db import ROOT, warehouse_path, warehouse_version
 from dashboard.formatting import format_number
+from dashboard.restricted_warehouse import build_restricted_warehouse
 from dashboard.territory import Territory
+from dashboard.ui.context import readable_territory_ids
 from dashboard.ui.downloads import render_downloads
 from dashboard.ui.widgets import safe_text, sync_query_params
 
+CONSOLE_CACHE = ROOT / "data" / ".cache" / "console"
 MODES = {"pivot": "Tableau croisé", "sql": "SQL"}
 PIVOT_PARAMS = ["jeu", "lignes", "colonnes", "mesure", "mesure2", "agg", "filtre", "valeurs"]
 SQL_PARAMS = ["sql"]
@@ -198,8 +203,9 @@ def render_sql_console(territory: Territory) -> None:
         sql = st.text_area("Requête SQL (lecture seule)", height=220, key=KEYS["sql"])
         run = st.button("Exécuter", type="primary", key="ex_run", shortcut="Ctrl+Enter")
         st.caption(
-            f"Une requête SELECT à la fois ; {format_number(sql_console.ROW_LIMIT)} lignes et "
-            f"{sql_console.TIME_LIMIT_S:g} s au plus ; ni fichiers, ni URL, ni extensions."
+            f"Une requête SELECT à la fois ; {format_number(sql_console.ROW_LIMIT)} lignes, "
+            f"{sql_console.TIME_LIMIT_S:g} s et {format_number(sql_console.MEMORY_LIMIT_MB)} Mo "
+            "au plus ; ni fichiers, ni URL, ni extensions, ni réglages du serveur."
         )
     with reference:
         render_schema_reference()
@@ -212,14 +218,22 @@ def render_sql_console(territory: Territory) -> None:
         render_sql_result(outcome)
 
 
+def console_warehouse() -> Path:
+    """The file the console reads: the published warehouse, or a copy holding only the
+    territories this person may read (so no query can reach another's rows)."""
+    readable = readable_territory_ids()
+    if readable is None:
+        return warehouse_path()
+    return build_restricted_warehouse(
+        warehouse_path(), warehouse_version() or "", readable, CONSOLE_CACHE
+    )
+
+
 def _run(sql: str) -> sql_console.ConsoleResult | str:
-    cursor = get_cursor()
     try:
-        return sql_console.run_query(cursor, sql)
+        return sql_console.run_query(console_warehouse(), sql)
     except sql_console.ConsoleError as error:
         return str(error)
-    finally:
-        cursor.close()
 
 
 def render_sql_result(outcome: sql_console.ConsoleResult | str) -> None:

@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard import charts, commission_report, queries, shared_figures, tables
 from dashboard.formatting import format_euros, format_number
 from dashboard.territory import Territory
+from dashboard.ui.context import readable_territories, readable_territory_ids
 from dashboard.ui.downloads import render_deck_download, render_downloads, render_report_download
 from dashboard.ui.widgets import (
     render_chart_data,
@@ -173,9 +174,16 @@ def render_portfolio(territory: Territory) -> None:
         "portefeuille_epci",
         "portfolio_epci",
     )
-    st.subheader("Tous les territoires, par type de contrat")
+    readable = readable_territory_ids()
+    st.subheader(
+        "Tous les territoires, par type de contrat"
+        if readable is None
+        else "Vos territoires, par type de contrat"
+    )
+    every = queries.load_portfolio_by_contract_type()
+    sirens = {t.siren for t in readable_territories()}
     render_table(
-        queries.load_portfolio_by_contract_type(),
+        every if readable is None else every[every["siren"].isin(sirens)],
         tables.PORTFOLIO_TYPE_COLUMNS,
         "portefeuille_contrats",
         "portfolio_types",
