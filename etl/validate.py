@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -11,7 +13,7 @@ from itertools import pairwise
 import pandas as pd
 
 from etl import parsing
-from etl.extract import RawSheet, TerritorySource
+from etl.extract import EXCEL_ERRORS, RawSheet, TerritorySource, nearest_name
 from etl.issues import IssueList
 from etl.schema import DONE_STATUSES, KEY_FIGURES, SHEETS_BY_NAME, Column, Sheet
 
@@ -24,7 +26,16 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "list": parsing.parse_list,
     "bool": parsing.parse_bool,
     "siren": parsing.parse_siren,
+    "coordinate": parsing.parse_coordinate,
 }
+# Bidirectional controls reorder what a reader sees (« txt.exe » shown as « exe.txt »): removed.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+EXCEL_ERROR_TEXTS = frozenset(EXCEL_ERRORS)
+
+
+def _invisible(text: str) -> bool:
+    """Only format characters (zero-width space, joiners, marks) and spaces: nothing to read."""
+    return all(ch.isspace() or unicodedata.category(ch) in ("Cf", "Zs", "Cc") for ch in text)
 
 
 @dataclass
@@ -82,10 +93,26 @@ def _parse_column(
                 doubtful[text] = [("error", None, "valeur obligatoire manquante")]
             continue
         found = []
+        clean = text
+        if text.upper() in EXCEL_ERROR_TEXTS:
+            lookup[text] = None
+            message = "valeur d'erreur Excel (formule cassée) : saisissez la vraie valeur"
+            doubtful[text] = [("error", text, message)]
+            continue
+        if BIDI_CONTROLS.search(text):
+            clean = BIDI_CONTROLS.sub("", text)
+            found.append(
+                ("warn", clean, "caractères de contrôle de direction (U+202E…) retirés du texte")
+            )
+        if _invisible(clean):
+            lookup[text] = None
+            message = "texte invisible (espaces ou caractères sans largeur seulement)"
+            doubtful[text] = [("error", repr(text)[1:-1], message)]
+            continue
         if column.kind in FORMULA_KINDS and text.startswith(FORMULA_PREFIXES):
             found.append(("warn", text, "texte commençant par une formule"))
         try:
-            lookup[text] = _parse_text(column.kind, column.choices, text)
+            lookup[text] = _parse_text(column.kind, column.choices, clean)
         except ValueError as exc:
             lookup[text] = None
             found.append(("error", text, str(exc)))
@@ -114,8 +141,16 @@ def parse_sheet(raw: RawSheet, spec: Sheet, issues: IssueList) -> pd.DataFrame:
             message += " — une seule colonne lue : séparez les colonnes par « ; » ou « , »"
         issues.error(file, sheet, raw.header_row, ", ".join(missing), None, message)
     known = set(spec.column_names)
+    absent = [name for name in spec.column_names if name not in raw.headers]
     for header in raw.headers:
-        if header not in known:
+        if header in known:
+            continue
+        guess = nearest_name(header, absent)
+        if guess:
+            # A misspelt column would leave its data out (every status « À venir »): refused.
+            message = f"colonne au nom non reconnu : vouliez-vous dire « {guess} » ?"
+            issues.error(file, sheet, raw.header_row, header, None, message)
+        else:
             issues.warn(file, sheet, raw.header_row, header, None, "colonne inconnue, ignorée")
     if not len(raw) and spec.required:
         issues.error(file, sheet, None, None, None, "aucune ligne de données sous l'en-tête")
@@ -158,16 +193,17 @@ def _check_hierarchy(plan: pd.DataFrame, raw: RawSheet, issues: IssueList) -> No
     _check_refs(
         plan, "code_parent", set(parents), raw, issues, "élément parent inconnu dans « plan »"
     )
+    reported: set = set()
     for row, code in zip(plan["_row"], plan["code"], strict=True):
-        seen, current = {code}, parents.get(code)
-        while current is not None and current in parents:
-            if current in seen:
-                issues.error(
-                    raw.file, raw.name, int(row), "code_parent", code, "cycle dans la hiérarchie"
-                )
-                break
-            seen.add(current)
+        path, current = [code], parents.get(code)
+        while current is not None and current in parents and current not in path:
+            path.append(current)
             current = parents.get(current)
+        if current != code or code in reported:
+            continue  # not on a cycle (perhaps below one), or its cycle is already reported
+        reported.update(path)
+        chain = " → ".join(str(c) for c in [*path, code])
+        issues.error(raw.file, raw.name, int(row), "code_parent", chain, "cycle dans la hiérarchie")
 
 
 def _check_dates(frame, start, end, raw, issues, message) -> None:
@@ -181,6 +217,9 @@ def _check_actions(
 ) -> None:
     _check_dates(
         actions, "debut_prevu", "fin_prevue", raw, issues, "fin prévue antérieure au début prévu"
+    )
+    _check_not_future(
+        actions, "fin_reelle", raw, issues, "fin réelle dans le futur : une fin réelle est passée"
     )
     home = territory.get("siren")
     portfolio = territory.get("type") == "Portefeuille"
@@ -261,6 +300,14 @@ def _check_actions(
             issues.warn(
                 raw.file, raw.name, row, "service_pilote", None, "action sans service pilote"
             )
+
+
+def _check_not_future(frame, column, raw, issues, message, today: dt.date | None = None) -> None:
+    """A date that records something done (an actual end, a note) cannot be after today."""
+    today = today or dt.date.today()
+    for row, value in zip(frame["_row"], frame[column], strict=True):
+        if isinstance(value, dt.date) and value > today:
+            issues.error(raw.file, raw.name, int(row), column, value.strftime("%d/%m/%Y"), message)
 
 
 def _check_amount_order(frame, columns, raw, issues, message) -> None:
@@ -368,6 +415,18 @@ def validate_territory(
                 str(value),
                 "action en double pour cette date",
             )
+    if "suivi" in tables:
+        _check_not_future(
+            tables["suivi"], "date", sheets["suivi"], issues, "note de suivi datée dans le futur"
+        )
+    if "etats_anterieurs" in tables:
+        _check_not_future(
+            tables["etats_anterieurs"],
+            "date_etat",
+            sheets["etats_anterieurs"],
+            issues,
+            "état antérieur daté dans le futur",
+        )
     for name in ("budget", "financements", "suivi", "etats_anterieurs"):
         if name in tables:
             _check_refs(

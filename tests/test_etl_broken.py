@@ -154,11 +154,13 @@ def built_scalar(sources: Path, output: Path, sql: str) -> object:
         con.close()
 
 
-def test_renamed_sheet_is_named_in_a_warning(mini_sources):
+def test_renamed_sheet_is_refused_with_the_expected_name(mini_sources):
     apply_case(mini_sources, "renamed_sheet")
     result = pipeline.run_check(mini_sources)
-    warnings = [str(issue) for issue in result.issues.warnings]
-    assert any("feuille « Actions 2024 »" in w and "nom non reconnu" in w for w in warnings)
+    errors = [str(issue) for issue in result.issues.errors]
+    assert any(
+        "feuille « Actions 2024 »" in e and "vouliez-vous dire « actions » ?" in e for e in errors
+    ), errors
 
 
 def test_extra_columns_are_accepted_with_a_warning(mini_sources, tmp_path):
