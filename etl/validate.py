@@ -14,7 +14,7 @@ import pandas as pd
 
 from etl import parsing
 from etl.extract import EXCEL_ERRORS, RawSheet, TerritorySource, nearest_name
-from etl.issues import IssueList
+from etl.issues import ERROR, WARNING, IssueList
 from etl.schema import DONE_STATUSES, KEY_FIGURES, SHEETS_BY_NAME, Column, Sheet
 
 PARSERS: dict[str, Callable[[str], object]] = {
@@ -77,10 +77,10 @@ FORMULA_KINDS = ("text", "list", "code")
 
 
 def _parse_column(
-    column: Column, texts: list[str], present: bool
-) -> tuple[list[object], list[tuple[int, str, str | None, str]]]:
-    """Typed values of one column (lists as tuples) and its findings (row index, severity,
-    value, message).
+    column: Column, texts: list[str], present: bool, room: int = 1 << 30
+) -> tuple[list[object], list[tuple[int, str, str | None, str]], dict[str, int]]:
+    """Typed values of one column (lists as tuples), its first `room` findings (row index,
+    severity, value, message) and the number of findings of each severity.
 
     Each distinct text is parsed once (and remembered across sheets): plans repeat their
     statuses, dates and amounts. Only rows holding a doubtful text are looked at one by one."""
@@ -120,14 +120,18 @@ def _parse_column(
             doubtful[text] = found
     values = list(map(lookup.__getitem__, texts))
     if not doubtful:
-        return values, []
-    findings = [
-        (index, *finding)
-        for index, text in enumerate(texts)
-        if text in doubtful
-        for finding in doubtful[text]
-    ]
-    return values, findings
+        return values, [], {}
+    findings = []
+    totals = {"error": 0, "warn": 0}
+    for index, text in enumerate(texts):
+        found = doubtful.get(text)
+        if found is None:
+            continue
+        for finding in found:
+            totals[finding[0]] += 1
+            if len(findings) < room:
+                findings.append((index, *finding))
+    return values, findings, totals
 
 
 def parse_sheet(raw: RawSheet, spec: Sheet, issues: IssueList) -> pd.DataFrame:
@@ -156,15 +160,22 @@ def parse_sheet(raw: RawSheet, spec: Sheet, issues: IssueList) -> pd.DataFrame:
         issues.error(file, sheet, None, None, None, "aucune ligne de données sous l'en-tête")
     data: dict[str, list[object]] = {"_row": list(raw.row_numbers)}
     findings = []
+    totals = {"error": 0, "warn": 0}
+    room = max(issues.room(ERROR), issues.room(WARNING))
     for position, column in enumerate(spec.columns):
         present = column.name in raw.headers
-        values, found = _parse_column(column, raw.column(column.name), present)
+        values, found, counts = _parse_column(column, raw.column(column.name), present, room)
         data[column.name] = values
         findings += [(index, position, column.name, *rest) for index, *rest in found]
+        for severity, n in counts.items():
+            totals[severity] += n
     # Reported row by row, then in the template's column order, as a reader scans the sheet.
     for index, _, name, severity, value, message in sorted(findings, key=lambda f: f[:2]):
         report = issues.error if severity == "error" else issues.warn
         report(file, sheet, raw.row_numbers[index], name, value, message)
+        totals[severity] -= 1
+    issues.count_omitted(ERROR, totals["error"])
+    issues.count_omitted(WARNING, totals["warn"])
     frame = pd.DataFrame(data, columns=["_row", *spec.column_names], dtype=object)
     return frame
 
