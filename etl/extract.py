@@ -80,9 +80,18 @@ def nearest_name(name: str, expected: list[str] | tuple[str, ...]) -> str | None
     close = difflib.get_close_matches(name, expected, n=1, cutoff=0.75)
     if close:
         return close[0]
+    words = name.split("_")
+
+    def first_shared_word(candidate: str) -> int:
+        return min(i for i, word in enumerate(words) if word in _tokens(candidate))
+
     shared = [e for e in expected if _tokens(name) & _tokens(e)]
     if shared:
-        return max(shared, key=lambda e: difflib.SequenceMatcher(None, name, e).ratio())
+        # The word that comes first names the table (`suivi_des_actions` is `suivi`).
+        return min(
+            shared,
+            key=lambda e: (first_shared_word(e), -difflib.SequenceMatcher(None, name, e).ratio()),
+        )
     return None
 
 
@@ -240,6 +249,18 @@ def _build_sheet(
     kept: list[list[str]] = []
     numbers: list[int] = []
     for number, cells in records[1:]:
+        if not is_csv and len(cells) > width and not _blank(cells[width:]):
+            extra = next(i for i, text in enumerate(cells[width:], start=width) if text.strip())
+            issues.error(
+                label,
+                name,
+                number,
+                None,
+                cells[extra],
+                f"colonne {_letter(extra + 1)} sans en-tête mais remplie : donnez-lui un nom de "
+                "colonne du modèle ou videz-la",
+            )
+            cells = cells[:width]
         if len(cells) > width and not _blank(cells[width:]):
             issues.error(
                 label,
