@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
+import functools
 import gzip
 import io
 import lzma
@@ -506,27 +507,6 @@ FORMULA_MESSAGE = (
 )
 
 
-def _cell_parser(workbook, worksheet, source):
-    """openpyxl's own sheet parser (shared strings, dates), keeping what its read-only cells
-    drop: whether a cell holds a formula. Cached values only (data_only)."""
-    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
-
-    class Parser(WorkSheetParser):
-        def parse_cell(self, element):
-            cell = super().parse_cell(element)
-            cell["formula"] = element.findtext(FORMULA_TAG)
-            return cell
-
-    return Parser(
-        source,
-        worksheet._shared_strings,
-        data_only=True,
-        epoch=workbook.epoch,
-        date_formats=workbook._date_formats,
-        timedelta_formats=workbook._timedelta_formats,
-    )
-
-
 def _percent_styles(workbook) -> set[int]:
     from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
 
@@ -556,27 +536,143 @@ def _damage_reason(exc: Exception) -> str:
     return "XML de la feuille tronqué ou invalide"
 
 
+SPREADSHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ROW, _CELL, _MERGE = (SPREADSHEET_NS + tag for tag in ("row", "c", "mergeCell"))
+_VALUE, _FORMULA, _INLINE = (SPREADSHEET_NS + tag for tag in ("v", "f", "is"))
+_TEXT, _RUN = SPREADSHEET_NS + "t", SPREADSHEET_NS + "r"
+_DIGITS = "0123456789"
+
+
+@functools.lru_cache(maxsize=20000)
+def _column_number(letters: str) -> int:
+    if not letters.isalpha() or not letters.isascii() or len(letters) > 3:
+        raise ValueError(letters)  # a damaged cell reference
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _inline_text(inline) -> str:
+    if inline is None:
+        return ""
+    if len(inline) == 1 and inline[0].tag == _TEXT:
+        return (inline[0].text or "").strip()  # plain text: the usual case
+    # The runs of rich text (phonetic guides left out).
+    parts = [t.text or "" for t in inline.iterchildren(_TEXT)]
+    for run in inline.iterchildren(_RUN):
+        parts += [t.text or "" for t in run.iterchildren(_TEXT)]
+    return "".join(parts).strip()
+
+
+def _excel_date_text(value: float, epoch, where: tuple[int, int], found: list) -> str:
+    from openpyxl.utils.datetime import from_excel
+
+    try:
+        return cell_to_text(from_excel(value, epoch))
+    except (OverflowError, ValueError):
+        row, column = where
+        message = f"cellule {_letter(column)}{row} : date hors du calendrier d'Excel"
+        found.append((row, column, cell_to_text(value), message))
+        return ""
+
+
 def _sheet_records(workbook, worksheet, label: str, issues: IssueList):
     """(row number, cell texts) of every row that holds a cell, the merged ranges and the cells
-    in error; (None, [], []) when the sheet is damaged (reported with the last row read)."""
+    in error; (None, [], []) when the sheet is damaged (reported with the last row read).
+
+    One streaming pass over the sheet's XML (lxml, in C): the size is what the cells say, never
+    the sheet's declared `<dimension>`; cached values only, with formulas noted."""
+    from lxml import etree
+    from openpyxl.utils.datetime import from_ISO8601
+
     percent = _percent_styles(workbook)
+    dates = workbook._date_formats
+    shared = worksheet._shared_strings
+    epoch = workbook.epoch
     records: list[tuple[int, list[str]]] = []
     found: list[tuple[int, int, str, str]] = []
+    merged: list[str] = []
     title = worksheet.title
     number = 0
     with workbook._archive.open(worksheet._worksheet_path) as source:
-        parser = _cell_parser(workbook, worksheet, source)
+        events = etree.iterparse(
+            source,
+            events=("end",),
+            tag=(_ROW, _MERGE),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+        )
         try:
-            for number, cells in parser.parse():
+            for _, element in events:
+                if element.tag == _MERGE:
+                    merged.append(element.get("ref", ""))
+                    continue
+                given = element.get("r")
+                number = int(given) if given else number + 1
                 if len(records) > MAX_SHEET_ROWS:
+                    element.clear()
                     continue  # counted, not kept: refused by _build_sheet
                 texts: list[str] = []
-                for cell in cells:
-                    column = cell["column"]
+                for cell in element:
+                    if cell.tag != _CELL:
+                        continue
+                    reference = cell.get("r")
+                    if reference:
+                        column = _column_number(reference.rstrip(_DIGITS))
+                    else:
+                        column = len(texts) + 1
                     if column > len(texts) + 1:
                         texts.extend([""] * (column - 1 - len(texts)))
-                    texts.append(_excel_text(cell, percent, number, found))
+                    kind = cell.get("t", "n")
+                    style = cell.get("s")
+                    style = int(style) if style else 0
+                    raw = formula = inline = None
+                    for child in cell:  # one pass over <v>, <f>, <is>
+                        tag = child.tag
+                        if tag == _VALUE:
+                            raw = child.text or ""
+                        elif tag == _FORMULA:
+                            formula = child
+                        elif tag == _INLINE:
+                            inline = child
+                    if kind == "inlineStr":
+                        text = _inline_text(inline)
+                    elif raw is None:
+                        text = ""
+                        if formula is not None:
+                            value = "=" + (formula.text or "")
+                            found.append((number, column, value, FORMULA_MESSAGE))
+                    elif kind == "s":
+                        text = str(shared[int(raw)]).strip()
+                    elif kind == "n":
+                        value = float(raw) if raw.strip() else None
+                        if value is not None and style in dates:
+                            text = _excel_date_text(value, epoch, (number, column), found)
+                        elif value is not None and style in percent:
+                            # A cell shown as 40 % holds 0.4; the sign keeps 0,5 % apart from 50.
+                            text = cell_to_text(value * 100) + " %"
+                        else:
+                            text = cell_to_text(value)
+                    elif kind == "e":
+                        text = ""
+                        message = (
+                            f"cellule {_letter(column)}{number} en erreur ({raw}) : corrigez la "
+                            "formule ou saisissez la valeur"
+                        )
+                        found.append((number, column, raw, message))
+                    elif kind == "b":
+                        text = cell_to_text(bool(int(raw)))
+                    elif kind == "d":
+                        text = cell_to_text(from_ISO8601(raw))
+                    else:  # "str": the cached text of a formula
+                        text = raw.strip()
+                    texts.append(text)
                 records.append((number, texts))
+                element.clear()
+                while element.getprevious() is not None:
+                    del element.getparent()[0]
         except Exception as exc:  # a damaged sheet: say where, never a traceback
             message = (
                 f"feuille endommagée, illisible après la ligne {number} : {_damage_reason(exc)} ; "
@@ -584,34 +680,13 @@ def _sheet_records(workbook, worksheet, label: str, issues: IssueList):
             )
             issues.error(label, title, number + 1 if number else None, None, None, message)
             return None, [], []
-    merged = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
-    return records, [str(m.ref) for m in merged], found
+    return records, merged, found
 
 
 EXCEL_ERRORS = (
     "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
     "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!",
 )  # fmt: skip
-
-
-def _excel_text(cell: dict, percent: set[int], row: int, found: list) -> str:
-    """The text of one cell; error values and formulas without a value go to `found` as
-    (row, column number, value, message)."""
-    value = cell["value"]
-    if cell["data_type"] == "e":
-        reference = f"{_letter(cell['column'])}{row}"
-        message = (
-            f"cellule {reference} en erreur ({value}) : corrigez la formule ou saisissez la valeur"
-        )
-        found.append((row, cell["column"], value, message))
-        return ""
-    if value is None and cell["formula"] is not None:
-        found.append((row, cell["column"], "=" + cell["formula"], FORMULA_MESSAGE))
-    numeric = isinstance(value, int | float) and not isinstance(value, bool)
-    if numeric and cell["style_id"] in percent:
-        # A cell shown as 40 % holds 0.4; the sign keeps 0,5 % apart from 50.
-        return cell_to_text(value * 100) + " %"
-    return cell_to_text(value)
 
 
 def read_territory_folder(folder: Path, issues: IssueList) -> TerritorySource:

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -87,28 +88,29 @@ def _parse_column(
     is_list = column.kind == "list"
     lookup: dict[str, object] = {"": () if is_list else None}
     doubtful: dict[str, list[tuple[str, str | None, str]]] = {}
-    for text in set(texts):
+    counts = Counter(texts)
+    for text in counts:
         if not text:
             if column.required and present:
                 doubtful[text] = [("error", None, "valeur obligatoire manquante")]
             continue
         found = []
         clean = text
-        if text.upper() in EXCEL_ERROR_TEXTS:
+        if text[0] == "#" and text.upper() in EXCEL_ERROR_TEXTS:
             lookup[text] = None
             message = "valeur d'erreur Excel (formule cassée) : saisissez la vraie valeur"
             doubtful[text] = [("error", text, message)]
             continue
-        if BIDI_CONTROLS.search(text):
-            clean = BIDI_CONTROLS.sub("", text)
-            found.append(
-                ("warn", clean, "caractères de contrôle de direction (U+202E…) retirés du texte")
-            )
-        if _invisible(clean):
-            lookup[text] = None
-            message = "texte invisible (espaces ou caractères sans largeur seulement)"
-            doubtful[text] = [("error", repr(text)[1:-1], message)]
-            continue
+        if not text.isascii():
+            if BIDI_CONTROLS.search(text):
+                clean = BIDI_CONTROLS.sub("", text)
+                message = "caractères de contrôle de direction (U+202E…) retirés du texte"
+                found.append(("warn", clean, message))
+            if _invisible(clean):
+                lookup[text] = None
+                message = "texte invisible (espaces ou caractères sans largeur seulement)"
+                doubtful[text] = [("error", text.encode("unicode_escape").decode(), message)]
+                continue
         if column.kind in FORMULA_KINDS and text.startswith(FORMULA_PREFIXES):
             found.append(("warn", text, "texte commençant par une formule"))
         try:
@@ -121,16 +123,19 @@ def _parse_column(
     values = list(map(lookup.__getitem__, texts))
     if not doubtful:
         return values, [], {}
-    findings = []
     totals = {"error": 0, "warn": 0}
-    for index, text in enumerate(texts):
-        found = doubtful.get(text)
-        if found is None:
-            continue
-        for finding in found:
-            totals[finding[0]] += 1
-            if len(findings) < room:
-                findings.append((index, *finding))
+    for text, found in doubtful.items():
+        for severity, *_ in found:
+            totals[severity] += counts[text]
+    findings = []
+    if room:
+        for index, text in enumerate(texts):
+            found = doubtful.get(text)
+            if found is None:
+                continue
+            findings += [(index, *finding) for finding in found]
+            if len(findings) >= room:
+                break
     return values, findings, totals
 
 
