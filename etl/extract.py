@@ -22,7 +22,9 @@ from etl.schema import KEY_FIGURES_FILE, SHEETS_BY_NAME
 
 CSV_ENCODINGS = ("utf-8-sig", "cp1252")
 # A sheet beyond this many rows is refused, not read: plans hold thousands of rows, not millions.
-MAX_SHEET_ROWS = 100_000
+MAX_SHEET_ROWS = 50_000
+# Nor beyond this many cells (a few columns of tiny cells compress a hundred times).
+MAX_SHEET_CELLS = 1_000_000
 MAX_SOURCE_BYTES = 50 * 1024 * 1024
 # A workbook that inflates beyond this is refused before openpyxl parses it (zip bombs).
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
@@ -594,7 +596,7 @@ def _sheet_records(workbook, worksheet, label: str, issues: IssueList):
     found: list[tuple[int, int, str, str]] = []
     merged: list[str] = []
     title = worksheet.title
-    number = 0
+    number = cells_seen = 0
     with workbook._archive.open(worksheet._worksheet_path) as source:
         events = etree.iterparse(
             source,
@@ -611,6 +613,15 @@ def _sheet_records(workbook, worksheet, label: str, issues: IssueList):
                     continue
                 given = element.get("r")
                 number = int(given) if given else number + 1
+                cells_seen += len(element)
+                if cells_seen > MAX_SHEET_CELLS:
+                    limit = f"{MAX_SHEET_CELLS:,}".replace(",", "\u202f")
+                    message = (
+                        f"plus de {limit} cellules remplies à la ligne {number} : feuille refusée "
+                        "(un plan en compte bien moins ; videz les lignes et colonnes inutiles)"
+                    )
+                    issues.error(label, title, number, None, None, message)
+                    return None, [], []
                 if len(records) > MAX_SHEET_ROWS:
                     element.clear()
                     continue  # counted, not kept: refused by _build_sheet

@@ -201,9 +201,12 @@ def match_choice(text: str, choices: tuple[str, ...]) -> str:
     choice = _folded_choices(choices).get(fold(text))
     if choice is not None:
         return choice
-    raise ValueError(
-        "valeur non reconnue ; valeurs admises : " + ", ".join(f"« {c} »" for c in choices)
-    )
+    raise ValueError(_unknown_choice_message(choices))
+
+
+@functools.lru_cache(maxsize=256)
+def _unknown_choice_message(choices: tuple[str, ...]) -> str:
+    return "valeur non reconnue ; valeurs admises : " + ", ".join(f"« {c} »" for c in choices)
 
 
 def parse_coordinate(text: str) -> float:
