@@ -182,7 +182,8 @@ def _territory_issues(issues: IssueList, territory_id: str) -> IssueList:
     """Findings about the uploaded territory; other territories' warnings are not news."""
     mine = IssueList()
     for issue in issues.items:
-        ours = (issue.file or "").split("/")[0] == territory_id
+        # Indicator files are shared by every territory: a file left out is news to everyone.
+        ours = (issue.file or "").split("/")[0] in (territory_id, "indicators")
         if ours or issue.severity == "erreur":
             mine.add(issue)
     mine.count_omitted("erreur", issues.omitted["erreur"])
