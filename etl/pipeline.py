@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from etl import extract, insee, load, transform
@@ -358,8 +359,15 @@ def run_build(
         load.remove_stale_temps(output)
         temp = load.temp_path_for(output)
         try:
-            load.write_database(temp, communes, tables, build_info, previous=output)
-            load.swap_in(temp, output)
+            try:
+                load.write_database(temp, communes, tables, build_info, previous=output)
+                load.swap_in(temp, output)
+            except (duckdb.Error, OSError) as exc:
+                # DuckDB's and the system's words are English: the user gets a French reason.
+                raise load.LoadCheckError(
+                    f"écriture de la base impossible ({type(exc).__name__} : disque plein, "
+                    "droits insuffisants ou base publiée illisible ?)"
+                ) from exc
         finally:
             temp.unlink(missing_ok=True)
             temp.with_name(temp.name + ".wal").unlink(missing_ok=True)
