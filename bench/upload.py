@@ -178,7 +178,8 @@ def _verdict(upload: dict, ok: bool) -> str:
         return (
             f"Wall time missed, on a machine shared by other jobs (more runnable processes than "
             f"cores); the check's own CPU time, {upload['cpu_seconds']:.1f} s, is within the "
-            "target, and is what it takes on a quiet machine (one single-threaded process)."
+            "target; on a quiet machine the wall time of this single-threaded check is close to "
+            "its CPU time (to confirm: `python -m bench.upload` on a quiet machine)."
         )
     return "Missed."
 
