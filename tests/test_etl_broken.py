@@ -71,25 +71,20 @@ def test_broken_input_is_refused_and_published_database_untouched(case, mini_sou
     assert not list(published.parent.glob(".warehouse.duckdb.tmp-*"))
 
 
-def test_cli_exits_non_zero_with_french_message_and_keeps_database(mini_sources, published):
-    apply_case(mini_sources, "unknown_status")
-    before = digest(published)
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "etl",
-            "build",
-            "--sources",
-            str(mini_sources),
-            "--output",
-            str(published),
-        ],
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "etl", *args],
         capture_output=True,
         text=True,
         cwd=pipeline.ROOT,
         check=False,
     )
+
+
+def test_cli_exits_non_zero_with_french_message_and_keeps_database(mini_sources, published):
+    apply_case(mini_sources, "unknown_status")
+    before = digest(published)
+    completed = run_cli("build", "--sources", str(mini_sources), "--output", str(published))
     assert completed.returncode == 1
     assert "colonne « statut » : valeur non reconnue" in completed.stderr
     assert "la base existante n'a pas été modifiée" in completed.stderr
@@ -337,22 +332,7 @@ def test_findings_are_capped_with_the_count_of_the_others(mini_sources):
 def test_cli_refuses_damaged_files_in_french_without_traceback(case, mini_sources, published):
     apply_case(mini_sources, case)
     before = digest(published)
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "etl",
-            "build",
-            "--sources",
-            str(mini_sources),
-            "--output",
-            str(published),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=pipeline.ROOT,
-        check=False,
-    )
+    completed = run_cli("build", "--sources", str(mini_sources), "--output", str(published))
     assert completed.returncode == 1, completed.stderr
     assert "Traceback" not in completed.stderr + completed.stdout
     message = (BROKEN / case / "expected.txt").read_text(encoding="utf-8").splitlines()[0]
