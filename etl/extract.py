@@ -643,7 +643,7 @@ def _sheet_records(workbook, worksheet, label: str, issues: IssueList):
                     for child in cell:  # one pass over <v>, <f>, <is>
                         tag = child.tag
                         if tag == _VALUE:
-                            raw = child.text or ""
+                            raw = child.text or None  # <v/> is no value
                         elif tag == _FORMULA:
                             formula = child
                         elif tag == _INLINE:
