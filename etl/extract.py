@@ -685,11 +685,13 @@ def _sheet_records(workbook, worksheet, label: str, issues: IssueList):
                 while element.getprevious() is not None:
                     del element.getparent()[0]
         except Exception as exc:  # a damaged sheet: say where, never a traceback
+            # `number` is the row being read when the damage was met (0: before any row).
+            where = f"à partir de la ligne {number}" if number else "dès le début"
             message = (
-                f"feuille endommagée, illisible après la ligne {number} : {_damage_reason(exc)} ; "
+                f"feuille endommagée, illisible {where} : {_damage_reason(exc)} ; "
                 "enregistrez de nouveau le classeur depuis Excel ou LibreOffice"
             )
-            issues.error(label, title, number + 1 if number else None, None, None, message)
+            issues.error(label, title, number or None, None, None, message)
             return None, [], []
     return records, merged, found
 
