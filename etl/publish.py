@@ -109,10 +109,15 @@ def _workbook_refusal(data: bytes) -> str | None:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, ValueError):
-        return extract.workbook_refusal(data[:8])
+        if data.startswith(extract.OLE_MAGIC):  # password-protected, or an .xls renamed
+            return extract.workbook_refusal(data[:8])
+        return NOT_A_WORKBOOK
     if not all(member in names for member in XLSX_MEMBERS):
-        return "le contenu n'est pas celui d'un classeur Excel .xlsx"
+        return NOT_A_WORKBOOK
     return None
+
+
+NOT_A_WORKBOOK = "le contenu n'est pas celui d'un classeur Excel .xlsx"
 
 
 def check_uploads(uploads: list[Upload]) -> IssueList:

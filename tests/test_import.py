@@ -69,7 +69,7 @@ def test_upload_checks_type_by_content_and_size():
     messages = {(i.file, i.message) for i in issues.errors}
     assert ("plan.xlsx", "le contenu n'est pas celui d'un classeur Excel .xlsx") in messages
     assert ("autre.xlsx", "le contenu n'est pas celui d'un classeur Excel .xlsx") in messages
-    assert ("actions.csv", "le contenu n'est pas un texte CSV") in messages
+    assert ("actions.csv", "fichier binaire : un CSV texte est attendu") in messages
     assert any(f == "notes.csv" and m.startswith("nom de fichier CSV inconnu") for f, m in messages)
     assert ("plan.pdf", "type de fichier refusé (.xlsx ou .csv)") in messages
     assert ("budget.csv", "fichier trop volumineux (plus de 20 Mo)") in messages
