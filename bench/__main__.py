@@ -501,6 +501,10 @@ def main() -> None:
             lambda: bench_etl(tmp, warehouse, synthetic_sources, sizes)
         )
         print("ETL done", flush=True)
+        from bench.upload import bench_upload
+
+        durations["upload"], results["upload"] = timed(lambda: bench_upload(tmp / "upload"))
+        print("upload check done", flush=True)
         synthetic = results["etl"]["synthetic"]
         durations["pages"], (results["pages"], results["pages_synthetic"]) = timed(
             lambda: (

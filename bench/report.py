@@ -289,6 +289,7 @@ SECTION_LABELS = {
     "serving": "serving (1 process, nginx, N processes)",
     "chromium_sessions": "Chromium sessions",
     "publish": "publishing under load",
+    "upload": "upload check",
 }
 STAGE_LABELS = {
     "unpack_reference": "decompressing the reference (liblzma, a thread, while plans are read)",
@@ -544,6 +545,10 @@ def build_report(results: dict) -> str:
         + ".",
         "",
     ]
+    if "upload" in results:  # bench/upload.py
+        from bench.upload import report_lines
+
+        lines += report_lines(results["upload"])
     return "\n".join(lines) + GAPS
 
 

@@ -13,7 +13,7 @@ from dashboard.formatting import format_datetime, format_euros, format_number
 from dashboard.ui.downloads import render_downloads
 from dashboard.ui.widgets import render_kpis
 from etl import pipeline, publish
-from etl.issues import ERROR, IssueList, ValidationError
+from etl.issues import ERROR, WARNING, IssueList, ValidationError
 from etl.template import write_filled_template, write_template
 
 CANDIDATE_KEY = "import_candidate"
@@ -121,9 +121,11 @@ def render_templates(territory_id: str) -> None:
 
 
 def check_files(files: list, territory_id: str) -> publish.Candidate:
-    """Stage and check the uploaded files, once per distinct set of files (kept in the session)."""
+    """Stage and check the uploaded files, once per distinct set of files (kept in the session):
+    each upload is read once by the ETL, and a refused one leaves nothing in the staging area
+    (`publish.prepare` never raises on bad input)."""
     uploads = [publish.Upload(f.name, f.getvalue()) for f in files]
-    signature = (territory_id, tuple((u.name, hash(u.data)) for u in uploads))
+    signature = (territory_id, tuple((u.name, len(u.data), hash(u.data)) for u in uploads))
     kept = st.session_state.get(CANDIDATE_KEY)
     if kept and kept[0] == signature:
         return kept[1]
@@ -141,8 +143,8 @@ def render_report(issues: IssueList) -> None:
     st.subheader("Rapport de vérification")
     render_kpis(
         [
-            ("Erreurs bloquantes", format_number(len(issues.errors)), None),
-            ("Avertissements", format_number(len(issues.warnings)), None),
+            ("Erreurs bloquantes", format_number(issues.error_count), None),
+            ("Avertissements", format_number(issues.warning_count), None),
         ],
         columns=2,
     )
@@ -150,6 +152,14 @@ def render_report(issues: IssueList) -> None:
         st.success("Aucune erreur ni avertissement.")
         return
     report = build_report(issues)
+    omitted = [text for text in (issues.omitted_text(ERROR), issues.omitted_text(WARNING)) if text]
+    if omitted:
+        st.caption(
+            f"Le rapport montre les {format_number(issues.limit)} premières erreurs et les "
+            f"{format_number(issues.limit)} premiers avertissements ; "
+            + " ; ".join(omitted)
+            + " (même cause le plus souvent : corrigez les premières et vérifiez de nouveau)."
+        )
     left, right = st.columns(2)
     kinds = left.multiselect(
         "Gravité", ["Erreur", "Avertissement"], key="report_severity", placeholder="Toutes"

@@ -8,18 +8,41 @@ import time
 from pathlib import Path
 
 from etl import pipeline
-from etl.issues import IssueList, ValidationError
+from etl.issues import ERROR, WARNING, IssueList, ValidationError, french_count
 from etl.load import LoadCheckError
 
 
-def _print_issues(issues: IssueList, limit: int = 200) -> None:
-    for issue in issues.errors[:limit]:
-        print(issue, file=sys.stderr)
-    for issue in issues.warnings[:limit]:
-        print(issue)
+def _print_issues(issues: IssueList, limit: int = 200, warnings: bool = True) -> None:
+    """The first `limit` errors (stderr) and warnings, then how many more there are."""
+    for severity, found, total, stream in (
+        (ERROR, issues.errors, issues.error_count, sys.stderr),
+        (WARNING, issues.warnings if warnings else [], issues.warning_count, sys.stdout),
+    ):
+        for issue in found[:limit]:
+            print(issue, file=stream)
+        if found and total > min(limit, len(found)):
+            more = total - min(limit, len(found))
+            kind = "erreur(s)" if severity == ERROR else "avertissement(s)"
+            print(f"… et {french_count(more)} autre(s) {kind}", file=stream)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line; never a traceback: an unexpected failure is one French sentence."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("Interrompu ; la base existante n'a pas été modifiée.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug or a damaged file met where none was expected
+        print(
+            f"Échec inattendu ({type(exc).__name__}) ; la base existante n'a pas été modifiée. "
+            "Signalez-le avec la commande lancée et les fichiers concernés.",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def _main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m etl", description="Pilotage territorial — ETL")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, text in (
@@ -59,25 +82,22 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Échec : {exc} ; la base existante n'a pas été modifiée.", file=sys.stderr)
             return 1
         except ValidationError as exc:
-            _print_issues(exc.issues)
+            _print_issues(exc.issues, warnings=not args.quiet)
             print(
-                f"Échec : {len(exc.issues.errors)} erreur(s) ; "
+                f"Échec : {french_count(exc.issues.error_count)} erreur(s) ; "
                 "la base existante n'a pas été modifiée.",
                 file=sys.stderr,
             )
             return 1
-    issues = result.issues
-    if args.quiet:
-        issues = IssueList(issues.errors)
-    _print_issues(issues)
+    _print_issues(result.issues, warnings=not args.quiet)
     if result.issues.errors:
-        print(f"Échec : {len(result.issues.errors)} erreur(s).", file=sys.stderr)
+        print(f"Échec : {french_count(result.issues.error_count)} erreur(s).", file=sys.stderr)
         return 1
     elapsed = time.perf_counter() - started
     done = "Base construite" if args.command == "build" else "Sources valides"
     print(
         f"{done} : {len(result.territories)} territoire(s), "
-        f"{len(result.issues.warnings)} avertissement(s), {elapsed:.1f} s."
+        f"{french_count(result.issues.warning_count)} avertissement(s), {elapsed:.1f} s."
     )
     return 0
 

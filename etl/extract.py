@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
+import functools
 import gzip
 import io
 import lzma
@@ -19,6 +21,10 @@ from etl.issues import IssueList
 from etl.schema import KEY_FIGURES_FILE, SHEETS_BY_NAME
 
 CSV_ENCODINGS = ("utf-8-sig", "cp1252")
+# A sheet beyond this many rows is refused, not read: plans hold thousands of rows, not millions.
+MAX_SHEET_ROWS = 50_000
+# Nor beyond this many cells (a few columns of tiny cells compress a hundred times).
+MAX_SHEET_CELLS = 1_000_000
 MAX_SOURCE_BYTES = 50 * 1024 * 1024
 # A workbook that inflates beyond this is refused before openpyxl parses it (zip bombs).
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
@@ -32,6 +38,64 @@ def normalize_header(text: object) -> str:
     raw = unicodedata.normalize("NFKD", str(text or ""))
     ascii_text = "".join(ch for ch in raw if not unicodedata.combining(ch)).lower()
     return re.sub(r"[^a-z0-9]+", "_", ascii_text).strip("_")
+
+
+# Usual other names for a column or a sheet: a source using one is refused with the right name.
+ALIASES = {
+    "date_fin": "fin_prevue",
+    "date_debut": "debut_prevu",
+    "fin": "fin_prevue",
+    "debut": "debut_prevu",
+    "status": "statut",
+    "etat": "statut",
+    "titre": "intitule",
+    "libelle": "intitule",
+    "nom": "intitule",
+    "pilote": "service_pilote",
+    "elu": "elu_referent",
+    "commune": "communes",
+    "code_insee": "communes",
+    "thematique": "thematiques",
+    "theme": "thematiques",
+    "themes": "thematiques",
+    "parent": "code_parent",
+    "financement": "financements",
+    "budgets": "budget",
+    "contrat": "contrats",
+    "notes": "suivi",
+    "notes_de_suivi": "suivi",
+    "action": "actions",
+}
+
+
+def _tokens(name: str) -> set[str]:
+    return {token for token in name.split("_") if len(token) >= 3 and not token.isdigit()}
+
+
+def nearest_name(name: str, expected: list[str] | tuple[str, ...]) -> str | None:
+    """The expected name a user most likely meant by `name` (`statuts` -> `statut`,
+    `date_fin` -> `fin_prevue`, `suivi_des_actions` -> `suivi`), or None when nothing is close."""
+    if not name or name in expected:
+        return None
+    alias = ALIASES.get(name)
+    if alias in expected:
+        return alias
+    close = difflib.get_close_matches(name, expected, n=1, cutoff=0.75)
+    if close:
+        return close[0]
+    words = name.split("_")
+
+    def first_shared_word(candidate: str) -> int:
+        return min(i for i, word in enumerate(words) if word in _tokens(candidate))
+
+    shared = [e for e in expected if _tokens(name) & _tokens(e)]
+    if shared:
+        # The word that comes first names the table (`suivi_des_actions` is `suivi`).
+        return min(
+            shared,
+            key=lambda e: (first_shared_word(e), -difflib.SequenceMatcher(None, name, e).ratio()),
+        )
+    return None
 
 
 @dataclass
@@ -106,13 +170,44 @@ def cell_to_text(value: object) -> str:
     return str(value).strip()
 
 
-def _decode(data: bytes) -> str:
-    for encoding in CSV_ENCODINGS:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
+def decode_text(data: bytes) -> tuple[str | None, str | None]:
+    """(text, None) in UTF-8 or, when no byte of it is UTF-8, Windows-1252; (None, why) for a
+    file mixing both (one Windows-1252 byte in a UTF-8 file) or holding undefined bytes."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    line = data.count(b"\n", 0, bad) + 1
+    byte = data[bad]
+    if _UTF8_MULTIBYTE.search(data):
+        return None, (
+            f"encodages mélangés : le fichier est en UTF-8 mais l'octet 0x{byte:02X} "
+            f"(ligne {line}, octet {bad + 1}) n'est pas de l'UTF-8 ; corrigez ce caractère "
+            "ou enregistrez de nouveau le fichier en « CSV UTF-8 »"
+        )
+    try:
+        return data.decode("cp1252"), None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, (
+            f"octet 0x{data[exc.start]:02X} illisible (ligne {line}, octet {exc.start + 1}) : "
+            "enregistrez le fichier en « CSV UTF-8 »"
+        )
+
+
+def csv_error_text(exc: csv.Error) -> str:
+    """The csv module's English reasons, in French."""
+    text = str(exc)
+    if "new-line character" in text or "unexpected end of data" in text or "EOF" in text:
+        return 'guillemet non fermé : une cellule commence par « " » sans guillemet de fin'
+    if "field larger than field limit" in text:
+        return "cellule trop longue (plus de 131 072 caractères)"
+    if "NUL" in text or "null byte" in text:
+        return "caractère nul dans le fichier : un CSV texte est attendu"
+    return "guillemets ou séparateurs incorrects"
 
 
 def sniff_separator(first_line: str) -> str:
@@ -146,10 +241,29 @@ def _build_sheet(
         seen.add(header)
         if not header:
             headers[position] = f"_colonne_{position + 1}"
+    if len(records) - 1 > MAX_SHEET_ROWS:
+        message = (
+            f"{len(records) - 1:_} lignes de données : au plus {MAX_SHEET_ROWS:_} lignes par "
+            "feuille ou fichier"
+        ).replace("_", "\u202f")
+        issues.error(label, name, None, None, None, message)
+        return None
     width = len(headers)
     kept: list[list[str]] = []
     numbers: list[int] = []
     for number, cells in records[1:]:
+        if not is_csv and len(cells) > width and not _blank(cells[width:]):
+            extra = next(i for i, text in enumerate(cells[width:], start=width) if text.strip())
+            issues.error(
+                label,
+                name,
+                number,
+                None,
+                cells[extra],
+                f"colonne {_letter(extra + 1)} sans en-tête mais remplie : donnez-lui un nom de "
+                "colonne du modèle ou videz-la",
+            )
+            cells = cells[:width]
         if len(cells) > width and not _blank(cells[width:]):
             issues.error(
                 label,
@@ -171,7 +285,30 @@ def _build_sheet(
         header: list(map(str.strip, values))
         for header, values in zip(headers, by_position, strict=True)
     }
+    for position, header in enumerate(list(headers)):
+        if not header.startswith("_colonne_"):
+            continue
+        values = columns.pop(header)
+        headers.remove(header)
+        filled = next((i for i, value in enumerate(values) if value), None)
+        if filled is not None:
+            where = f"colonne {position + 1}" if is_csv else f"colonne {_letter(position + 1)}"
+            issues.error(
+                label,
+                name,
+                numbers[filled],
+                None,
+                values[filled],
+                f"{where} sans en-tête mais remplie : donnez-lui un nom de colonne du modèle "
+                "ou videz-la",
+            )
     return RawSheet(name, label, is_csv, headers, columns, numbers, header_row)
+
+
+def _letter(column: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(column)
 
 
 def read_csv_table(path: Path, name: str, label: str, issues: IssueList) -> RawSheet | None:
@@ -180,14 +317,14 @@ def read_csv_table(path: Path, name: str, label: str, issues: IssueList) -> RawS
     if len(data) > MAX_SOURCE_BYTES:
         issues.error(label, name, None, None, None, "fichier trop volumineux (> 50 Mo)")
         return None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        message = "CSV encodé en UTF-16 : enregistrez-le en « CSV UTF-8 » ou « CSV (séparateur ;) »"
-        issues.error(label, name, None, None, None, message)
+    refusal = text_refusal(data)
+    if refusal:
+        issues.error(label, name, None, None, None, refusal)
         return None
-    if b"\x00" in data[:4096]:
-        issues.error(label, name, None, None, None, "fichier binaire : un CSV texte est attendu")
+    text, refusal = decode_text(data)
+    if text is None:
+        issues.error(label, name, None, None, None, refusal)
         return None
-    text = _decode(data)
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]
     # strict: an unclosed quote is an error, not a cell that silently swallows the next rows.
     reader = csv.reader(
@@ -199,10 +336,25 @@ def read_csv_table(path: Path, name: str, label: str, issues: IssueList) -> RawS
         records.extend(enumerate(reader, start=1))
     except csv.Error as exc:
         row = len(records) + 1
-        message = f"CSV illisible à partir de cette ligne (guillemet non fermé ?) ({exc})"
+        message = f"CSV illisible à partir de cette ligne : {csv_error_text(exc)}"
         issues.error(label, name, row, None, None, message)
         return None
     return _build_sheet(name, label, True, records, issues)
+
+
+UTF16_MESSAGE = "CSV encodé en UTF-16 : enregistrez-le en « CSV UTF-8 » ou « CSV (séparateur ;) »"
+
+
+def text_refusal(data: bytes) -> str | None:
+    """Why bytes cannot be a CSV text (UTF-16, binary), in the words of both the CLI and the
+    upload page."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return UTF16_MESSAGE
+    if b"\x00" in data[:65536]:
+        if data[:2].count(b"\x00") == 1 and data[:64].count(b"\x00") >= 16:
+            return UTF16_MESSAGE  # UTF-16 without its byte order mark
+        return "fichier binaire : un CSV texte est attendu"
+    return None
 
 
 def _zip_refusal(archive: zipfile.ZipFile) -> str | None:
@@ -228,14 +380,25 @@ def _zip_refusal(archive: zipfile.ZipFile) -> str | None:
     return None
 
 
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def workbook_refusal(head: bytes) -> str:
+    """Why a file named .xlsx is no workbook, from its first bytes."""
+    if head.startswith(OLE_MAGIC):
+        return (
+            "classeur protégé par mot de passe ou au format Excel 97-2003 (.xls) : enregistrez-le "
+            "sans mot de passe au format « Classeur Excel (.xlsx) »"
+        )
+    return "ce fichier n'est pas un classeur Excel (.xlsx) valide"
+
+
 def _check_zip(path: Path, label: str, issues: IssueList) -> bool:
     if path.stat().st_size > MAX_SOURCE_BYTES:
         issues.error(label, None, None, None, None, "fichier trop volumineux (> 50 Mo)")
         return False
     if not zipfile.is_zipfile(path):
-        issues.error(
-            label, None, None, None, None, "ce fichier n'est pas un classeur Excel (.xlsx) valide"
-        )
+        issues.error(label, None, None, None, None, workbook_refusal(path.read_bytes()[:8]))
         return False
     try:
         with zipfile.ZipFile(path) as archive:
@@ -248,74 +411,88 @@ def _check_zip(path: Path, label: str, issues: IssueList) -> bool:
     return True
 
 
-def read_workbook(path: Path, label: str, issues: IssueList) -> dict[str, RawSheet]:
-    """Read every known sheet of an .xlsx workbook (cached values, never formulas)."""
+def read_workbook(
+    path: Path, label: str, issues: IssueList, only: tuple[str, ...] | None = None
+) -> dict[str, RawSheet]:
+    """Read every known sheet of an .xlsx workbook (cached values, never formulas), each in one
+    pass over its cells: sizes come from the cells, not from the sheet's declared dimension.
+    `only`: the sheets wanted (others are neither read nor reported)."""
     from openpyxl import load_workbook
 
     if not _check_zip(path, label, issues):
         return {}
     try:
-        # Cached values for the data; the formulas themselves to explain a missing value.
         workbook = load_workbook(path, read_only=True, data_only=True)
-        formulas = load_workbook(path, read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        issues.error(label, None, None, None, None, f"classeur Excel illisible ({exc})")
+    except Exception:  # openpyxl raises many types for a damaged file
+        message = (
+            "classeur Excel illisible : structure endommagée (enregistrez-le de nouveau depuis "
+            "Excel ou LibreOffice)"
+        )
+        issues.error(label, None, None, None, None, message)
         return {}
     sheets: dict[str, RawSheet] = {}
     try:
-        by_name = {normalize_header(ws.title): ws for ws in workbook.worksheets}
-        _warn_unknown_sheets(workbook.worksheets, label, issues)
-        for name in SHEETS_BY_NAME:
+        by_name = _sheets_by_name(workbook.worksheets, label, issues, only is None)
+        for name in only or tuple(SHEETS_BY_NAME):
             worksheet = by_name.get(name)
             if worksheet is None:
                 continue
-            records = _sheet_records(worksheet, formulas[worksheet.title], label, issues)
+            records, merged, found = _sheet_records(workbook, worksheet, label, issues)
+            if records is None:
+                continue
             sheet = _build_sheet(worksheet.title, label, False, records, issues)
+            headers = sheet.headers if sheet is not None else []
+            for row, column, value, message in found:
+                name_ = headers[column - 1] if column <= len(headers) else _letter(column)
+                issues.error(label, worksheet.title, row, name_, value, message)
             if sheet is not None:
                 sheet.name = name
                 sheets[name] = sheet
-                _check_merged_cells(workbook, worksheet, sheet, issues)
+                _check_merged_cells(merged, worksheet, sheet, issues)
     finally:
         workbook.close()
-        formulas.close()
     return sheets
 
 
 IGNORED_SHEETS = ("readme", "lisez_moi", "listes")
 
 
-def _warn_unknown_sheets(worksheets: list, label: str, issues: IssueList) -> None:
-    """A renamed sheet ("Actions 2024") is not read: say so next to the missing-sheet error."""
+def _sheets_by_name(worksheets: list, label: str, issues: IssueList, report: bool) -> dict:
+    """Template sheets by canonical name. Two sheets of one name (`actions` and a hidden
+    `Actions.`) are refused; a misspelt name (`financement`) is refused with the right one; an
+    unrelated sheet (« Graphiques ») is reported as not read."""
+    by_name: dict[str, object] = {}
     expected = ", ".join(f"« {name} »" for name in SHEETS_BY_NAME)
     for worksheet in worksheets:
         name = normalize_header(worksheet.title)
-        if name not in SHEETS_BY_NAME and name not in IGNORED_SHEETS:
-            message = f"feuille au nom non reconnu, ignorée ; noms attendus : {expected}"
+        if name in SHEETS_BY_NAME:
+            if name in by_name and report:
+                other = by_name[name].title
+                hidden = " (masquée)" if worksheet.sheet_state != "visible" else ""
+                message = (
+                    f"deux feuilles pour la table « {name} » : « {other} » et "
+                    f"« {worksheet.title} »{hidden} ; gardez-en une seule"
+                )
+                issues.error(label, worksheet.title, None, None, None, message)
+            by_name.setdefault(name, worksheet)
+            continue
+        if not report or name in IGNORED_SHEETS:
+            continue
+        guess = nearest_name(name, tuple(SHEETS_BY_NAME))
+        if guess:
+            message = f"feuille au nom non reconnu : vouliez-vous dire « {guess} » ?"
+            issues.error(label, worksheet.title, None, None, None, message)
+        else:
+            message = f"feuille au nom non reconnu, non lue ; noms attendus : {expected}"
             issues.warn(label, worksheet.title, None, None, None, message)
+    return by_name
 
 
-def merged_ranges(workbook, worksheet) -> list[str]:
-    """The `A2:A4` ranges of merged cells, read from the sheet's XML (read-only mode has none)."""
-    from openpyxl.xml.functions import iterparse  # defusedxml when installed, as openpyxl
-
-    path = getattr(worksheet, "_worksheet_path", None)
-    archive = getattr(workbook, "_archive", None)
-    if not path or archive is None:
-        return []
-    refs = []
-    with archive.open(path) as handle:
-        for _, element in iterparse(handle):
-            if element.tag.endswith("}mergeCell"):
-                refs.append(element.get("ref", ""))
-            element.clear()  # a large sheet is streamed, not kept in memory
-    return refs
-
-
-def _check_merged_cells(workbook, worksheet, sheet: RawSheet, issues: IssueList) -> None:
+def _check_merged_cells(merged: list[str], worksheet, sheet: RawSheet, issues: IssueList) -> None:
     """Merged cells leave every row but the first empty: refuse them rather than guess."""
     from openpyxl.utils.cell import range_boundaries
 
-    for ref in merged_ranges(workbook, worksheet):
+    for ref in merged:
         first_col, first_row, _, last_row = range_boundaries(ref)
         if last_row < sheet.header_row:
             continue  # a merged banner above the header row holds no data
@@ -326,45 +503,225 @@ def _check_merged_cells(workbook, worksheet, sheet: RawSheet, issues: IssueList)
         issues.error(sheet.file, worksheet.title, first_row, column, None, message)
 
 
-def _excel_cell_text(cell, formula_cell, where: tuple[str, str, int], issues: IssueList) -> str:
-    label, sheet, row = where
-    value = cell.value
-    formula = getattr(formula_cell, "value", None)
-    if value is None and isinstance(formula, str) and formula.startswith("="):
-        message = (
-            "formule sans valeur calculée : ouvrez puis enregistrez le classeur dans Excel ou "
-            "LibreOffice (ou collez les valeurs)"
+FORMULA_MESSAGE = (
+    "formule sans valeur calculée : ouvrez puis enregistrez le classeur dans Excel ou "
+    "LibreOffice (ou collez les valeurs)"
+)
+
+
+def _percent_styles(workbook) -> set[int]:
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
+
+    found = set()
+    for style_id, style in enumerate(workbook._cell_styles):
+        fmt_id = style.numFmtId
+        if fmt_id < BUILTIN_FORMATS_MAX_SIZE:
+            text = BUILTIN_FORMATS.get(fmt_id, "")
+        else:
+            text = workbook._number_formats[fmt_id - BUILTIN_FORMATS_MAX_SIZE]
+        if "%" in (text or ""):
+            found.add(style_id)
+    return found
+
+
+DAMAGE_REASONS = (
+    (IndexError, "référence à un texte partagé inexistant"),
+    (ValueError, "valeur illisible dans une cellule (texte dans une cellule numérique ?)"),
+    (KeyError, "style ou référence inexistant"),
+)
+
+
+def _damage_reason(exc: Exception) -> str:
+    for kind, reason in DAMAGE_REASONS:
+        if isinstance(exc, kind):
+            return reason
+    return "XML de la feuille tronqué ou invalide"
+
+
+SPREADSHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ROW, _CELL, _MERGE = (SPREADSHEET_NS + tag for tag in ("row", "c", "mergeCell"))
+_VALUE, _FORMULA, _INLINE = (SPREADSHEET_NS + tag for tag in ("v", "f", "is"))
+_TEXT, _RUN = SPREADSHEET_NS + "t", SPREADSHEET_NS + "r"
+_DIGITS = "0123456789"
+
+
+@functools.lru_cache(maxsize=20000)
+def _column_number(letters: str) -> int:
+    if not letters.isalpha() or not letters.isascii() or len(letters) > 3:
+        raise ValueError(letters)  # a damaged cell reference
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _inline_text(inline) -> str:
+    if inline is None:
+        return ""
+    if len(inline) == 1 and inline[0].tag == _TEXT:
+        return (inline[0].text or "").strip()  # plain text: the usual case
+    # The runs of rich text (phonetic guides left out).
+    parts = [t.text or "" for t in inline.iterchildren(_TEXT)]
+    for run in inline.iterchildren(_RUN):
+        parts += [t.text or "" for t in run.iterchildren(_TEXT)]
+    return "".join(parts).strip()
+
+
+def _excel_date_text(value: float, epoch, where: tuple[int, int], found: list) -> str:
+    from openpyxl.utils.datetime import from_excel
+
+    try:
+        return cell_to_text(from_excel(value, epoch))
+    except (OverflowError, ValueError):
+        row, column = where
+        message = f"cellule {_letter(column)}{row} : date hors du calendrier d'Excel"
+        found.append((row, column, cell_to_text(value), message))
+        return ""
+
+
+def _sheet_records(workbook, worksheet, label: str, issues: IssueList):
+    """(row number, cell texts) of every row that holds a cell, the merged ranges and the cells
+    in error; (None, [], []) when the sheet is damaged (reported with the last row read).
+
+    One streaming pass over the sheet's XML (lxml, in C): the size is what the cells say, never
+    the sheet's declared `<dimension>`; cached values only, with formulas noted."""
+    from lxml import etree
+    from openpyxl.utils.datetime import from_ISO8601
+
+    percent = _percent_styles(workbook)
+    dates = workbook._date_formats
+    shared = worksheet._shared_strings
+    epoch = workbook.epoch
+    records: list[tuple[int, list[str]]] = []
+    found: list[tuple[int, int, str, str]] = []
+    merged: list[str] = []
+    title = worksheet.title
+    number = cells_seen = 0
+    with workbook._archive.open(worksheet._worksheet_path) as source:
+        events = etree.iterparse(
+            source,
+            events=("end",),
+            tag=(_ROW, _MERGE),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
         )
-        issues.error(label, sheet, row, None, formula, message)
-    numeric = isinstance(value, int | float) and not isinstance(value, bool)
-    if numeric and "%" in (getattr(cell, "number_format", None) or ""):
-        value = value * 100  # a cell shown as 40 % holds 0.4
-    return cell_to_text(value)
+        try:
+            for _, element in events:
+                if element.tag == _MERGE:
+                    merged.append(element.get("ref", ""))
+                    continue
+                given = element.get("r")
+                number = int(given) if given else number + 1
+                cells_seen += len(element)
+                if cells_seen > MAX_SHEET_CELLS:
+                    limit = f"{MAX_SHEET_CELLS:,}".replace(",", "\u202f")
+                    message = (
+                        f"plus de {limit} cellules remplies à la ligne {number} : feuille refusée "
+                        "(un plan en compte bien moins ; videz les lignes et colonnes inutiles)"
+                    )
+                    issues.error(label, title, number, None, None, message)
+                    return None, [], []
+                if len(records) > MAX_SHEET_ROWS:
+                    element.clear()
+                    continue  # counted, not kept: refused by _build_sheet
+                texts: list[str] = []
+                for cell in element:
+                    if cell.tag != _CELL:
+                        continue
+                    reference = cell.get("r")
+                    if reference:
+                        column = _column_number(reference.rstrip(_DIGITS))
+                    else:
+                        column = len(texts) + 1
+                    if column > len(texts) + 1:
+                        texts.extend([""] * (column - 1 - len(texts)))
+                    kind = cell.get("t", "n")
+                    style = cell.get("s")
+                    style = int(style) if style else 0
+                    raw = formula = inline = None
+                    for child in cell:  # one pass over <v>, <f>, <is>
+                        tag = child.tag
+                        if tag == _VALUE:
+                            raw = child.text or None  # <v/> is no value
+                        elif tag == _FORMULA:
+                            formula = child
+                        elif tag == _INLINE:
+                            inline = child
+                    if kind == "inlineStr":
+                        text = _inline_text(inline)
+                    elif raw is None:
+                        text = ""
+                        if formula is not None:
+                            value = "=" + (formula.text or "")
+                            found.append((number, column, value, FORMULA_MESSAGE))
+                    elif kind == "s":
+                        text = str(shared[int(raw)]).strip()
+                    elif kind == "n":
+                        value = float(raw) if raw.strip() else None
+                        if value is not None and style in dates:
+                            text = _excel_date_text(value, epoch, (number, column), found)
+                        elif value is not None and style in percent:
+                            # A cell shown as 40 % holds 0.4; the sign keeps 0,5 % apart from 50.
+                            text = cell_to_text(value * 100) + " %"
+                        else:
+                            text = cell_to_text(value)
+                    elif kind == "e":
+                        text = ""
+                        message = (
+                            f"cellule {_letter(column)}{number} en erreur ({raw}) : corrigez la "
+                            "formule ou saisissez la valeur"
+                        )
+                        found.append((number, column, raw, message))
+                    elif kind == "b":
+                        text = cell_to_text(bool(int(raw)))
+                    elif kind == "d":
+                        text = cell_to_text(from_ISO8601(raw))
+                    else:  # "str": the cached text of a formula
+                        text = raw.strip()
+                    texts.append(text)
+                records.append((number, texts))
+                element.clear()
+                while element.getprevious() is not None:
+                    del element.getparent()[0]
+        except Exception as exc:  # a damaged sheet: say where, never a traceback
+            # `number` is the row being read when the damage was met (0: before any row).
+            where = f"à partir de la ligne {number}" if number else "dès le début"
+            message = (
+                f"feuille endommagée, illisible {where} : {_damage_reason(exc)} ; "
+                "enregistrez de nouveau le classeur depuis Excel ou LibreOffice"
+            )
+            issues.error(label, title, number or None, None, None, message)
+            return None, [], []
+    return records, merged, found
 
 
-def _sheet_records(worksheet, formula_sheet, label: str, issues: IssueList) -> list:
-    records = []
-    rows = zip(worksheet.iter_rows(), formula_sheet.iter_rows(), strict=False)
-    for number, (row, formula_row) in enumerate(rows, start=1):
-        where = (label, worksheet.title, number)
-        cells = [
-            _excel_cell_text(cell, formula_cell, where, issues)
-            for cell, formula_cell in zip(row, formula_row, strict=False)
-        ]
-        records.append((number, cells))
-    return records
+EXCEL_ERRORS = (
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+    "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!",
+)  # fmt: skip
 
 
 def read_territory_folder(folder: Path, issues: IssueList) -> TerritorySource:
     """Read a territory folder: one workbook, or one CSV per sheet, plus optional key figures."""
     source = TerritorySource(folder=folder, territory_id=folder.name)
-    workbooks = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith("~$"))
-    csvs = {normalize_header(p.stem): p for p in folder.glob("*.csv")}
+    files = sorted(
+        p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))
+    )
+    workbooks = [p for p in files if p.suffix.lower() == ".xlsx"]
+    csvs: dict[str, Path] = {}
     label_root = folder.parent
     folder_label = folder.name
+    for path in (p for p in files if p.suffix.lower() == ".csv"):
+        stem = normalize_header(path.stem)
+        if stem in csvs:
+            message = f"deux fichiers pour la même table : « {csvs[stem].name} » et « {path.name} »"
+            issues.error(f"{folder_label}/{path.name}", None, None, None, None, message)
+        csvs.setdefault(stem, path)
     if len(workbooks) > 1:
         message = "plusieurs classeurs .xlsx dans le dossier : un seul est attendu"
         issues.error(folder_label, None, None, None, None, message)
+    _check_folder_names(folder, issues)
     if workbooks:
         path = workbooks[0]
         label = str(path.relative_to(label_root))
@@ -384,8 +741,8 @@ def read_territory_folder(folder: Path, issues: IssueList) -> TerritorySource:
         sheet = read_csv_table(path, name, label, issues)
         if sheet is not None:
             source.sheets[name] = sheet
-    figures = folder / KEY_FIGURES_FILE
-    if figures.exists():
+    figures = csvs.get(Path(KEY_FIGURES_FILE).stem)
+    if figures is not None:
         label = str(figures.relative_to(label_root))
         source.files.append(SourceFile(figures, label, "chiffres_cles"))
         sheet = read_csv_table(figures, "chiffres_cles", label, issues)
@@ -395,6 +752,43 @@ def read_territory_folder(folder: Path, issues: IssueList) -> TerritorySource:
         message = "aucun classeur .xlsx ni fichier CSV dans le dossier"
         issues.error(folder_label, None, None, None, None, message)
     return source
+
+
+DOCUMENTATION_SUFFIXES = (".md", ".txt", ".pdf")
+
+
+def expected_file_names() -> list[str]:
+    return [f"{name}.csv" for name in SHEETS_BY_NAME] + [KEY_FIGURES_FILE]
+
+
+def _check_folder_names(folder: Path, issues: IssueList) -> None:
+    """Every file of a territory folder is read or refused: a CSV whose name is slightly off
+    (`financement.csv`) or a file of another kind would otherwise be ignored silently."""
+    expected = expected_file_names()
+    stems = [Path(name).stem for name in expected]
+    for path in sorted(folder.iterdir()):
+        name = path.name
+        if name.startswith((".", "~$")) or path.is_dir():
+            continue
+        suffix = path.suffix.lower()
+        if suffix == ".xlsx" or suffix in DOCUMENTATION_SUFFIXES:
+            continue
+        label = f"{folder.name}/{name}"
+        stem = normalize_header(path.stem)
+        if suffix == ".csv" and stem in stems:
+            continue  # `Actions.csv` is read as actions.csv
+        guess = nearest_name(stem, stems)
+        if suffix in (".xls", ".ods", ".xlsm"):
+            message = "format non lu : enregistrez le classeur au format « Classeur Excel (.xlsx) »"
+        elif guess:
+            message = f"fichier non reconnu : vouliez-vous dire « {guess}.csv » ?"
+        else:
+            names = ", ".join(expected)
+            message = (
+                "fichier non reconnu dans le dossier du territoire ; fichiers attendus : un "
+                f"classeur .xlsx, ou {names} (et des notes .md, .txt, .pdf)"
+            )
+        issues.error(label, None, None, None, None, message)
 
 
 def list_territory_folders(sources_dir: Path) -> list[Path]:

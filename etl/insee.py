@@ -7,6 +7,7 @@ Variable codes: docs/indicators.md. Unknown codes are kept, labelled with their 
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,57 @@ import pandas as pd
 
 from etl import parsing
 from etl.extract import read_csv_table
-from etl.issues import IssueList
+from etl.issues import ERROR, IssueList
+
+# Columns of INSEE files that describe the commune, not indicators.
+DESCRIPTIVE = {"codgeo", "libgeo", "reg", "dep", "libreg", "libdep", "epci", "libepci", "arr"}
+EXPECTED_FORM = (
+    "forme attendue : une colonne CODGEO (code commune INSEE) et des colonnes de variables INSEE "
+    "datées (P21_POP, MED21…), ou un fichier de correspondance <nom du fichier>.toml à côté "
+    "(voir docs/indicators.md)"
+)
+COLUMNS = ["insee_code", "indicator", "label", "year", "value", "unit", "is_secret", "source"]
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """How to read a commune CSV of another publisher: its commune-code column and, for each
+    indicator column, its code, year, label and unit (docs/indicators.md)."""
+
+    commune: str
+    columns: dict[str, tuple[str, int, str | None, str | None]]
+
+
+def read_mapping(path: Path, label: str, issues: IssueList) -> Mapping | None:
+    """`<file>.toml` beside a CSV; None (and an error) when it cannot be used."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        columns = {
+            normalize(name): (
+                str(spec["indicateur"]),
+                int(spec["annee"]),
+                spec.get("libelle"),
+                spec.get("unite"),
+            )
+            for name, spec in data["colonnes"].items()
+        }
+        return Mapping(normalize(data["commune"]), columns)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        message = "fichier de correspondance illisible (TOML en UTF-8 attendu)"
+    except (KeyError, TypeError, ValueError, AttributeError):
+        message = (
+            'fichier de correspondance incomplet : `commune = "colonne"` et, pour chaque '
+            "colonne, `indicateur` et `annee` attendus"
+        )
+    issues.error(label, None, None, None, None, message)
+    return None
+
+
+def normalize(name: str) -> str:
+    from etl.extract import normalize_header
+
+    return normalize_header(name)
+
 
 SECRET_VALUES = {"s", "nd", "n.d.", "secret", "so", "nc"}
 # P21_POP: prefix (P = exploitation principale, C = complémentaire), 2-digit year, variable.
@@ -75,38 +126,43 @@ def describe(code: str) -> tuple[str, str | None, str, int | None]:
     return variable, known.unit, known.label, year
 
 
-def parse_insee_file(path: Path, label: str, issues: IssueList) -> pd.DataFrame:
-    """Long table (insee_code, indicator, label, year, value, unit, is_secret, source)."""
+def parse_insee_file(
+    path: Path, label: str, issues: IssueList, mapping: Mapping | None = None
+) -> pd.DataFrame:
+    """Long table (insee_code, indicator, label, year, value, unit, is_secret, source).
+
+    Without `mapping`, an INSEE base: CODGEO and dated variable codes; other columns (postal or
+    region codes, names) are not indicators and are reported as not read."""
     sheet = read_csv_table(path, "insee", label, issues)
-    columns = ["insee_code", "indicator", "label", "year", "value", "unit", "is_secret", "source"]
+    columns = COLUMNS
     if sheet is None:
         return pd.DataFrame(columns=columns)
-    if "codgeo" not in sheet.headers:
-        issues.error(
-            label,
-            None,
-            sheet.header_row,
-            "CODGEO",
-            None,
-            "colonne CODGEO absente : ce n'est pas une base INSEE par commune",
-        )
+    code_column = mapping.commune if mapping else "codgeo"
+    if code_column not in sheet.headers:
+        found = ", ".join(_original_headers(path, sheet, keep_all=True).values()) or "aucune"
+        what = f"colonne « {code_column} » du fichier de correspondance" if mapping else "CODGEO"
+        message = f"colonne {what} absente ; colonnes lues : {found} ; {EXPECTED_FORM}"
+        issues.error(label, None, sheet.header_row, code_column, None, message)
         return pd.DataFrame(columns=columns)
-    raw_headers = _original_headers(path, sheet)
+    if mapping:
+        described = _mapped_columns(path, sheet, mapping, label, issues)
+    else:
+        described = _insee_columns(path, sheet, label, issues)
     rows = []
     for values, row in zip(sheet.rows, sheet.row_numbers, strict=True):
         try:
-            code = parsing.parse_insee(values["codgeo"])
+            code = parsing.parse_insee(values[code_column])
         except ValueError as exc:
-            issues.error(label, None, row, "CODGEO", values["codgeo"], str(exc))
+            issues.error(label, None, row, code_column, values[code_column], str(exc))
             continue
-        for header, original in raw_headers.items():
+        for header, (original, variable, unit, french, year) in described.items():
             text = values.get(header, "").strip()
-            variable, unit, french, year = describe(original)
             secret = text.lower() in SECRET_VALUES
             value = None
             if text and not secret:
                 try:
-                    value = parsing.parse_number(text)
+                    # INSEE files write no thousands separator: a point is decimal.
+                    value = parsing.parse_number(text, decimal_point=True)
                 except ValueError as exc:
                     issues.error(label, None, row, original, text, str(exc))
                     continue
@@ -132,17 +188,77 @@ def parse_insee_file(path: Path, label: str, issues: IssueList) -> pd.DataFrame:
     return frame
 
 
+def _insee_columns(path: Path, sheet, label: str, issues: IssueList) -> dict:
+    described = {}
+    for header, original in _original_headers(path, sheet).items():
+        variable, unit, french, year = describe(original)
+        if year is None and variable not in VARIABLES:
+            message = "colonne non lue : ni variable INSEE datée (P21_POP, MED21…) ni connue"
+            issues.warn(label, None, sheet.header_row, original, None, message)
+            continue
+        described[header] = (original, variable, unit, french, year)
+    return described
+
+
+def _mapped_columns(path: Path, sheet, mapping: Mapping, label: str, issues: IssueList) -> dict:
+    originals = _original_headers(path, sheet, keep_all=True)
+    described = {}
+    for header, (code, year, french, unit) in mapping.columns.items():
+        if header not in sheet.headers:
+            message = "colonne du fichier de correspondance absente du fichier"
+            issues.error(label, None, sheet.header_row, header, None, message)
+            continue
+        known = VARIABLES.get(code)
+        described[header] = (
+            originals.get(header, header),
+            code,
+            unit or (known.unit if known else None),
+            french or (known.label if known else code),
+            year,
+        )
+    for header in sheet.headers:
+        if header not in described and header != mapping.commune:
+            message = "colonne non lue : absente du fichier de correspondance"
+            issues.warn(label, None, sheet.header_row, originals.get(header, header), None, message)
+    return described
+
+
 def read_insee_folder(
     folder: Path, known_codes: set[str], issues: IssueList
 ) -> tuple[pd.DataFrame, list[Path]]:
-    """Every INSEE CSV of `folder` (optional), restricted to communes of the reference."""
+    """Every indicator CSV of `folder` (optional), restricted to communes of the reference.
+
+    A file with errors is not loaded and blocks nothing else: its findings are reported as
+    warnings under one « fichier non chargé » line, and the plans build without it."""
     if not folder.is_dir():
         return pd.DataFrame(), []
-    files = sorted(folder.glob("*.csv"))
+    candidates = sorted(folder.glob("*.csv"))
+    files = []
     frames = []
-    for path in files:
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() not in (".csv", ".toml", ".md", ".txt") and path.is_file():
+            message = "fichier non lu : seuls des CSV (et leur correspondance .toml) sont attendus"
+            issues.warn(f"{folder.name}/{path.name}", None, None, None, None, message)
+    for path in candidates:
         label = f"{folder.name}/{path.name}"
-        frame = parse_insee_file(path, label, issues)
+        own = IssueList()
+        mapping_path = path.with_suffix(".toml")
+        mapping = read_mapping(mapping_path, label, own) if mapping_path.exists() else None
+        frame = parse_insee_file(path, label, own, mapping) if not own.errors else None
+        if own.errors:
+            n = own.error_count
+            message = (
+                f"fichier d'indicateurs non chargé ({n} erreur(s), ci-dessous) : les plans et les "
+                "autres fichiers sont construits sans lui"
+            )
+            issues.warn(label, None, None, None, None, message)
+            for issue in own.items:
+                issues.warn(issue.file, issue.sheet, issue.row, issue.column, issue.value,
+                            issue.message)  # fmt: skip
+            issues.count_omitted("avertissement", own.omitted[ERROR])
+            continue
+        issues.extend(own)
+        files.append(path)
         unknown = sorted(set(frame["insee_code"]) - known_codes)
         if unknown:
             issues.warn(
@@ -157,8 +273,9 @@ def read_insee_folder(
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), files
 
 
-def _original_headers(path: Path, sheet) -> dict[str, str]:
-    """Normalised header -> INSEE code as written (P21_POP), for every variable column."""
+def _original_headers(path: Path, sheet, keep_all: bool = False) -> dict[str, str]:
+    """Normalised header -> INSEE code as written (P21_POP), for every variable column (every
+    column with `keep_all`)."""
     text = path.read_bytes()
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -167,8 +284,10 @@ def _original_headers(path: Path, sheet) -> dict[str, str]:
         except UnicodeDecodeError:
             continue
     separator = ";" if first.count(";") >= first.count(",") else ","
-    originals = [h.strip().strip('"').upper() for h in first.split(separator)]
-    skip = {"codgeo", "libgeo", "reg", "dep", "libreg", "libdep"}
+    originals = [h.strip().strip('"') for h in first.split(separator)]
+    if not keep_all:
+        originals = [h.upper() for h in originals]
+    skip = set() if keep_all else DESCRIPTIVE
     return {
         normalized: original
         for normalized, original in zip(sheet.headers, originals, strict=False)

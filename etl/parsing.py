@@ -13,10 +13,16 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 EXCEL_SERIAL_RANGE = (20090, 80354)
 MAX_AMOUNT = 100_000_000_000  # 100 Md€: anything above is a typing error, not a budget
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
-_DATE_FR = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+# re.ASCII: `\d` is 0-9 only; Python's own int() and float() read Arabic-Indic or full-width
+# digits, which no French source means.
+_DATE_FR = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$", re.ASCII)
+_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$", re.ASCII)
 _LIST_SPLIT = re.compile(r"[,;|\n]+")
-_INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+_INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$", re.ASCII)
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$", re.ASCII)
+# Dates of a plan, its contracts and its notes: anything outside is a typing error (01/01/1900,
+# 31/12/9999), not a date.
+DATE_RANGE = (dt.date(1990, 1, 1), dt.date(2100, 12, 31))
 
 
 @functools.lru_cache(maxsize=65536)
@@ -26,15 +32,29 @@ def fold(text: str) -> str:
     return " ".join("".join(c for c in raw if not unicodedata.combining(c)).lower().split())
 
 
-_AMBIGUOUS_THOUSANDS = re.compile(r"^-?\d{1,3}\.\d{3}$")
+_AMBIGUOUS_THOUSANDS = re.compile(r"^-?\d{1,3}\.\d{3}$", re.ASCII)
+_AMBIGUOUS_COMMA = re.compile(r"^-?\d{1,3},\d{3}$", re.ASCII)
 
 
-def parse_number(text: str) -> float:
-    """A signed French or plain number: `-3,5`, `1 234,50`, `1.234.567,50`, `1234.5`."""
+def parse_number(text: str, decimal_point: bool = False) -> float:
+    """A signed French or plain number: `-3,5`, `1 234,50`, `1.234.567,50`, `1234.5`.
+
+    `decimal_point`: the column's unit has no thousands (degrees, INSEE rates): `48.575` is
+    48,575, never 48 575. Only ASCII digits; no exponent (`1e3`) nor underscore (`1_000`)."""
     cleaned = _SPACES.sub("", text).replace("€", "").replace("EUR", "").replace("eur", "")
     cleaned = cleaned.replace("%", "").replace("\u2212", "-")
     if not cleaned:
         raise ValueError("nombre vide")
+    if not re.fullmatch(r"[+-]?[0-9.,]+", cleaned, re.ASCII):
+        raise ValueError(
+            "nombre illisible : chiffres 0 à 9 attendus, avec une virgule décimale "
+            "(ex. 1 234 567,50)"
+        )
+    if decimal_point:
+        if cleaned.count(",") + cleaned.count(".") > 1:
+            raise ValueError("nombre illisible : un seul séparateur décimal attendu (ex. 48,575)")
+        value = float(cleaned.replace(",", "."))
+        return value
     if _AMBIGUOUS_THOUSANDS.match(cleaned):
         raise ValueError(
             "nombre ambigu : « 12.500 » peut valoir 12 500 ou 12,5 ; écrivez 12 500 ou 12,5"
@@ -49,6 +69,8 @@ def parse_number(text: str) -> float:
         cleaned = cleaned.replace(",", ".") if cleaned.count(",") == 1 else cleaned.replace(",", "")
     elif cleaned.count(".") > 1:
         cleaned = cleaned.replace(".", "")
+    if not _PLAIN_NUMBER.match(cleaned):
+        raise ValueError("nombre illisible (ex. attendu : 1 234 567,50)")
     try:
         value = float(cleaned)
     except ValueError:
@@ -59,7 +81,13 @@ def parse_number(text: str) -> float:
 
 
 def parse_amount(text: str) -> float:
-    """`1 234 567,50 €`, `1234567.5`, `1.234.567,50` -> 1234567.5; negative amounts refused."""
+    """`1 234 567,50 €`, `1234567.5`, `1.234.567,50` -> 1234567.5; negative amounts refused.
+    `12,500` is refused: euros have two decimals, so it is 12 500 typed the English way or a
+    typing error, and only the user knows which."""
+    if _AMBIGUOUS_COMMA.match(_SPACES.sub("", text).replace("€", "")):
+        raise ValueError(
+            "montant ambigu : « 12,500 » peut valoir 12 500 € ou 12,50 € ; écrivez 12 500 ou 12,50"
+        )
     try:
         value = parse_number(text)
     except ValueError as exc:
@@ -82,15 +110,17 @@ def parse_date(text: str) -> dt.date:
     try:
         if match:
             day, month, year = (int(g) for g in match.groups())
-            return dt.date(year, month, day)
+            return _plausible(dt.date(year, month, day))
         match = _DATE_ISO.match(value)
         if match:
             year, month, day = (int(g) for g in match.groups())
-            return dt.date(year, month, day)
-    except ValueError:
+            return _plausible(dt.date(year, month, day))
+    except ValueError as exc:
+        if "plausible" in str(exc):
+            raise
         raise ValueError("date impossible (jour ou mois hors calendrier)") from None
     number = value.replace(",", ".")
-    if re.fullmatch(r"\d+(\.0+)?", number):
+    if re.fullmatch(r"[0-9]+(\.0+)?", number):
         serial = int(float(number))
         low, high = EXCEL_SERIAL_RANGE
         if low <= serial <= high:
@@ -98,20 +128,32 @@ def parse_date(text: str) -> dt.date:
     raise ValueError("date illisible : format JJ/MM/AAAA attendu (ex. 23/03/2026)")
 
 
+def _plausible(date: dt.date) -> dt.date:
+    low, high = DATE_RANGE
+    if not low <= date <= high:
+        raise ValueError(f"date hors de la période plausible {low.year}-{high.year}")
+    return date
+
+
 def parse_pct(text: str) -> float:
+    """`40`, `40 %`, `40,5 %`, `0,5 %`; a bare `0,5` is refused: 50 % written as a fraction, or
+    0,5 %? The column is in percent, so only a `%` sign makes a value under 1 certain."""
     cleaned = _SPACES.sub("", text).replace("%", "").replace(",", ".")
-    try:
-        value = float(cleaned)
-    except ValueError:
-        raise ValueError("pourcentage illisible : un nombre entre 0 et 100 est attendu") from None
+    if not _PLAIN_NUMBER.match(cleaned):
+        raise ValueError("pourcentage illisible : un nombre entre 0 et 100 est attendu")
+    value = float(cleaned)
     if not 0 <= value <= 100:
         raise ValueError("pourcentage hors de l'intervalle 0 à 100")
+    if 0 < value < 1 and "%" not in text:
+        raise ValueError(
+            "pourcentage ambigu : « 0,5 » peut valoir 50 % ou 0,5 % ; écrivez 50 ou 0,5 %"
+        )
     return value
 
 
 def parse_year(text: str) -> int:
     cleaned = re.sub(r"[.,]0+$", "", text.strip())  # Excel may hand 2026 over as 2026.0
-    if not re.fullmatch(r"\d{4}", cleaned):
+    if not re.fullmatch(r"[0-9]{4}", cleaned):
         raise ValueError("année illisible : quatre chiffres attendus (ex. 2026)")
     year = int(cleaned)
     if not 1990 <= year <= 2100:
@@ -134,7 +176,7 @@ def parse_bool(text: str) -> bool:
 
 def parse_siren(text: str) -> str:
     cleaned = _SPACES.sub("", text)
-    if not re.fullmatch(r"\d{9}", cleaned):
+    if not re.fullmatch(r"[0-9]{9}", cleaned):
         raise ValueError("SIREN illisible : neuf chiffres attendus")
     return cleaned
 
@@ -142,7 +184,7 @@ def parse_siren(text: str) -> str:
 @functools.lru_cache(maxsize=1 << 16)
 def parse_insee(text: str) -> str:
     cleaned = text.strip().upper()
-    if re.fullmatch(r"\d{4}", cleaned):
+    if re.fullmatch(r"[0-9]{4}", cleaned):
         cleaned = "0" + cleaned  # Excel dropped the leading zero of 01001
     if not _INSEE.match(cleaned):
         raise ValueError("code INSEE illisible : cinq caractères attendus (ex. 52448, 2A004)")
@@ -159,6 +201,14 @@ def match_choice(text: str, choices: tuple[str, ...]) -> str:
     choice = _folded_choices(choices).get(fold(text))
     if choice is not None:
         return choice
-    raise ValueError(
-        "valeur non reconnue ; valeurs admises : " + ", ".join(f"« {c} »" for c in choices)
-    )
+    raise ValueError(_unknown_choice_message(choices))
+
+
+@functools.lru_cache(maxsize=256)
+def _unknown_choice_message(choices: tuple[str, ...]) -> str:
+    return "valeur non reconnue ; valeurs admises : " + ", ".join(f"« {c} »" for c in choices)
+
+
+def parse_coordinate(text: str) -> float:
+    """Degrees (WGS84): `48,6385` or `48.575` (a point is always decimal in degrees)."""
+    return parse_number(text, decimal_point=True)

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from etl import extract, insee, load, transform
@@ -240,6 +241,27 @@ def load_prepared_reference(cache_dir: Path | None, key: str) -> PreparedReferen
     return prepared if isinstance(prepared, PreparedReference) else None
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_cache_temps(cache_dir: Path | None) -> None:
+    """Temporary files of builds killed while writing the cache (30 MB each): removed when the
+    build that wrote them is gone."""
+    if cache_dir is None or not cache_dir.is_dir():
+        return
+    for temp in cache_dir.glob(".reference-*.pickle.tmp-*"):
+        pid = temp.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or not _pid_alive(int(pid)):
+            temp.unlink(missing_ok=True)
+
+
 def save_prepared_reference(cache_dir: Path | None, key: str, prepared: PreparedReference) -> None:
     """Written to a temporary file then renamed: a concurrent or killed build never leaves a
     half-written one. Only the most recent few are kept."""
@@ -247,6 +269,7 @@ def save_prepared_reference(cache_dir: Path | None, key: str, prepared: Prepared
         return
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_cache_temps(cache_dir)
         target = _cache_file(cache_dir, key)
         temp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
         with open(temp, "wb") as handle:
@@ -293,6 +316,7 @@ def run_build(
     reference is kept between builds (None: read and prepared from the files every time)."""
     issues = IssueList()
     key = reference_cache_key(reference_dir)
+    remove_stale_cache_temps(cache_dir)
     prepared = load_prepared_reference(cache_dir, key)
     if prepared is None:
         # Decompressing the reference (liblzma, outside the interpreter lock) overlaps reading
@@ -335,8 +359,15 @@ def run_build(
         load.remove_stale_temps(output)
         temp = load.temp_path_for(output)
         try:
-            load.write_database(temp, communes, tables, build_info, previous=output)
-            load.swap_in(temp, output)
+            try:
+                load.write_database(temp, communes, tables, build_info, previous=output)
+                load.swap_in(temp, output)
+            except (duckdb.Error, OSError) as exc:
+                # DuckDB's and the system's words are English: the user gets a French reason.
+                raise load.LoadCheckError(
+                    f"écriture de la base impossible ({type(exc).__name__} : disque plein, "
+                    "droits insuffisants ou base publiée illisible ?)"
+                ) from exc
         finally:
             temp.unlink(missing_ok=True)
             temp.with_name(temp.name + ".wal").unlink(missing_ok=True)

@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 
 from etl import extract, load, pipeline
-from etl.extract import CSV_ENCODINGS, normalize_header
+from etl.extract import normalize_header
 from etl.issues import IssueList, ValidationError
 from etl.load import LoadCheckError
 from etl.schema import DONE_STATUSES, KEY_FIGURES_FILE, SHEETS
@@ -96,25 +96,28 @@ def _is_xlsx_name(name: str) -> bool:
     return name.lower().endswith(".xlsx")
 
 
-def _is_text(data: bytes) -> bool:
-    if b"\x00" in data[:65536]:
-        return False
-    for encoding in CSV_ENCODINGS:
-        try:
-            data.decode(encoding)
-            return True
-        except UnicodeDecodeError:
-            continue
-    return False
+def _text_refusal(data: bytes) -> str | None:
+    """The same words as the ETL's for a file that cannot be a CSV text."""
+    refusal = extract.text_refusal(data)
+    if refusal:
+        return refusal
+    return extract.decode_text(data)[1]
 
 
-def _is_workbook(data: bytes) -> bool:
+def _workbook_refusal(data: bytes) -> str | None:
     try:
         with zipfile.ZipFile(BytesIO(data)) as archive:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, ValueError):
-        return False
-    return all(member in names for member in XLSX_MEMBERS)
+        if data.startswith(extract.OLE_MAGIC):  # password-protected, or an .xls renamed
+            return extract.workbook_refusal(data[:8])
+        return NOT_A_WORKBOOK
+    if not all(member in names for member in XLSX_MEMBERS):
+        return NOT_A_WORKBOOK
+    return None
+
+
+NOT_A_WORKBOOK = "le contenu n'est pas celui d'un classeur Excel .xlsx"
 
 
 def check_uploads(uploads: list[Upload]) -> IssueList:
@@ -130,22 +133,20 @@ def check_uploads(uploads: list[Upload]) -> IssueList:
                 name, None, None, None, None, f"fichier trop volumineux (plus de {limit} Mo)"
             )
         elif suffix == ".xlsx":
-            if not _is_workbook(upload.data):
-                message = "le contenu n'est pas celui d'un classeur Excel .xlsx"
-                issues.error(name, None, None, None, None, message)
+            refusal = _workbook_refusal(upload.data)
+            if refusal:
+                issues.error(name, None, None, None, None, refusal)
         elif suffix == ".csv":
-            if normalize_header(Path(name).stem) not in SHEET_FILES:
+            stem = normalize_header(Path(name).stem)
+            if stem not in SHEET_FILES:
+                guess = extract.nearest_name(stem, sorted(SHEET_FILES))
                 expected = ", ".join(f"{n}.csv" for n in sorted(SHEET_FILES))
-                issues.error(
-                    name,
-                    None,
-                    None,
-                    None,
-                    None,
-                    f"nom de fichier CSV inconnu (attendu : {expected})",
-                )
-            elif not _is_text(upload.data):
-                issues.error(name, None, None, None, None, "le contenu n'est pas un texte CSV")
+                message = f"nom de fichier CSV inconnu (attendu : {expected})"
+                if guess:
+                    message = f"nom de fichier CSV inconnu : vouliez-vous dire « {guess}.csv » ?"
+                issues.error(name, None, None, None, None, message)
+            elif refusal := _text_refusal(upload.data):
+                issues.error(name, None, None, None, None, refusal)
         else:
             issues.error(name, None, None, None, None, "type de fichier refusé (.xlsx ou .csv)")
     workbooks = [u for u in uploads if _is_xlsx_name(u.name)]
@@ -186,9 +187,11 @@ def _territory_issues(issues: IssueList, territory_id: str) -> IssueList:
     """Findings about the uploaded territory; other territories' warnings are not news."""
     mine = IssueList()
     for issue in issues.items:
-        ours = (issue.file or "").split("/")[0] == territory_id
+        # Indicator files are shared by every territory: a file left out is news to everyone.
+        ours = (issue.file or "").split("/")[0] in (territory_id, "indicators")
         if ours or issue.severity == "erreur":
             mine.add(issue)
+    mine.count_omitted("erreur", issues.omitted["erreur"])
     return mine
 
 
@@ -206,9 +209,21 @@ def _published_siren_and_themes(warehouse: Path, territory_id: str) -> tuple[str
     return (row[0] if row else None), {t[0] for t in themes}
 
 
+def _territory_sheet(folder: Path) -> extract.RawSheet | None:
+    """Only the `territoire` sheet or file: the build reads the rest, once."""
+    quiet = IssueList()
+    workbooks = sorted(folder.glob("*.xlsx"))
+    if workbooks:
+        return extract.read_workbook(workbooks[0], "", quiet, only=("territoire",)).get(
+            "territoire"
+        )
+    path = folder / "territoire.csv"
+    return extract.read_csv_table(path, "territoire", "", quiet) if path.exists() else None
+
+
 def _check_siren(folder: Path, territory_id: str, warehouse: Path, issues: IssueList) -> None:
     """An upload replaces this territory only: a file of another SIREN is refused up front."""
-    sheet = extract.read_territory_folder(folder, IssueList()).sheets.get("territoire")
+    sheet = _territory_sheet(folder)
     if sheet is None or not len(sheet):
         return  # the build reports the missing sheet with its usual message
     given = re.sub(r"\s", "", sheet.rows[0].get("siren", ""))
@@ -260,10 +275,41 @@ def prepare(
     warehouse: Path,
     replace_all: bool = False,
 ) -> Candidate:
-    """Check `uploads` as the new sources of `territory_id`; build a candidate file if they pass."""
+    """Check `uploads` as the new sources of `territory_id`; build a candidate file if they pass.
+
+    Never raises on bad input: every refusal is in `candidate.issues`, and a refused candidate
+    leaves nothing in the staging area."""
     clean_staging()
     token = uuid.uuid4().hex[:12]
     workdir = publications_path() / "staging" / token
+    try:
+        candidate = _prepare(
+            uploads, territory_id, sources_dir, reference_dir, warehouse, replace_all, workdir
+        )
+    except Exception as exc:  # a damaged file met where none was expected: refused, in French
+        shutil.rmtree(workdir, ignore_errors=True)
+        issues = IssueList()
+        message = (
+            f"vérification interrompue par une erreur inattendue ({type(exc).__name__}) : "
+            "fichier refusé, rien n'a été publié"
+        )
+        issues.error(None, None, None, None, None, message)
+        return Candidate(token, territory_id, workdir, [], issues, None)
+    if not candidate.ok:
+        discard(candidate)
+    return candidate
+
+
+def _prepare(
+    uploads: list[Upload],
+    territory_id: str,
+    sources_dir: Path,
+    reference_dir: Path,
+    warehouse: Path,
+    replace_all: bool,
+    workdir: Path,
+) -> Candidate:
+    token = workdir.name
     described = [
         {
             "name": Path(u.name).name,

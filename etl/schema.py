@@ -104,7 +104,8 @@ class Column:
     """One column of a sheet: its header, its kind and whether a value is required."""
 
     name: str
-    kind: str = "text"  # text, code, siren, year, amount, pct, date, enum, list, bool
+    kind: str = "text"  # text, code, siren, year, amount, pct, date, enum, list, bool, number,
+    # coordinate (degrees: a point is always decimal)
     required: bool = False
     choices: tuple[str, ...] = ()
     label: str = ""
@@ -187,8 +188,8 @@ SHEETS: tuple[Sheet, ...] = (
             Column("thematiques", "list", label="Thématiques"),
             Column("priorite", "enum", choices=PRIORITIES, label="Priorité"),
             Column("epci", "siren", label="SIREN de l'EPCI du lieu (portefeuilles)"),
-            Column("latitude", "number", label="Latitude du lieu précis (WGS84, ex. 48,6385)"),
-            Column("longitude", "number", label="Longitude du lieu précis (WGS84, ex. 4,9497)"),
+            Column("latitude", "coordinate", label="Latitude du lieu précis (WGS84, ex. 48,6385)"),
+            Column("longitude", "coordinate", label="Longitude du lieu précis (WGS84, ex. 4,9497)"),
             _SOURCE,
             _DEMO,
             _PROVENANCE,

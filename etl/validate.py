@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
+import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -11,8 +14,8 @@ from itertools import pairwise
 import pandas as pd
 
 from etl import parsing
-from etl.extract import RawSheet, TerritorySource
-from etl.issues import IssueList
+from etl.extract import EXCEL_ERRORS, RawSheet, TerritorySource, nearest_name
+from etl.issues import ERROR, WARNING, IssueList
 from etl.schema import DONE_STATUSES, KEY_FIGURES, SHEETS_BY_NAME, Column, Sheet
 
 PARSERS: dict[str, Callable[[str], object]] = {
@@ -24,7 +27,16 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "list": parsing.parse_list,
     "bool": parsing.parse_bool,
     "siren": parsing.parse_siren,
+    "coordinate": parsing.parse_coordinate,
 }
+# Bidirectional controls reorder what a reader sees (« txt.exe » shown as « exe.txt »): removed.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+EXCEL_ERROR_TEXTS = frozenset(EXCEL_ERRORS)
+
+
+def _invisible(text: str) -> bool:
+    """Only format characters (zero-width space, joiners, marks) and spaces: nothing to read."""
+    return all(ch.isspace() or unicodedata.category(ch) in ("Cf", "Zs", "Cc") for ch in text)
 
 
 @dataclass
@@ -66,26 +78,43 @@ FORMULA_KINDS = ("text", "list", "code")
 
 
 def _parse_column(
-    column: Column, texts: list[str], present: bool
-) -> tuple[list[object], list[tuple[int, str, str | None, str]]]:
-    """Typed values of one column (lists as tuples) and its findings (row index, severity,
-    value, message).
+    column: Column, texts: list[str], present: bool, room: int = 1 << 30
+) -> tuple[list[object], list[tuple[int, str, str | None, str]], dict[str, int]]:
+    """Typed values of one column (lists as tuples), its first `room` findings (row index,
+    severity, value, message) and the number of findings of each severity.
 
     Each distinct text is parsed once (and remembered across sheets): plans repeat their
     statuses, dates and amounts. Only rows holding a doubtful text are looked at one by one."""
     is_list = column.kind == "list"
     lookup: dict[str, object] = {"": () if is_list else None}
     doubtful: dict[str, list[tuple[str, str | None, str]]] = {}
-    for text in set(texts):
+    counts = Counter(texts)
+    for text in counts:
         if not text:
             if column.required and present:
                 doubtful[text] = [("error", None, "valeur obligatoire manquante")]
             continue
         found = []
+        clean = text
+        if text[0] == "#" and text.upper() in EXCEL_ERROR_TEXTS:
+            lookup[text] = None
+            message = "valeur d'erreur Excel (formule cassée) : saisissez la vraie valeur"
+            doubtful[text] = [("error", text, message)]
+            continue
+        if not text.isascii():
+            if BIDI_CONTROLS.search(text):
+                clean = BIDI_CONTROLS.sub("", text)
+                message = "caractères de contrôle de direction (U+202E…) retirés du texte"
+                found.append(("warn", clean, message))
+            if _invisible(clean):
+                lookup[text] = None
+                message = "texte invisible (espaces ou caractères sans largeur seulement)"
+                doubtful[text] = [("error", text.encode("unicode_escape").decode(), message)]
+                continue
         if column.kind in FORMULA_KINDS and text.startswith(FORMULA_PREFIXES):
             found.append(("warn", text, "texte commençant par une formule"))
         try:
-            lookup[text] = _parse_text(column.kind, column.choices, text)
+            lookup[text] = _parse_text(column.kind, column.choices, clean)
         except ValueError as exc:
             lookup[text] = None
             found.append(("error", text, str(exc)))
@@ -93,14 +122,21 @@ def _parse_column(
             doubtful[text] = found
     values = list(map(lookup.__getitem__, texts))
     if not doubtful:
-        return values, []
-    findings = [
-        (index, *finding)
-        for index, text in enumerate(texts)
-        if text in doubtful
-        for finding in doubtful[text]
-    ]
-    return values, findings
+        return values, [], {}
+    totals = {"error": 0, "warn": 0}
+    for text, found in doubtful.items():
+        for severity, *_ in found:
+            totals[severity] += counts[text]
+    findings = []
+    if room:
+        for index, text in enumerate(texts):
+            found = doubtful.get(text)
+            if found is None:
+                continue
+            findings += [(index, *finding) for finding in found]
+            if len(findings) >= room:
+                break
+    return values, findings, totals
 
 
 def parse_sheet(raw: RawSheet, spec: Sheet, issues: IssueList) -> pd.DataFrame:
@@ -114,22 +150,37 @@ def parse_sheet(raw: RawSheet, spec: Sheet, issues: IssueList) -> pd.DataFrame:
             message += " — une seule colonne lue : séparez les colonnes par « ; » ou « , »"
         issues.error(file, sheet, raw.header_row, ", ".join(missing), None, message)
     known = set(spec.column_names)
+    absent = [name for name in spec.column_names if name not in raw.headers]
     for header in raw.headers:
-        if header not in known:
+        if header in known:
+            continue
+        guess = nearest_name(header, absent)
+        if guess:
+            # A misspelt column would leave its data out (every status « À venir »): refused.
+            message = f"colonne au nom non reconnu : vouliez-vous dire « {guess} » ?"
+            issues.error(file, sheet, raw.header_row, header, None, message)
+        else:
             issues.warn(file, sheet, raw.header_row, header, None, "colonne inconnue, ignorée")
     if not len(raw) and spec.required:
         issues.error(file, sheet, None, None, None, "aucune ligne de données sous l'en-tête")
     data: dict[str, list[object]] = {"_row": list(raw.row_numbers)}
     findings = []
+    totals = {"error": 0, "warn": 0}
+    room = max(issues.room(ERROR), issues.room(WARNING))
     for position, column in enumerate(spec.columns):
         present = column.name in raw.headers
-        values, found = _parse_column(column, raw.column(column.name), present)
+        values, found, counts = _parse_column(column, raw.column(column.name), present, room)
         data[column.name] = values
         findings += [(index, position, column.name, *rest) for index, *rest in found]
+        for severity, n in counts.items():
+            totals[severity] += n
     # Reported row by row, then in the template's column order, as a reader scans the sheet.
     for index, _, name, severity, value, message in sorted(findings, key=lambda f: f[:2]):
         report = issues.error if severity == "error" else issues.warn
         report(file, sheet, raw.row_numbers[index], name, value, message)
+        totals[severity] -= 1
+    issues.count_omitted(ERROR, totals["error"])
+    issues.count_omitted(WARNING, totals["warn"])
     frame = pd.DataFrame(data, columns=["_row", *spec.column_names], dtype=object)
     return frame
 
@@ -158,16 +209,17 @@ def _check_hierarchy(plan: pd.DataFrame, raw: RawSheet, issues: IssueList) -> No
     _check_refs(
         plan, "code_parent", set(parents), raw, issues, "élément parent inconnu dans « plan »"
     )
+    reported: set = set()
     for row, code in zip(plan["_row"], plan["code"], strict=True):
-        seen, current = {code}, parents.get(code)
-        while current is not None and current in parents:
-            if current in seen:
-                issues.error(
-                    raw.file, raw.name, int(row), "code_parent", code, "cycle dans la hiérarchie"
-                )
-                break
-            seen.add(current)
+        path, current = [code], parents.get(code)
+        while current is not None and current in parents and current not in path:
+            path.append(current)
             current = parents.get(current)
+        if current != code or code in reported:
+            continue  # not on a cycle (perhaps below one), or its cycle is already reported
+        reported.update(path)
+        chain = " → ".join(str(c) for c in [*path, code])
+        issues.error(raw.file, raw.name, int(row), "code_parent", chain, "cycle dans la hiérarchie")
 
 
 def _check_dates(frame, start, end, raw, issues, message) -> None:
@@ -181,6 +233,9 @@ def _check_actions(
 ) -> None:
     _check_dates(
         actions, "debut_prevu", "fin_prevue", raw, issues, "fin prévue antérieure au début prévu"
+    )
+    _check_not_future(
+        actions, "fin_reelle", raw, issues, "fin réelle dans le futur : une fin réelle est passée"
     )
     home = territory.get("siren")
     portfolio = territory.get("type") == "Portefeuille"
@@ -261,6 +316,14 @@ def _check_actions(
             issues.warn(
                 raw.file, raw.name, row, "service_pilote", None, "action sans service pilote"
             )
+
+
+def _check_not_future(frame, column, raw, issues, message, today: dt.date | None = None) -> None:
+    """A date that records something done (an actual end, a note) cannot be after today."""
+    today = today or dt.date.today()
+    for row, value in zip(frame["_row"], frame[column], strict=True):
+        if isinstance(value, dt.date) and value > today:
+            issues.error(raw.file, raw.name, int(row), column, value.strftime("%d/%m/%Y"), message)
 
 
 def _check_amount_order(frame, columns, raw, issues, message) -> None:
@@ -368,6 +431,18 @@ def validate_territory(
                 str(value),
                 "action en double pour cette date",
             )
+    if "suivi" in tables:
+        _check_not_future(
+            tables["suivi"], "date", sheets["suivi"], issues, "note de suivi datée dans le futur"
+        )
+    if "etats_anterieurs" in tables:
+        _check_not_future(
+            tables["etats_anterieurs"],
+            "date_etat",
+            sheets["etats_anterieurs"],
+            issues,
+            "état antérieur daté dans le futur",
+        )
     for name in ("budget", "financements", "suivi", "etats_anterieurs"):
         if name in tables:
             _check_refs(

@@ -55,8 +55,8 @@ def published(tmp_path_factory) -> Path:
     return output
 
 
-def test_there_are_at_least_forty_distinct_broken_inputs():
-    assert len(CASES) >= 40
+def test_there_are_at_least_ninety_distinct_broken_inputs():
+    assert len(CASES) >= 90
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -71,25 +71,20 @@ def test_broken_input_is_refused_and_published_database_untouched(case, mini_sou
     assert not list(published.parent.glob(".warehouse.duckdb.tmp-*"))
 
 
-def test_cli_exits_non_zero_with_french_message_and_keeps_database(mini_sources, published):
-    apply_case(mini_sources, "unknown_status")
-    before = digest(published)
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "etl",
-            "build",
-            "--sources",
-            str(mini_sources),
-            "--output",
-            str(published),
-        ],
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "etl", *args],
         capture_output=True,
         text=True,
         cwd=pipeline.ROOT,
         check=False,
     )
+
+
+def test_cli_exits_non_zero_with_french_message_and_keeps_database(mini_sources, published):
+    apply_case(mini_sources, "unknown_status")
+    before = digest(published)
+    completed = run_cli("build", "--sources", str(mini_sources), "--output", str(published))
     assert completed.returncode == 1
     assert "colonne « statut » : valeur non reconnue" in completed.stderr
     assert "la base existante n'a pas été modifiée" in completed.stderr
@@ -154,11 +149,13 @@ def built_scalar(sources: Path, output: Path, sql: str) -> object:
         con.close()
 
 
-def test_renamed_sheet_is_named_in_a_warning(mini_sources):
+def test_renamed_sheet_is_refused_with_the_expected_name(mini_sources):
     apply_case(mini_sources, "renamed_sheet")
     result = pipeline.run_check(mini_sources)
-    warnings = [str(issue) for issue in result.issues.warnings]
-    assert any("feuille « Actions 2024 »" in w and "nom non reconnu" in w for w in warnings)
+    errors = [str(issue) for issue in result.issues.errors]
+    assert any(
+        "feuille « Actions 2024 »" in e and "vouliez-vous dire « actions » ?" in e for e in errors
+    ), errors
 
 
 def test_extra_columns_are_accepted_with_a_warning(mini_sources, tmp_path):
@@ -223,3 +220,136 @@ def test_tab_separated_csv_is_accepted(mini_sources, tmp_path):
     path.write_text(path.read_text(encoding="utf-8").replace(";", "\t"), encoding="utf-8")
     count = built_scalar(mini_sources, tmp_path / "t.duckdb", "select count(*) from plan_items")
     assert count == 4
+
+
+# --- read completely: what a workbook declares never hides what it holds ----------------------
+
+
+def workbook_case(mini_sources: Path, case: str) -> Path:
+    shutil.copy(BROKEN / case / "plan.xlsx", mini_sources / "mini" / "plan.xlsx")
+    (mini_sources / "mini" / "actions.csv").unlink()
+    return mini_sources / "mini" / "plan.xlsx"
+
+
+def test_sheet_declaring_a_smaller_size_is_read_to_its_last_cell(mini_sources, tmp_path):
+    """`<dimension ref="A1:O2"/>` written by some tools over a sheet of 4 rows: all are read."""
+    import re
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    path = workbook_case(mini_sources, "renamed_sheet")
+    workbook = load_workbook(path)
+    workbook.active.title = "actions"
+    workbook.save(path)
+    sheet = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(path) as archive:
+        parts = {i.filename: archive.read(i) for i in archive.infolist()}
+    parts[sheet] = re.sub(rb'<dimension ref="[^"]+"', b'<dimension ref="A1:C2"', parts[sheet])
+    assert b'<dimension ref="A1:C2"' in parts[sheet]
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    sql = "select count(*) || ' ' || count(distinct priority) from actions"
+    assert built_scalar(mini_sources, tmp_path / "dim.duckdb", sql) == "3 3"
+
+
+def test_percent_cells_keep_their_unit(mini_sources, tmp_path):
+    """A cell shown as 0,5 % holds 0.005: read as 0,5 %, not refused as ambiguous."""
+    from openpyxl import load_workbook
+
+    path = workbook_case(mini_sources, "renamed_sheet")
+    workbook = load_workbook(path)
+    sheet = workbook.active
+    sheet.title = "actions"
+    sheet["F2"] = 0.005
+    sheet["F2"].number_format = "0.0%"
+    workbook.save(path)
+    sql = "select progress from actions where code = 'A1'"
+    assert built_scalar(mini_sources, tmp_path / "pct.duckdb", sql) == 0.5
+
+
+def test_coordinates_with_a_decimal_point_are_degrees(mini_sources, tmp_path):
+    path = mini_sources / "mini" / "actions.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = [
+        lines[0] + ";latitude;longitude",
+        lines[1] + ";48.575;6.125",
+        *(x + ";;" for x in lines[2:]),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    sql = "select latitude || ' ' || longitude from actions where code = 'A1'"
+    assert built_scalar(mini_sources, tmp_path / "geo.duckdb", sql) == "48.575 6.125"
+
+
+def test_bidirectional_controls_are_removed_and_reported(mini_sources, tmp_path):
+    path = mini_sources / "mini" / "actions.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Renaturer", "\u202eRenaturer\u202c"), encoding="utf-8")
+    result = pipeline.run_check(mini_sources)
+    assert not result.issues.errors
+    assert any(
+        i.row == 2 and i.column == "intitule" and "contrôle de direction" in i.message
+        for i in result.issues.warnings
+    )
+    sql = "select title from actions where code = 'A1'"
+    assert built_scalar(mini_sources, tmp_path / "bidi.duckdb", sql) == "Renaturer les cours d'eau"
+
+
+def test_a_cycle_is_reported_once_not_on_every_row_below_it(mini_sources):
+    path = mini_sources / "mini" / "plan.csv"
+    path.write_text(
+        "code;code_parent;niveau;intitule\nE1;E2;enjeu;Un\nE2;E1;enjeu;Deux\n"
+        "E1.D1;E1;défi;Sous le cycle\nE1.D2;E1.D1;défi;Plus bas\nE2.D1;E2;défi;Autre\n",
+        encoding="utf-8",
+    )
+    result = pipeline.run_check(mini_sources)
+    cycles = [i for i in result.issues.errors if i.message == "cycle dans la hiérarchie"]
+    assert [(i.row, i.value) for i in cycles] == [(2, "E1 → E2 → E1")]
+
+
+def test_findings_are_capped_with_the_count_of_the_others(mini_sources):
+    path = mini_sources / "mini" / "budget.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text(
+        "\n".join(
+            [
+                lines[0],
+                *(f"A1;{1990 + i % 100};Investissement;Dépense;x{i};;;oui" for i in range(3000)),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    result = pipeline.run_check(mini_sources)
+    assert len(result.issues.errors) == 1000
+    assert result.issues.error_count == 3000
+    assert result.issues.omitted_text() == "… et 2\u202f000 autres erreurs"
+
+
+@pytest.mark.parametrize(
+    "case", ["excel_half_written_sheet", "excel_shared_string_out_of_range", "mixed_encoding_csv"]
+)
+def test_cli_refuses_damaged_files_in_french_without_traceback(case, mini_sources, published):
+    apply_case(mini_sources, case)
+    before = digest(published)
+    completed = run_cli("build", "--sources", str(mini_sources), "--output", str(published))
+    assert completed.returncode == 1, completed.stderr
+    assert "Traceback" not in completed.stderr + completed.stdout
+    message = (BROKEN / case / "expected.txt").read_text(encoding="utf-8").splitlines()[0]
+    assert message in completed.stderr
+    assert digest(published) == before
+
+
+def test_killed_cache_write_leaves_no_temporary_file(tmp_path):
+    """A temporary file of a build that no longer runs is removed by the next build."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    leftover = cache / f".reference-abc.pickle.tmp-{dead.pid}"
+    leftover.write_bytes(b"x" * 1024)
+    mine = cache / f".reference-abc.pickle.tmp-{__import__('os').getpid()}"
+    mine.write_bytes(b"y")
+    pipeline.remove_stale_cache_temps(cache)
+    assert not leftover.exists()
+    assert mine.exists()  # a build still running keeps its file

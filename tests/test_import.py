@@ -69,7 +69,7 @@ def test_upload_checks_type_by_content_and_size():
     messages = {(i.file, i.message) for i in issues.errors}
     assert ("plan.xlsx", "le contenu n'est pas celui d'un classeur Excel .xlsx") in messages
     assert ("autre.xlsx", "le contenu n'est pas celui d'un classeur Excel .xlsx") in messages
-    assert ("actions.csv", "le contenu n'est pas un texte CSV") in messages
+    assert ("actions.csv", "fichier binaire : un CSV texte est attendu") in messages
     assert any(f == "notes.csv" and m.startswith("nom de fichier CSV inconnu") for f, m in messages)
     assert ("plan.pdf", "type de fichier refusé (.xlsx ou .csv)") in messages
     assert ("budget.csv", "fichier trop volumineux (plus de 20 Mo)") in messages
@@ -266,3 +266,68 @@ def test_publication_killed_between_renames_is_recovered(import_env):
     publish.recover_interrupted(sources)
     assert wb.folder_digest(sources / wb.TERRITORY) == before
     assert not [p for p in sources.iterdir() if p.name.startswith(".")]
+
+
+BROKEN = Path(__file__).parent / "fixtures" / "broken"
+
+
+def staging_folders(env: dict) -> list[str]:
+    staging = env["tmp"] / "publications" / "staging"
+    return sorted(p.name for p in staging.iterdir()) if staging.is_dir() else []
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("excel_half_written_sheet", "XML de la feuille tronqué ou invalide"),
+        ("excel_shared_string_out_of_range", "référence à un texte partagé inexistant"),
+        ("excel_text_in_numeric_cell", "texte dans une cellule numérique"),
+        ("password_protected_workbook", "classeur protégé par mot de passe"),
+        ("duplicate_sheets_after_normalisation", "deux feuilles pour la table « actions »"),
+    ],
+)
+def test_damaged_workbook_upload_is_refused_in_french_and_leaves_no_staging(
+    import_env, case, message
+):
+    """The checks never raise; a refused upload leaves nothing in staging/ nor in the sources."""
+    before_db = wb.digest(import_env["warehouse"])
+    before_files = wb.folder_digest(import_env["sources"] / wb.TERRITORY)
+    candidate = prepare(import_env, (BROKEN / case / "plan.xlsx").read_bytes())
+    assert not candidate.ok
+    assert any(message in i.message for i in candidate.issues.errors), candidate.issues.errors
+    assert staging_folders(import_env) == []
+    assert wb.digest(import_env["warehouse"]) == before_db
+    assert wb.folder_digest(import_env["sources"] / wb.TERRITORY) == before_files
+
+
+def test_upload_and_command_line_use_the_same_words(tmp_path):
+    utf16 = "action;date;texte\nA1;01/01/2024;Note\n".encode("utf-16")
+    mixed = "action;date;texte\nA1;01/01/2024;Café\n".encode() + b"A2;02/01/2024;caf\xe9\n"
+    issues = publish.check_uploads(
+        [
+            publish.Upload("suivi.csv", utf16),
+            publish.Upload("budget.csv", mixed),
+            publish.Upload("financement.csv", b"action;financeur\n"),
+        ]
+    )
+    messages = {i.file: i.message for i in issues.errors}
+    assert messages["suivi.csv"].startswith("CSV encodé en UTF-16")
+    assert messages["budget.csv"].startswith("encodages mélangés : le fichier est en UTF-8")
+    assert "(ligne 3, octet" in messages["budget.csv"]
+    assert messages["financement.csv"] == (
+        "nom de fichier CSV inconnu : vouliez-vous dire « financements.csv » ?"
+    )
+
+
+def test_a_broken_indicator_file_does_not_block_an_import(import_env):
+    """An unrelated bad file in data/indicators/ is reported, not loaded, and blocks nothing."""
+    indicators = import_env["sources"].parent / "indicators"
+    indicators.mkdir()
+    (indicators / "base.csv").write_text("insee_com;population_2021\n52448;x\n")
+    data, _ = wb.edited_workbook(import_env["sources"], import_env["tmp"])
+    candidate = prepare(import_env, data)
+    assert candidate.ok, candidate.issues.errors
+    assert any(
+        i.file == "indicators/base.csv" and "fichier d'indicateurs non chargé" in i.message
+        for i in candidate.issues.warnings
+    ), candidate.issues.warnings

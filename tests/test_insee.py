@@ -90,3 +90,67 @@ def test_territory_values_sum_counts_and_weight_rates(mini_sources, tmp_path):
     assert not table.loc["POP", "complete"]
     assert table.loc["MED", "value"] == (5000 * 20000 + 7000 * 23000) / 12000
     assert table.loc["TP60", "value"] == 10.0  # Frouard's rate is secret: only Pompey counts
+
+
+def build_with_indicators(mini_sources, tmp_path, *files: Path) -> tuple[Path, IssueList]:
+    folder = mini_sources.parent / "indicators"
+    folder.mkdir(exist_ok=True)
+    for path in files:
+        shutil.copy(path, folder)
+    output = tmp_path / "i.duckdb"
+    result = pipeline.run_build(mini_sources, pipeline.REFERENCE_DIR, output)
+    return output, result.issues
+
+
+def test_other_publisher_file_without_mapping_is_refused_with_its_columns(mini_sources, tmp_path):
+    """Not loaded, and the build of the plans goes on: one bad file blocks only itself."""
+    output, issues = build_with_indicators(
+        mini_sources, tmp_path, FIXTURES / "autre_editeur.csv", FIXTURES / "broken_value.csv"
+    )
+    texts = [str(i) for i in issues.warnings]
+    assert any(
+        "indicators/autre_editeur.csv" in t
+        and "colonnes lues : insee_com, nom_commune, code_postal" in t
+        and "forme attendue : une colonne CODGEO" in t
+        for t in texts
+    ), texts
+    assert any("broken_value.csv" in t and "fichier d'indicateurs non chargé" in t for t in texts)
+    con = duckdb.connect(str(output), read_only=True)
+    loaded = con.execute("select count(*) from sources where file like 'indicators/%'").fetchone()
+    actions = con.execute("select count(*) from actions").fetchone()[0]
+    con.close()
+    assert loaded == (0,)
+    assert actions == 3
+
+
+def test_other_publisher_file_is_read_through_its_mapping(mini_sources, tmp_path):
+    output, issues = build_with_indicators(
+        mini_sources, tmp_path, FIXTURES / "autre_editeur.csv", FIXTURES / "autre_editeur.toml"
+    )
+    con = duckdb.connect(str(output), read_only=True)
+    rows = con.execute(
+        "select insee_code, indicator, year, value from indicators"
+        " where source = 'INSEE, autre_editeur.csv' order by 1, 2"
+    ).fetchall()
+    con.close()
+    # A point is decimal in an indicator file (12.375 %); postal codes are not indicators.
+    assert rows == [
+        ("54215", "POP", 2021, 7000.0),
+        ("54215", "TCHOM", 2020, 9.5),
+        ("54430", "POP", 2021, 5000.0),
+        ("54430", "TCHOM", 2020, 12.375),
+    ]
+    assert any(
+        i.column == "code_postal" and "colonne non lue" in i.message for i in issues.warnings
+    )
+
+
+def test_insee_columns_that_are_not_variables_are_reported_not_loaded(tmp_path):
+    path = tmp_path / "base.csv"
+    path.write_text("CODGEO;LIBGEO;CODE_POSTAL;P21_POP\n54430;Pompey;54340;5000\n")
+    issues = IssueList()
+    frame = insee.parse_insee_file(path, "base.csv", issues)
+    assert set(frame["indicator"]) == {"POP"}
+    assert [(i.column, i.message[:16]) for i in issues.warnings] == [
+        ("CODE_POSTAL", "colonne non lue ")
+    ]

@@ -8,6 +8,7 @@ drops actions.csv), damaged in one way. Run again after changing the valid fixtu
 
 from __future__ import annotations
 
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -46,6 +47,74 @@ def write_case(case: str, workbook: Workbook, name: str = "plan.xlsx", remove: b
     return path
 
 
+def rewrite_member(path: Path, member: str, change) -> None:
+    """Rewrite one part of a saved workbook (damage openpyxl itself would not write)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    parts[member] = change(parts[member])
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+SHEET_XML = "xl/worksheets/sheet1.xml"
+
+
+def write_damaged_cases() -> None:
+    """Cell error values, misnamed and duplicated sheets, damaged sheet XML."""
+    for case, cell, error in (
+        ("excel_cell_ref_error", "C2", "#REF!"),
+        ("excel_cell_na_pilot", "J3", "#N/A"),
+        ("excel_cell_div_zero", "F2", "#DIV/0!"),
+    ):
+        workbook = build_actions_workbook()
+        workbook.active[cell] = error  # openpyxl stores these as error cells (t="e")
+        write_case(case, workbook)
+
+    workbook = build_actions_workbook()
+    hidden = workbook.copy_worksheet(workbook.active)
+    hidden.title = "Actions."
+    hidden.sheet_state = "hidden"
+    write_case("duplicate_sheets_after_normalisation", workbook)
+
+    workbook = build_actions_workbook()
+    workbook.create_sheet("financement").append(["action", "financeur", "type_financeur"])
+    write_case("misspelt_sheet_name", workbook)
+
+    workbook = build_actions_workbook()
+    workbook.create_sheet("Notes de suivi").append(["action", "date", "texte"])
+    write_case("followup_sheet_under_another_name", workbook)
+
+    workbook = build_actions_workbook()
+    workbook.active["P2"] = "note sans colonne"
+    write_case("excel_blank_header_with_data", workbook)
+
+    path = write_case("excel_text_in_numeric_cell", build_actions_workbook())
+    rewrite_member(
+        path,
+        SHEET_XML,
+        lambda xml: xml.replace(b'<c r="F3" t="n"><v>100</v>', b'<c r="F3" t="n"><v>cent</v>'),
+    )
+    path = write_case("excel_shared_string_out_of_range", build_actions_workbook())
+    rewrite_member(
+        path,
+        SHEET_XML,
+        # C3 pointing at shared string 99999 of a workbook that has none.
+        lambda xml: re.sub(
+            rb'<c r="C3" t="inlineStr">.*?</c>', b'<c r="C3" t="s"><v>99999</v></c>', xml
+        ),
+    )
+    path = write_case("excel_half_written_sheet", build_actions_workbook())
+    rewrite_member(path, SHEET_XML, lambda xml: xml[: len(xml) // 2])
+
+    # What Excel writes for a workbook protected by a password: an OLE compound file.
+    folder = BROKEN / "password_protected_workbook"
+    folder.mkdir(exist_ok=True)
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + b"EncryptedPackage" + bytes(496)
+    (folder / "plan.xlsx").write_bytes(ole)
+    (folder / "_remove").write_text("actions.csv\n")
+
+
 def main() -> None:
     # Statut of A1 merged down over A2's row: A2 would silently lose its status.
     workbook = build_actions_workbook()
@@ -75,6 +144,8 @@ def main() -> None:
 
     # The same table twice: actions.csv stays next to a workbook holding `actions`.
     write_case("csv_and_workbook", build_actions_workbook(), remove=False)
+
+    write_damaged_cases()
 
 
 if __name__ == "__main__":
