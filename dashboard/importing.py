@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from dashboard import auth
 from dashboard.db import warehouse_path, warehouse_version
 from dashboard.formatting import format_datetime, format_euros, format_number
 from dashboard.ui.downloads import render_downloads
@@ -198,6 +199,10 @@ def render_publish(candidate: publish.Candidate, user_login: str) -> None:
         except publish.PublishConflict as exc:
             st.error(f"Publication refusée : {exc}.")
             return
+        auth.record(
+            "import", auth.current_user(), who=user_login,
+            territory=record["territory_id"], publication=record["id"],
+        )  # fmt: skip
         st.session_state.pop(CANDIDATE_KEY, None)
         st.session_state[NOTICE_KEY] = (
             f"Données publiées ({record['id']}) : {format_number(record['counts']['actions'])} "
@@ -232,5 +237,9 @@ def render_history(territory_id: str, user_login: str) -> None:
         except (ValidationError, publish.PublishConflict) as exc:
             st.error(f"Restauration impossible : {exc}.")
             return
+        auth.record(
+            "restore", auth.current_user(), who=user_login,
+            territory=record["territory_id"], publication=record["id"], restored=chosen,
+        )  # fmt: skip
         st.session_state[NOTICE_KEY] = f"Version d'avant {chosen} restaurée ({record['id']})."
         st.rerun()

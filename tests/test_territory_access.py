@@ -118,3 +118,26 @@ def test_the_console_page_answers_on_the_restricted_copy(protected):
     values = {str(v) for d in at.dataframe for v in d.value.to_numpy().ravel()}
     assert {"dijon", "pompey"} <= values
     assert not values & {"saint-dizier", "hauts-de-france"}
+
+
+def _export_screen() -> None:
+    import streamlit as st
+
+    from dashboard.ui import downloads
+
+    st.session_state["territory_siren"] = "245400601"
+    downloads.journal_export("plan_pompey.xlsx")
+
+
+def test_exports_are_journalled(protected):
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard import journal
+
+    at = AppTest.from_function(_export_screen, default_timeout=60).run()
+    assert not at.exception, [e.message for e in at.exception]
+    entries = journal.read(protected["tmp"] / "journal.jsonl")
+    exports = [e for e in entries if e["event"] == "export"]
+    assert exports
+    assert exports[-1]["file"] == "plan_pompey.xlsx"
+    assert exports[-1]["territory"] == POMPEY

@@ -9,13 +9,23 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from dashboard import commission_report, exports
+from dashboard import auth, commission_report, exports
 from dashboard.exports import to_csv_bytes, to_excel_bytes
 from dashboard.formats import deck
 from dashboard.territory import Territory
 
 PDF_MIME = "application/pdf"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def journal_export(file_name: str) -> None:
+    """Every download is journalled (who, when, which file, which territory): #24."""
+    auth.record(
+        "export",
+        auth.current_user(),
+        file=file_name,
+        territory=st.session_state.get("territory_siren"),
+    )
 
 
 def render_downloads(frame: pd.DataFrame, basename: str, key: str) -> None:
@@ -28,6 +38,8 @@ def render_downloads(frame: pd.DataFrame, basename: str, key: str) -> None:
         f"{basename}.csv",
         "text/csv",
         key=f"{key}_csv",
+        on_click=journal_export,
+        args=(f"{basename}.csv",),
     )
     right.download_button(
         "Télécharger (Excel)",
@@ -35,6 +47,8 @@ def render_downloads(frame: pd.DataFrame, basename: str, key: str) -> None:
         f"{basename}.xlsx",
         XLSX_MIME,
         key=f"{key}_xlsx",
+        on_click=journal_export,
+        args=(f"{basename}.xlsx",),
     )
 
 
@@ -47,12 +61,15 @@ def render_report_download(
     prints, in Streamlit's download thread, so the page does not wait for it."""
     today = dt.date.today()
     data = commission_report.build_report_data(territory, scope, today)
+    name = commission_report.report_filename(territory, scope, today)
     container.download_button(
         "Rapport de commission (PDF)",
         lambda: commission_report.render_report_pdf(data),
-        commission_report.report_filename(territory, scope, today),
+        name,
         PDF_MIME,
         key=key,
+        on_click=journal_export,
+        args=(name,),
         icon=":material/picture_as_pdf:",
         help=f"Périmètre : {data.scope_label}. Couverture, synthèse, indicateurs, graphiques, "
         "actions en retard, changements depuis l'instantané précédent et financements.",
@@ -66,12 +83,15 @@ def render_deck_download(
     clicked. Put it beside `render_report_download` (same territory, scope, container)."""
     today = dt.date.today()
     data = commission_report.build_report_data(territory, scope, today)
+    name = deck.deck_filename(territory, scope, today)
     container.download_button(
         "Diaporama (PowerPoint)",
         lambda: deck.build_deck_from_data(data),
-        deck.deck_filename(territory, scope, today),
+        name,
         deck.PPTX_MIME,
         key=key,
+        on_click=journal_export,
+        args=(name,),
         icon=":material/slideshow:",
         help=f"Périmètre : {data.scope_label}. Une diapositive par écran du mode commission, "
         "graphiques et tableaux modifiables, au modèle de la collectivité.",
@@ -80,12 +100,15 @@ def render_deck_download(
 
 def render_plan_workbook_download(territory: Territory, key: str, container=st) -> None:
     """One Excel workbook with every table of the territory's plan, one sheet each."""
+    name = f"plan_{territory.territory_id}_{dt.date.today().isoformat()}.xlsx"
     container.download_button(
         "Exporter tout le plan (Excel)",
         lambda: exports.build_plan_workbook(territory.territory_id),
-        f"plan_{territory.territory_id}_{dt.date.today().isoformat()}.xlsx",
+        name,
         XLSX_MIME,
         key=key,
+        on_click=journal_export,
+        args=(name,),
         icon=":material/table_view:",
         help="Feuilles : actions, plan, lignes de budget, lignes de financement, contrats.",
     )
