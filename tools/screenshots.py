@@ -28,6 +28,7 @@ PAGES = {
     "carte": "carte",
     "indicateurs": "indicateurs",
     "explorateur": "explorateur",
+    "echanges": "echanges",
     "importer": "importer",
     "qualite": "qualite",
 }
