@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth, components, queries
+from dashboard import accessibility, auth, components, queries
 from dashboard.db import warehouse_path, warehouse_version
 from dashboard.navigation import PAGE_SPECS
 
 st.set_page_config(page_title="Pilotage territorial", page_icon="🗺️", layout="wide")
+accessibility.render_global_assets()  # French document, skip link, focus, contrast
 USER = auth.gate()  # stops here when reading is protected and nobody is signed in
 
 PAGES = [
@@ -47,4 +48,5 @@ else:
     components.select_territory(queries.load_territories())
     auth.render_account(USER)
     components.render_footer()
+    accessibility.render_statement_link()
     navigation.run()

@@ -17,6 +17,7 @@ PAGE_SPECS = [
     ("explorer", "Explorateur", "query_stats", "explorateur"),
     ("import_data", "Importer des données", "upload_file", "importer"),
     ("quality", "Qualité des données", "fact_check", "qualite"),
+    ("accessibility", "Déclaration d'accessibilité", "accessibility", "accessibilite"),
 ]
 PAGE_FILES = [spec[0] for spec in PAGE_SPECS]
 # A URL path equal to its script's name ("commission" for pages/commission.py) makes AppTest's

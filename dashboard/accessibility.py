@@ -1,0 +1,87 @@
+"""What every page needs for accessibility (RGAA 4.1 / WCAG 2.2 AA), set up once by app.py:
+the French language of the document, a French skip link, visible focus, contrasted secondary
+text, French labels for the strings Streamlit's front end writes in English, and the
+« Accessibilité » mention of the sidebar footer."""
+
+from __future__ import annotations
+
+import json
+import os
+import string
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard.chart_view import PLOTLY_CONFIG
+
+TEMPLATES = Path(__file__).parent / "templates"
+GLOBAL_CSS = TEMPLATES / "a11y.css"
+GLOBAL_JS = TEMPLATES / "a11y.js"
+STREAMLIT_FRENCH = TEMPLATES / "streamlit_fr.json"
+STATEMENT_PAGE = "pages/accessibility.py"
+# The statement's conformity level, also the footer mention (RGAA: « Accessibilité : … »).
+CONFORMITY = "partiellement conforme"
+
+
+@st.cache_resource
+def _global_script() -> str:
+    """a11y.js with its French strings (Streamlit's, then plotly's modebar titles for the charts
+    not yet drawn by chart_view); read once per server process."""
+    translations = {
+        **PLOTLY_CONFIG["locales"]["fr"]["dictionary"],
+        **json.loads(STREAMLIT_FRENCH.read_text(encoding="utf-8")),
+    }
+    script = GLOBAL_JS.read_text(encoding="utf-8")
+    return script.replace("__TRANSLATIONS__", json.dumps(translations, ensure_ascii=False))
+
+
+def render_global_assets() -> None:
+    """The global stylesheet and script; the script keeps one copy per tab however often it is
+    rendered."""
+    st.html(GLOBAL_CSS)
+    st.html(f"<script>{_global_script()}</script>", unsafe_allow_javascript=True)
+
+
+def render_statement_link() -> None:
+    """The mandatory footer mention, a link to the accessibility statement."""
+    st.sidebar.page_link(
+        STATEMENT_PAGE, label=f"Accessibilité : {CONFORMITY}", icon=":material/accessibility:"
+    )
+
+
+STATEMENT = TEMPLATES / "accessibility.md"
+# The self-audit's result: written by hand after each audit, checked by tests/test_accessibility.py
+# (its "known" list must equal what axe finds, so the statement cannot drift from the app).
+AUDIT = TEMPLATES / "accessibility_audit.json"
+DEFAULT_ORGANISATION = "La collectivité qui publie ce tableau de bord"
+DEFAULT_CONTACT = "le service qui administre ce tableau de bord"
+
+
+def load_audit() -> dict:
+    return json.loads(AUDIT.read_text(encoding="utf-8"))
+
+
+def build_statement(organisation: str | None = None, contact: str | None = None) -> str:
+    """The accessibility statement (Markdown, RGAA model) filled with the audit's results."""
+    from dashboard.navigation import PAGE_SPECS  # the pages that were checked
+
+    audit = load_audit()
+    known = audit["known"]
+    issues = "\n".join(f"- **{item['page_title']}** : {item['description']}" for item in known)
+    counts = ", ".join(f"{item['page_title']} : {item['count']}" for item in known)
+    values = {
+        "organisation": organisation
+        or os.environ.get("PILOTAGE_ORGANISATION", DEFAULT_ORGANISATION),
+        "contact": contact or os.environ.get("PILOTAGE_CONTACT_ACCESSIBILITE", DEFAULT_CONTACT),
+        "conformity": CONFORMITY,
+        "audit_date": audit["date"],
+        "axe_version": audit["axe_version"],
+        "chromium_version": audit["chromium_version"],
+        "page_count": str(len(PAGE_SPECS)),
+        "page_list": ", ".join(f"« {title} »" for _file, title, _icon, _path in PAGE_SPECS),
+        "axe_before": str(audit["before"]),
+        "axe_after": str(audit["after"]),
+        "axe_after_detail": counts or "aucun",
+        "known_issues": issues or "Aucune non-conformité relevée par l'autoévaluation.",
+    }
+    return string.Template(STATEMENT.read_text(encoding="utf-8")).substitute(values)
