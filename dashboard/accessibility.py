@@ -25,20 +25,26 @@ CONFORMITY = "partiellement conforme"
 
 @st.cache_resource
 def _global_script() -> str:
-    """a11y.js with its French strings (Streamlit's, then plotly's modebar titles for the charts
-    not yet drawn by chart_view); read once per server process."""
+    """a11y.js with its stylesheet and French strings (Streamlit's, then plotly's modebar titles
+    for the charts not yet drawn by chart_view); read once per server process."""
     translations = {
         **PLOTLY_CONFIG["locales"]["fr"]["dictionary"],
         **json.loads(STREAMLIT_FRENCH.read_text(encoding="utf-8")),
     }
     script = GLOBAL_JS.read_text(encoding="utf-8")
-    return script.replace("__TRANSLATIONS__", json.dumps(translations, ensure_ascii=False))
+    script = script.replace("__STYLES__", _js_literal(GLOBAL_CSS.read_text(encoding="utf-8")))
+    return script.replace("__TRANSLATIONS__", _js_literal(translations))
+
+
+def _js_literal(value: object) -> str:
+    """`value` as a JavaScript literal with no "<" (the front end's sanitiser drops a script
+    whose text looks like markup)."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
 
 
 def render_global_assets() -> None:
-    """The global stylesheet and script; the script keeps one copy per tab however often it is
-    rendered."""
-    st.html(GLOBAL_CSS)
+    """The global script, which adds the stylesheet; it keeps one copy per tab however often it
+    is rendered. (A style-only st.html is dropped by the front end's sanitiser.)"""
     st.html(f"<script>{_global_script()}</script>", unsafe_allow_javascript=True)
 
 

@@ -1,5 +1,6 @@
 // Pilotage territorial: what every page needs for French-speaking and keyboard users, run once
 // per browser tab (app.py injects it on every script run; the guard keeps one copy).
+// - the stylesheet a11y.css (focus, contrast, skip link, screen-reader-only text);
 // - the document language is French (Streamlit's index.html says "en");
 // - a French skip link is the first Tab stop (Streamlit's English one is hidden by a11y.css);
 // - the few English strings Streamlit's front end writes itself (multiselect « Select all »,
@@ -10,6 +11,11 @@
   const doc = root.document;
   if (root.__pilotageA11y) return;
   root.__pilotageA11y = true;
+
+  const style = doc.createElement("style");
+  style.id = "pilotage-a11y";
+  style.textContent = __STYLES__;
+  doc.head.appendChild(style);
 
   const setLang = () => {
     if (doc.documentElement.lang !== "fr") doc.documentElement.lang = "fr";
@@ -38,6 +44,7 @@
   const PATTERNS = [
     [/^Select (\d+) matches$/, "Sélectionner les $1 résultats"],
     [/^Add: (.*)$/, "Ajouter : $1"],
+    [/^Help for (.*)$/, "Aide : $1"],
     [/^Limit (\d+)\s?MB per file(.*)$/, "$1 Mo au plus par fichier$2"],
     [/^You have requested page \/(.*), but no corresponding file was found.*$/,
       "La page /$1 demandée n'existe pas : la page d'accueil est affichée."],
