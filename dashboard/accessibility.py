@@ -10,6 +10,8 @@ import os
 import string
 from pathlib import Path
 
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboard.chart_view import PLOTLY_CONFIG
@@ -91,3 +93,26 @@ def build_statement(organisation: str | None = None, contact: str | None = None)
         "known_issues": issues or "Aucune non-conformité relevée par l'autoévaluation.",
     }
     return string.Template(STATEMENT.read_text(encoding="utf-8")).substitute(values)
+
+
+def build_audit_table(audit: dict) -> pd.DataFrame:
+    """Defects found by axe-core before and after the corrections, with French headers."""
+    return pd.DataFrame(
+        {
+            "Mesure": ["Avant corrections", "Après corrections"],
+            "Défauts": [audit["before"], audit["after"]],
+        }
+    )
+
+
+def build_audit_figure(table: pd.DataFrame) -> go.Figure:
+    fig = go.Figure(go.Bar(x=table["Mesure"], y=table["Défauts"], marker_color="#000091"))
+    fig.update_layout(height=260, margin={"t": 20, "b": 20}, yaxis_title="Défauts relevés")
+    return fig
+
+
+def audit_summary(audit: dict) -> str:
+    return (
+        f"axe-core a relevé {audit['before']} défauts avant corrections et {audit['after']} "
+        "après, sur toutes les pages aux deux tailles d'écran."
+    )

@@ -5,6 +5,16 @@ remedies), filled with the self-audit's results."""
 import streamlit as st
 
 from dashboard import accessibility
+from dashboard.chart_view import render_chart
 
 st.title("Déclaration d'accessibilité")
+audit = accessibility.load_audit()
 st.markdown(accessibility.build_statement())
+st.subheader("Défauts relevés par le test automatique")
+table = accessibility.build_audit_table(audit)
+render_chart(
+    accessibility.build_audit_figure(table),
+    accessibility.audit_summary(audit),
+    table,
+    key="accessibility_audit",
+)

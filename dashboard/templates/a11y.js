@@ -76,9 +76,12 @@
   const skipped = (element) =>
     element.matches(SKIPPED) ||
     (element.matches("[data-testid='stMarkdownContainer']") && !element.closest("[role='dialog']"));
+  const LABELLED = ATTRIBUTES.map((name) => `[${name}]`).join(",");
   const fixTree = (node) => {
     if (node.nodeType === Node.TEXT_NODE) node = node.parentElement;
     if (!node || node.nodeType !== Node.ELEMENT_NODE) return;
+    // Streamlit's own labels inside Markdown too (« Link to heading » on each heading).
+    node.querySelectorAll(LABELLED).forEach(fixElement);
     for (let up = node; up; up = up.parentElement) if (skipped(up)) return;
     fixElement(node);
     const walker = doc.createTreeWalker(node, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
