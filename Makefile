@@ -6,7 +6,7 @@ WAREHOUSE := data/warehouse.duckdb
 ETL_INPUTS := $(shell find data/sources data/reference etl -type f -not -name '*.pyc' 2>/dev/null)
 PORT ?= 8501
 
-.PHONY: run etl check test lint format bench template reference browser nginx clean report
+.PHONY: run etl check test lint format bench template reference browser nginx axe clean report
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,9 @@ etl: $(VENV)/.installed
 check: $(VENV)/.installed
 	$(PY) -m etl check
 
-# Browser tests need Debian's Chromium, the deployment test nginx: installed here when missing.
-test: lint browser nginx
+# Browser tests need Debian's Chromium, the deployment test nginx, the accessibility test
+# axe-core (npm): installed here when missing.
+test: lint browser nginx axe
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed
@@ -64,6 +65,13 @@ browser:
 nginx:
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || \
 		(apt-get update -qq && apt-get install -y -qq nginx-light)
+
+# axe-core for tests/test_accessibility.py, outside the repository (same version as the test's).
+AXE_VERSION := 4.11.4
+AXE_DIR ?= $(HOME)/.cache/pilotage/axe
+axe:
+	grep -qs '"version": "$(AXE_VERSION)"' $(AXE_DIR)/node_modules/axe-core/package.json || \
+		npm install --prefix $(AXE_DIR) axe-core@$(AXE_VERSION) --silent
 
 clean:
 	rm -f $(WAREHOUSE)

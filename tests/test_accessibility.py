@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.request
 from pathlib import Path
 
 import pandas as pd
@@ -17,16 +18,15 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from bench import proxy
 from dashboard import accessibility
 from dashboard.chart_view import DATA_LABEL, PLOTLY_CONFIG
 from tests.browser_support import (
     PAGES,
     SCREENSHOTS,
     VIEWPORTS,
-    chromium,
     open_viewport,
     run_axe,
-    running_app,
 )
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -141,13 +141,14 @@ def keyboard_walk(page) -> dict:
 
 
 @pytest.fixture(scope="module")
-def visits(demo_warehouse: Path) -> dict[tuple[str, str], dict]:
+def visits(server: str, browser) -> dict[tuple[str, str], dict]:
     """Every page at both sizes, once, for all the checks below."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with running_app(demo_warehouse) as server, chromium(server) as browser:
-        return {
-            (size, path): visit(browser, server, size, path) for size in VIEWPORTS for path in PAGES
-        }
+    return {
+        (size, path): visit(browser, server, size, path) for size in VIEWPORTS for path in PAGES
+    }
+        (size, path): visit(browser, server, size, path) for size in VIEWPORTS for path in PAGES
+    }
 
 
 def test_axe_finds_exactly_the_listed_violations(visits):
@@ -262,3 +263,15 @@ def test_audit_figure_matches_its_table():
     assert isinstance(fig, go.Figure)
     assert list(fig.data[0].y) == [88, 3]
     assert isinstance(table, pd.DataFrame)
+
+
+def test_nginx_serves_the_first_byte_in_french(server, tmp_path_factory):
+    """Behind deploy/nginx.conf, index.html is French before any script runs."""
+    if proxy.nginx_path() is None:
+        pytest.fail("nginx absent : installez-le (make nginx, ou apt-get install nginx-light)")
+    with proxy.nginx_in_front(server, tmp_path_factory.mktemp("nginx-fr")) as (front, _pid):
+        index = urllib.request.urlopen(f"{front}/carte", timeout=10).read().decode()
+    assert '<html lang="fr">' in index
+    assert "<title>Pilotage territorial</title>" in index
+    direct = urllib.request.urlopen(f"{server}/", timeout=10).read().decode()
+    assert '<html lang="en">' in direct  # Streamlit alone: the app's script sets it
