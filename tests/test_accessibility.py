@@ -147,8 +147,6 @@ def visits(server: str, browser) -> dict[tuple[str, str], dict]:
     return {
         (size, path): visit(browser, server, size, path) for size in VIEWPORTS for path in PAGES
     }
-        (size, path): visit(browser, server, size, path) for size in VIEWPORTS for path in PAGES
-    }
 
 
 def test_axe_finds_exactly_the_listed_violations(visits):
