@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import ClassVar
@@ -11,7 +12,7 @@ import folium
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from dashboard.formatting import SEQUENTIAL, STATUS_COLORS, escape, format_number
@@ -24,7 +25,8 @@ PROGRAMME_COLOR = "#e65100"
 
 class LocalLeafletMap(folium.Map):
     """folium.Map whose only assets are Leaflet's, served by Streamlit's static file server, with
-    French controls: zoom buttons titled in French and a scale in metres / kilometres only."""
+    French controls (zoom buttons titled in French, a scale in metres / kilometres only) and a
+    page that can be zoomed."""
 
     default_js: ClassVar = [("leaflet", f"{STATIC_ROOT}/leaflet.js")]
     default_css: ClassVar = [("leaflet_css", f"{STATIC_ROOT}/leaflet.css")]
@@ -32,6 +34,14 @@ class LocalLeafletMap(folium.Map):
     def __init__(self, **kwargs) -> None:
         super().__init__(zoom_control=False, control_scale=False, **kwargs)
         FrenchControls().add_to(self)
+
+    def render(self, **kwargs) -> None:
+        """folium's page, whose viewport lets people zoom (WCAG 1.4.4: folium forbids it)."""
+        super().render(**kwargs)
+        header = self.get_root().header
+        macro = self._template.module.__dict__["header"]
+        html = re.sub(r",\s*maximum-scale=1\.0, user-scalable=no", "", str(macro(self, kwargs)))
+        header.add_child(Element(html), name=self.get_name())
 
 
 class FrenchControls(MacroElement):

@@ -179,22 +179,30 @@ def axe_script() -> str:
 
 
 def run_axe(page, tags: list[str] = WCAG_AA_TAGS) -> list[dict]:
-    """axe-core's violations of `tags` on the page (main document), one dict per rule with its
-    nodes (selector, summary), in axe's order."""
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.add_script_tag(content=axe_script())
-    return page.evaluate(
-        """async (tags) => {
-            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags},
-                                                    resultTypes: ['violations']});
-            return result.violations.map(v => ({
-                id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary,
-                                          html: n.html.slice(0, 300)})),
-            }));
-        }""",
-        tags,
-    )
+    """axe-core's violations of `tags` on the page and in each of its frames (the map's and the
+    components' iframes, tested one by one: axe's own frame messaging does not reach them), one
+    dict per rule and frame with its nodes (selector, summary), in axe's order."""
+    violations = []
+    for frame in page.frames:
+        if not frame.evaluate("() => typeof window.axe === 'object'"):
+            frame.add_script_tag(content=axe_script())
+        where = "" if frame == page.main_frame else f"iframe[{frame.name or frame.url[:60]}] "
+        for violation in frame.evaluate(AXE_RUN, tags):
+            for node in violation["nodes"]:
+                node["target"] = where + node["target"]
+            violations.append(violation)
+    return violations
+
+
+AXE_RUN = """async (tags) => {
+    const result = await axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                            resultTypes: ['violations'], iframes: false});
+    return result.violations.map(v => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary,
+                                  html: n.html.slice(0, 300)})),
+    }));
+}"""
 
 
 def open_viewport(browser, url: str, title: str, size: tuple[int, int]):

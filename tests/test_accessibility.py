@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 from bench import proxy
 from dashboard import accessibility
 from dashboard.chart_view import DATA_LABEL, PLOTLY_CONFIG
+from dashboard.maps import LocalLeafletMap
 from tests.browser_support import (
     PAGES,
     SCREENSHOTS,
@@ -273,3 +274,11 @@ def test_nginx_serves_the_first_byte_in_french(server, tmp_path_factory):
     assert "<title>Pilotage territorial</title>" in index
     direct = urllib.request.urlopen(f"{server}/", timeout=10).read().decode()
     assert '<html lang="en">' in direct  # Streamlit alone: the app's script sets it
+
+
+def test_map_page_is_french_metric_and_zoomable():
+    html = LocalLeafletMap(tiles=None, location=[48.64, 4.95], zoom_start=9).get_root().render()
+    assert "L.control.scale({metric: true, imperial: false})" in html
+    assert 'zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière"' in html
+    assert "user-scalable=no" not in html
+    assert "maximum-scale" not in html
