@@ -109,16 +109,17 @@ def running_app(warehouse: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def chromium(server: str) -> Iterator:
-    """Headless Debian Chromium, warmed up on `server`."""
+def chromium(server: str, warm: bool = True) -> Iterator:
+    """Headless Debian Chromium, warmed up on `server` unless `warm` is false."""
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         # Upstream streamlit#8860: the first session of a fresh headless server that opens a deep
         # link gets a "Page not found" notice; one visit of the root page first avoids it.
-        page = instance.new_page()
-        page.goto(server)
-        page.locator("h1").first.wait_for(timeout=60_000)
-        page.close()
+        if warm:
+            page = instance.new_page()
+            page.goto(server)
+            page.locator("h1").first.wait_for(timeout=60_000)
+            page.close()
         yield instance
         instance.close()
 
@@ -211,8 +212,13 @@ def open_viewport(browser, url: str, title: str, size: tuple[int, int]):
     page = browser.new_page(viewport={"width": size[0], "height": size[1]}, locale="fr-FR")
     page.goto(url)
     page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=60_000)
+    # The script has finished, nothing is left stale from a rerun, and the app's global
+    # accessibility script (dashboard/templates/a11y.js) has added its stylesheet.
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+            && !document.querySelector('[data-stale="true"]')
+            && document.getElementById('pilotage-a11y')""",
+        timeout=60_000,
     )
     page.wait_for_timeout(1500)
     return page

@@ -26,8 +26,10 @@ from tests.browser_support import (
     PAGES,
     SCREENSHOTS,
     VIEWPORTS,
+    chromium,
     open_viewport,
     run_axe,
+    running_app,
 )
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -130,14 +132,17 @@ def keyboard_walk(page) -> dict:
     sidebar = page.evaluate(focused)
     page.screenshot(path=str(SCREENSHOTS / "a11y-focus-sidebar.png"))
     modebar_stops = page.evaluate(
-        "() => [...document.querySelectorAll('.modebar a, .modebar button, .modebar [tabindex]')]"
-        ".filter(e => e.tabIndex >= 0 && e.matches('a[href], button, [tabindex]')).length"
+        """() => [...document.querySelectorAll('.modebar a, .modebar button, .modebar [tabindex]')]
+            .filter(e => e.tabIndex >= 0 && getComputedStyle(e).display !== 'none')
+            .map(e => e.getAttribute('data-title'))"""
     )
+    charts = page.locator(".js-plotly-plot").count()
     return {
         "first": first,
         "after_enter": after_enter,
         "sidebar": sidebar,
         "modebar": modebar_stops,
+        "charts": charts,
     }
 
 
@@ -188,7 +193,9 @@ def test_skip_link_first_and_focus_visible(visits):
     assert keyboard["sidebar"]["testid"] == "stSidebarNavLink"
     assert keyboard["sidebar"]["outline"] == "solid"
     assert keyboard["sidebar"]["width"] >= 2
-    assert keyboard["modebar"] == 0, "plotly's modebar takes no Tab stop"
+    # Each chart's modebar: one Tab stop, French (was 8 per chart, in English).
+    assert keyboard["charts"] >= 1
+    assert keyboard["modebar"] == ["Télécharger le graphique en fichier PNG"] * keyboard["charts"]
 
 
 def test_chart_is_french_with_a_text_alternative(visits):
@@ -282,3 +289,23 @@ def test_map_page_is_french_metric_and_zoomable():
     assert 'zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière"' in html
     assert "user-scalable=no" not in html
     assert "maximum-scale" not in html
+
+
+def test_first_deep_link_of_a_fresh_server(demo_warehouse: Path):
+    """streamlit#8860: the very first session opening /carte gets no « Page not found » dialog
+    (the app closes Streamlit's wrong one); a mistyped address still says so, in French."""
+    with running_app(demo_warehouse) as server, chromium(server, warm=False) as browser:
+        size = VIEWPORTS["1366x768"]
+        page = open_viewport(
+            browser, f"{server}/carte?territoire={TERRITORY}", PAGES["carte"], size
+        )
+        assert page.locator("[role='dialog']").count() == 0
+        text = frames_text(page)
+        assert "Page not found" not in text
+        assert "Page introuvable" not in text
+        page.close()
+        page = open_viewport(browser, f"{server}/pas-de-page", PAGES[""], size)
+        dialog = page.locator("[role='dialog']")
+        assert "Page introuvable" in dialog.inner_text()
+        assert "la page d'accueil est affichée" in dialog.inner_text()
+        page.close()

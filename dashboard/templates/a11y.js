@@ -81,9 +81,9 @@
     if (node.nodeType === Node.TEXT_NODE) node = node.parentElement;
     if (!node || node.nodeType !== Node.ELEMENT_NODE) return;
     // Streamlit's own labels inside Markdown too (« Link to heading » on each heading).
+    fixElement(node);
     node.querySelectorAll(LABELLED).forEach(fixElement);
     for (let up = node; up; up = up.parentElement) if (skipped(up)) return;
-    fixElement(node);
     const walker = doc.createTreeWalker(node, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT, {
       acceptNode: (current) =>
         current.nodeType === Node.ELEMENT_NODE && skipped(current)
@@ -95,9 +95,32 @@
       else fixElement(current);
     }
   };
+  // Upstream streamlit#8860: the first session of a fresh server that opens a deep link gets a
+  // « Page not found » dialog above the right page. When the page asked for is one of the
+  // navigation's, the dialog is wrong and is closed; a mistyped address keeps it, in French.
+  const NOT_FOUND = /Page not found|Page introuvable/;
+  const dismissWrongNotFound = (dialog, attempt = 0) => {
+    const asked = root.location.pathname.replace(/\/+$/, "").split("/").pop();
+    const links = [...doc.querySelectorAll("[data-testid='stSidebarNavLink']")];
+    if (!links.length && 50 > attempt) {
+      root.setTimeout(() => dismissWrongNotFound(dialog, attempt + 1), 100);
+      return;
+    }
+    const known = links.some((link) => new URL(link.href).pathname.split("/").pop() === asked);
+    const close = dialog.querySelector("button[aria-label='Close'], button[aria-label='Fermer']");
+    if (asked && known && close) close.click();
+  };
+  const watchDialogs = (node) => {
+    if (node.nodeType !== Node.ELEMENT_NODE) return;
+    const dialogs = node.matches("[role='dialog']") ? [node] : node.querySelectorAll("[role='dialog']");
+    for (const dialog of dialogs) if (NOT_FOUND.test(dialog.textContent)) dismissWrongNotFound(dialog);
+  };
+
   fixTree(doc.body);
+  watchDialogs(doc.body);
   new MutationObserver((mutations) => {
     for (const mutation of mutations) {
+      if (mutation.type === "childList") mutation.addedNodes.forEach(watchDialogs);
       if (mutation.type === "characterData") fixTree(mutation.target);
       else if (mutation.type === "attributes") fixElement(mutation.target);
       else mutation.addedNodes.forEach(fixTree);
