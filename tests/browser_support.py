@@ -109,17 +109,16 @@ def running_app(warehouse: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def chromium(server: str, warm: bool = True) -> Iterator:
-    """Headless Debian Chromium, warmed up on `server` unless `warm` is false."""
+def chromium(server: str) -> Iterator:
+    """Headless Debian Chromium, warmed up on `server`."""
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         # Upstream streamlit#8860: the first session of a fresh headless server that opens a deep
         # link gets a "Page not found" notice; one visit of the root page first avoids it.
-        if warm:
-            page = instance.new_page()
-            page.goto(server)
-            page.locator("h1").first.wait_for(timeout=60_000)
-            page.close()
+        page = instance.new_page()
+        page.goto(server)
+        page.locator("h1").first.wait_for(timeout=60_000)
+        page.close()
         yield instance
         instance.close()
 
