@@ -21,8 +21,9 @@ GLOBAL_CSS = TEMPLATES / "a11y.css"
 GLOBAL_JS = TEMPLATES / "a11y.js"
 STREAMLIT_FRENCH = TEMPLATES / "streamlit_fr.json"
 STATEMENT_PAGE = "pages/accessibility.py"
-# The statement's conformity level, also the footer mention (RGAA: « Accessibilité : … »).
-CONFORMITY = "partiellement conforme"
+# The statement's conformity level, also the footer mention (RGAA: « Accessibilité : … »). With
+# no complete RGAA audit yet, the rules say « non conforme », whatever the self-audit found.
+CONFORMITY = "non conforme"
 
 
 @st.cache_resource
@@ -75,7 +76,10 @@ def build_statement(organisation: str | None = None, contact: str | None = None)
 
     audit = load_audit()
     known = audit["known"]
-    issues = "\n".join(f"- **{item['page_title']}** : {item['description']}" for item in known)
+    issues = "\n".join(
+        [f"- **{item['page_title']}** : {item['description']}" for item in known]
+        + [f"- {limit}" for limit in audit["limits"]]
+    )
     counts = ", ".join(f"{item['page_title']} : {item['count']}" for item in known)
     values = {
         "organisation": organisation

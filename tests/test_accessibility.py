@@ -197,7 +197,7 @@ def test_chart_modebars_take_one_french_tab_stop(visits):
     """Each chart's modebar: one Tab stop, « Télécharger… PNG » (was 8, in English), on the
     charts of chart_view.render_chart and on those still drawn by st.plotly_chart alike."""
     charted = {path for (_size, path), result in visits.items() if result["charts"]}
-    assert {"accessibilite", "indicateurs", "financements"} <= charted
+    assert {"accessibilite", "indicateurs", "plan-d-action"} <= charted
     for (size, path), result in visits.items():
         png = "Télécharger le graphique en fichier PNG"
         assert result["modebar"] == [png] * result["charts"], (size, path)
@@ -260,12 +260,15 @@ def test_statement_page(app_env):
         "Voies de recours",
     ):
         assert f"## {heading}" in text
-    assert "partiellement conforme" in text
+    assert "non conforme" in text
     assert "Défenseur des droits" in text
     assert "$" not in text.replace("$ ", "")  # every placeholder filled
     audit = accessibility.load_audit()
     for item in audit["known"]:
         assert item["description"] in text
+    for limit in audit["limits"]:
+        assert limit in text
+    assert f"{audit['before']} défauts relevés avant corrections" in text
 
 
 def test_audit_figure_matches_its_table():
