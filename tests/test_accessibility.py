@@ -92,6 +92,12 @@ def visit(browser, server: str, size: str, path: str) -> dict:
     page = open_viewport(
         browser, f"{server}/{path}?territoire={TERRITORY}", PAGES[path], VIEWPORTS[size]
     )
+    # Streamlit draws a chart once it scrolls into view: every visible one is drawn first.
+    for chart in page.locator("[data-testid='stPlotlyChart']").all():
+        if chart.is_visible():
+            chart.scroll_into_view_if_needed()
+            chart.locator(".js-plotly-plot").wait_for(timeout=30_000)
+    page.evaluate("() => document.getElementById('stMain')?.scrollTo(0, 0)")
     result = {
         "violations": run_axe(page),
         "charts": page.locator(".js-plotly-plot").count(),
