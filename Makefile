@@ -6,8 +6,8 @@ WAREHOUSE := data/warehouse.duckdb
 ETL_INPUTS := $(shell find data/sources data/reference etl -type f -not -name '*.pyc' 2>/dev/null)
 PORT ?= 8501
 
-.PHONY: run etl check test lint format bench template reference browser nginx office clean report deck opendata serve \
-	bench-serving
+.PHONY: run etl check test lint format bench template reference browser nginx office axe clean report \
+	deck opendata serve bench-serving
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,9 @@ etl: $(VENV)/.installed
 check: $(VENV)/.installed
 	$(PY) -m etl check
 
-# Browser tests need Debian's Chromium, the deployment test nginx: installed here when missing.
-test: lint browser nginx office
+# Browser tests need Debian's Chromium, the deployment test nginx, the deck test LibreOffice,
+# the accessibility test axe-core (npm): installed here when missing.
+test: lint browser nginx office axe
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed
@@ -91,6 +92,13 @@ deck: $(WAREHOUSE)
 opendata: $(WAREHOUSE)
 	$(PY) -m dashboard.formats datapackage --territoire $(TERRITOIRE) \
 		$(if $(SORTIE),--sortie $(SORTIE))
+
+# axe-core for tests/test_accessibility.py, outside the repository (same version as the test's).
+AXE_VERSION := 4.11.4
+AXE_DIR ?= $(HOME)/.cache/pilotage/axe
+axe:
+	grep -qs '"version": "$(AXE_VERSION)"' $(AXE_DIR)/node_modules/axe-core/package.json || \
+		npm install --prefix $(AXE_DIR) axe-core@$(AXE_VERSION) --silent
 
 clean:
 	rm -f $(WAREHOUSE)

@@ -7,9 +7,10 @@ import streamlit as st
 from dashboard import auth
 from dashboard.db import warehouse_path, warehouse_version
 from dashboard.navigation import PAGE_SPECS
-from dashboard.ui import context
+from dashboard.ui import accessibility, context
 
 st.set_page_config(page_title="Pilotage territorial", page_icon="🗺️", layout="wide")
+accessibility.render_global_assets()  # French document, skip link, focus, contrast
 USER = auth.gate()  # stops here when reading is protected and nobody is signed in
 
 PAGES = [
@@ -48,4 +49,5 @@ else:
     context.select_territory()
     auth.render_account(USER)
     context.render_footer()
+    accessibility.render_statement_link()
     navigation.run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import ClassVar
@@ -11,6 +12,8 @@ import folium
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import Element, MacroElement
+from jinja2 import Template
 
 from dashboard.formatting import SEQUENTIAL, STATUS_COLORS, escape, format_number
 
@@ -21,10 +24,36 @@ PROGRAMME_COLOR = "#e65100"
 
 
 class LocalLeafletMap(folium.Map):
-    """folium.Map whose only assets are Leaflet's, served by Streamlit's static file server."""
+    """folium.Map whose only assets are Leaflet's, served by Streamlit's static file server, with
+    French controls (zoom buttons titled in French, a scale in metres / kilometres only) and a
+    page that can be zoomed."""
 
     default_js: ClassVar = [("leaflet", f"{STATIC_ROOT}/leaflet.js")]
     default_css: ClassVar = [("leaflet_css", f"{STATIC_ROOT}/leaflet.css")]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(zoom_control=False, control_scale=False, **kwargs)
+        FrenchControls().add_to(self)
+
+    def render(self, **kwargs) -> None:
+        """folium's page, whose viewport lets people zoom (WCAG 1.4.4: folium forbids it)."""
+        super().render(**kwargs)
+        header = self.get_root().header
+        macro = self._template.module.__dict__["header"]
+        html = re.sub(r",\s*maximum-scale=1\.0, user-scalable=no", "", str(macro(self, kwargs)))
+        header.add_child(Element(html), name=self.get_name())
+
+
+class FrenchControls(MacroElement):
+    """Leaflet's zoom control and metric scale (its defaults are English and imperial too)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        L.control.zoom({zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière"})
+            .addTo({{ this._parent.get_name() }});
+        L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
 
 
 @dataclass(frozen=True)
@@ -172,7 +201,7 @@ def build_communes_map(
     programmes = programmes or {}
     breaks = quantile_breaks(frame[measure.column]) if breaks is None else breaks
     collection, border = _feature_collection(frame, measure, breaks, precision, programmes)
-    fmap = LocalLeafletMap(tiles=None, control_scale=True, prefer_canvas=False, zoom_snap=0.25)
+    fmap = LocalLeafletMap(tiles=None, prefer_canvas=False, zoom_snap=0.25)
     if tiles_url:
         folium.TileLayer(tiles=tiles_url, attr="Fond de carte configuré", name="Fond").add_to(fmap)
     layer = folium.GeoJson(

@@ -18,6 +18,7 @@ PAGE_SPECS = [
     ("exchanges", "Échanges de données", "swap_horiz", "echanges"),
     ("import_data", "Importer des données", "upload_file", "importer"),
     ("quality", "Qualité des données", "fact_check", "qualite"),
+    ("accessibility", "Déclaration d'accessibilité", "accessibility", "accessibilite"),
 ]
 PAGE_FILES = [spec[0] for spec in PAGE_SPECS]
 # A URL path equal to its script's name ("commission" for pages/commission.py) makes AppTest's

@@ -34,6 +34,7 @@ PAGES = {
     "explorateur": "Explorateur",
     "importer": "Importer des données",
     "qualite": "Qualité des données",
+    "accessibilite": "Déclaration d'accessibilité",
 }
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -152,3 +153,71 @@ def open_page(browser, url: str, title: str, name: str):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     return page, watch
+
+
+# axe-core, the accessibility engine, from npm into a cache outside the repository (`make axe`).
+AXE_VERSION = "4.11.4"
+AXE_DIR = Path(os.environ.get("PILOTAGE_AXE_DIR", Path.home() / ".cache" / "pilotage" / "axe"))
+WCAG_AA_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+VIEWPORTS = {"1920x1080": (1920, 1080), "1366x768": (1366, 768)}
+
+
+def axe_script() -> str:
+    """axe.min.js of AXE_VERSION, installed with npm into AXE_DIR when missing."""
+    package = AXE_DIR / "node_modules" / "axe-core"
+    manifest = package / "package.json"
+    if not manifest.exists() or f'"version": "{AXE_VERSION}"' not in manifest.read_text():
+        npm = shutil.which("npm")
+        if not npm:
+            pytest.fail("npm absent : installez Node.js et npm pour le test d'accessibilité")
+        subprocess.run(
+            [npm, "install", "--prefix", str(AXE_DIR), f"axe-core@{AXE_VERSION}", "--silent"],
+            check=True,
+            timeout=300,
+        )
+    return (package / "axe.min.js").read_text()
+
+
+def run_axe(page, tags: list[str] = WCAG_AA_TAGS) -> list[dict]:
+    """axe-core's violations of `tags` on the page and in each of its frames (the map's and the
+    components' iframes, tested one by one: axe's own frame messaging does not reach them), one
+    dict per rule and frame with its nodes (selector, summary), in axe's order."""
+    violations = []
+    for frame in page.frames:
+        if not frame.evaluate("() => typeof window.axe === 'object'"):
+            frame.add_script_tag(content=axe_script())
+        where = "" if frame == page.main_frame else f"iframe[{frame.name or frame.url[:60]}] "
+        for violation in frame.evaluate(AXE_RUN, tags):
+            for node in violation["nodes"]:
+                node["target"] = where + node["target"]
+            violations.append(violation)
+    return violations
+
+
+AXE_RUN = """async (tags) => {
+    const result = await axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                            resultTypes: ['violations'], iframes: false});
+    return result.violations.map(v => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map(n => ({target: n.target.join(' '), summary: n.failureSummary,
+                                  html: n.html.slice(0, 300)})),
+    }));
+}"""
+
+
+def open_viewport(browser, url: str, title: str, size: tuple[int, int]):
+    """A French-locale page of `size` on `url`, once its `title` heading shows and the script
+    has finished running."""
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]}, locale="fr-FR")
+    page.goto(url)
+    page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=60_000)
+    # The script has finished, nothing is left stale from a rerun, and the app's global
+    # accessibility script (dashboard/templates/a11y.js) has added its stylesheet.
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+            && !document.querySelector('[data-stale="true"]')
+            && document.getElementById('pilotage-a11y')""",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(1500)
+    return page
