@@ -5,12 +5,13 @@ the queries: at each publish (the warehouse's version) and each day."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Callable
 
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import charts, queries
+from dashboard import queries
 from dashboard.db import warehouse_version
 
 
@@ -25,12 +26,15 @@ def _figure(
     builder: str, query: str, territory_id: str, args: tuple, version: str | None, day: str
 ) -> go.Figure:
     """One figure object for every session: st.plotly_chart copies it before sending it."""
-    return getattr(charts, builder)(getattr(queries, f"load_{query}")(territory_id), *args)
+    module, name = builder.rsplit(".", 1)
+    build = getattr(importlib.import_module(module), name)
+    return build(getattr(queries, f"load_{query}")(territory_id), *args)
 
 
 def load_figure(
     builder: Callable[..., go.Figure], query: str, territory_id: str, *args: object
 ) -> go.Figure:
-    """`builder` (a `charts.build_*_figure`) applied to the rows of `queries.load_<query>` for
-    the territory, then to `args`."""
-    return _figure(builder.__name__, query, territory_id, args, *freshness())
+    """`builder` (a `build_*_figure` of one of dashboard's chart modules) applied to the rows of
+    `queries.load_<query>` for the territory, then to `args`."""
+    name = f"{builder.__module__}.{builder.__name__}"
+    return _figure(name, query, territory_id, args, *freshness())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard import charts, tables
+from dashboard import funding_charts, tables
 from dashboard.queries import read_sql
 from tests.test_pages import run_page, table_with
 
@@ -47,7 +47,7 @@ def test_every_funder_type_total_and_share(demo_db):
     total = scalar(
         demo_db, "select sum(granted) from funding where territory_id = 'hauts-de-france'"
     )
-    figure = charts.build_funder_treemap_figure(funders)
+    figure = funding_charts.build_funder_treemap_figure(funders)
     roots = [
         v for v, p in zip(figure.data[0].values, figure.data[0].parents, strict=True) if p == ""
     ]
@@ -63,7 +63,7 @@ def test_every_funder_type_total_and_share(demo_db):
 
 def test_sankey_flows_reconcile_with_granted_amounts(demo_db):
     flows = query(demo_db, "funding_flows", territory="hauts-de-france")
-    figure = charts.build_funding_sankey_figure(flows)
+    figure = funding_charts.build_funding_sankey_figure(flows)
     link = figure.data[0].link
     n_funders = flows["funder_type"].nunique()
     first_stage = sum(v for s, v in zip(link.source, link.value, strict=True) if s < n_funders)

@@ -8,7 +8,7 @@ import warnings
 
 import plotly.graph_objects as go
 
-from dashboard import changes, charts, kpis, summaries, tables
+from dashboard import changes, charts, funding_charts, kpis, summaries, tables
 from dashboard.commission_report.data import (
     LATE_COLUMNS,
     REPORT_FUNDING_COLUMNS,
@@ -36,12 +36,14 @@ def build_report_figures(data: ReportData) -> list[tuple[str, go.Figure]]:
         figures.append(
             (
                 "Financements par type de financeur",
-                charts.build_funding_by_funder_figure(build_funder_totals(data.funding)),
+                funding_charts.build_funding_by_funder_figure(build_funder_totals(data.funding)),
             )
         )
     spending = data.budget[data.budget["direction"] == "Dépense"]
     if spending["planned"].notna().any():
-        figures.append(("Dépenses par année", charts.build_budget_by_year_figure(data.budget)))
+        figures.append(
+            ("Dépenses par année", funding_charts.build_budget_by_year_figure(data.budget))
+        )
     return figures
 
 

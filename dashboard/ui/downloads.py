@@ -52,6 +52,23 @@ def render_downloads(frame: pd.DataFrame, basename: str, key: str) -> None:
     )
 
 
+def render_file_download(
+    label: str, build, name: str, mime: str, key: str, icon: str, help_text: str, container=st
+) -> None:
+    """A download button whose file is built when clicked (`build()`), journalled."""
+    container.download_button(
+        label,
+        build,
+        name,
+        mime,
+        key=key,
+        on_click=journal_export,
+        args=(name,),
+        icon=icon,
+        help=help_text,
+    )
+
+
 def render_report_download(
     territory: Territory, scope: commission_report.ReportScope, key: str, container=st
 ) -> None:
@@ -61,18 +78,16 @@ def render_report_download(
     prints, in Streamlit's download thread, so the page does not wait for it."""
     today = dt.date.today()
     data = commission_report.build_report_data(territory, scope, today)
-    name = commission_report.report_filename(territory, scope, today)
-    container.download_button(
+    render_file_download(
         "Rapport de commission (PDF)",
         lambda: commission_report.render_report_pdf(data),
-        name,
+        commission_report.report_filename(territory, scope, today),
         PDF_MIME,
-        key=key,
-        on_click=journal_export,
-        args=(name,),
-        icon=":material/picture_as_pdf:",
-        help=f"Périmètre : {data.scope_label}. Couverture, synthèse, indicateurs, graphiques, "
+        key,
+        ":material/picture_as_pdf:",
+        f"Périmètre : {data.scope_label}. Couverture, synthèse, indicateurs, graphiques, "
         "actions en retard, changements depuis l'instantané précédent et financements.",
+        container,
     )
 
 
@@ -83,32 +98,28 @@ def render_deck_download(
     clicked. Put it beside `render_report_download` (same territory, scope, container)."""
     today = dt.date.today()
     data = commission_report.build_report_data(territory, scope, today)
-    name = deck.deck_filename(territory, scope, today)
-    container.download_button(
+    render_file_download(
         "Diaporama (PowerPoint)",
         lambda: deck.build_deck_from_data(data),
-        name,
+        deck.deck_filename(territory, scope, today),
         deck.PPTX_MIME,
-        key=key,
-        on_click=journal_export,
-        args=(name,),
-        icon=":material/slideshow:",
-        help=f"Périmètre : {data.scope_label}. Une diapositive par écran du mode commission, "
+        key,
+        ":material/slideshow:",
+        f"Périmètre : {data.scope_label}. Une diapositive par écran du mode commission, "
         "graphiques et tableaux modifiables, au modèle de la collectivité.",
+        container,
     )
 
 
 def render_plan_workbook_download(territory: Territory, key: str, container=st) -> None:
     """One Excel workbook with every table of the territory's plan, one sheet each."""
-    name = f"plan_{territory.territory_id}_{dt.date.today().isoformat()}.xlsx"
-    container.download_button(
+    render_file_download(
         "Exporter tout le plan (Excel)",
         lambda: exports.build_plan_workbook(territory.territory_id),
-        name,
+        f"plan_{territory.territory_id}_{dt.date.today().isoformat()}.xlsx",
         XLSX_MIME,
-        key=key,
-        on_click=journal_export,
-        args=(name,),
-        icon=":material/table_view:",
-        help="Feuilles : actions, plan, lignes de budget, lignes de financement, contrats.",
+        key,
+        ":material/table_view:",
+        "Feuilles : actions, plan, lignes de budget, lignes de financement, contrats.",
+        container,
     )

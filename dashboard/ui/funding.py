@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from dashboard import charts, commission_report, queries, shared_figures, tables
+from dashboard import commission_report, funding_charts, queries, shared_figures, tables
 from dashboard.formatting import format_euros, format_number
 from dashboard.territory import Territory
 from dashboard.ui.context import readable_territories, readable_territory_ids
@@ -76,10 +76,13 @@ def render_by_funder(territory: Territory) -> None:
         st.info("Aucune ligne de financement n'a été saisie pour ce territoire.")
         return
     render_shared_chart(
-        territory, charts.build_funder_treemap_figure, "funding_by_funder", "funder_treemap"
+        territory, funding_charts.build_funder_treemap_figure, "funding_by_funder", "funder_treemap"
     )
     render_shared_chart(
-        territory, charts.build_funding_by_funder_figure, "funding_by_funder", "by_funder_chart"
+        territory,
+        funding_charts.build_funding_by_funder_figure,
+        "funding_by_funder",
+        "by_funder_chart",
     )
     render_table(funders, tables.FUNDER_COLUMNS, "financeurs", "by_funder")
 
@@ -89,7 +92,9 @@ def render_flows(territory: Territory) -> None:
     if flows.empty:
         st.info("Aucun montant accordé : pas de flux à représenter.")
         return
-    render_shared_chart(territory, charts.build_funding_sankey_figure, "funding_flows", "sankey")
+    render_shared_chart(
+        territory, funding_charts.build_funding_sankey_figure, "funding_flows", "sankey"
+    )
     st.caption(
         "Montants accordés : financeur → contrat → premier niveau du plan. "
         "Tableau équivalent ci-dessous."
@@ -102,10 +107,13 @@ def render_leverage(territory: Territory) -> None:
     render_leverage_summary(leverage)
     if leverage["cost"].notna().any():
         render_shared_chart(
-            territory, charts.build_largest_gaps_figure, "action_leverage", "gap_chart"
+            territory, funding_charts.build_largest_gaps_figure, "action_leverage", "gap_chart"
         )
         render_chart_data(
-            charts.largest_gaps(leverage), tables.GAP_COLUMNS, "reste_a_financer", "gap_data"
+            funding_charts.largest_gaps(leverage),
+            tables.GAP_COLUMNS,
+            "reste_a_financer",
+            "gap_data",
         )
     render_table(leverage, tables.LEVERAGE_COLUMNS, "levier", "leverage")
 
@@ -146,7 +154,7 @@ def render_budget(territory: Territory) -> None:
         st.info("Aucune ligne de budget n'a été saisie : le coût des actions est inconnu, pas nul.")
         return
     render_shared_chart(
-        territory, charts.build_budget_by_year_figure, "budget_by_year", "budget_chart"
+        territory, funding_charts.build_budget_by_year_figure, "budget_by_year", "budget_chart"
     )
     render_ppi(budget, "ppi")
     render_table(budget, tables.BUDGET_COLUMNS, "budget", "budget")

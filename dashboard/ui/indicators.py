@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, indicators, queries, tables
+from dashboard import indicator_charts, indicators, queries, tables
 from dashboard.formatting import format_number
 from dashboard.territory import Territory
 from dashboard.ui.widgets import render_chart_data, render_table, safe_text
@@ -33,12 +33,14 @@ def render_population(territory: Territory) -> None:
     series = queries.load_population_series(territory.territory_id)
     totals = indicators.territory_population(series)
     title = f"Ensemble du territoire ({territory.n_communes} communes)"
-    st.plotly_chart(charts.build_population_figure(totals, title), key="population_total")
+    st.plotly_chart(indicator_charts.build_population_figure(totals, title), key="population_total")
     render_chart_data(totals, tables.POPULATION_COLUMNS, "population", "pop_t")
     labels = indicators.communes_by_population(series)
     code = st.selectbox("Commune", list(labels), format_func=labels.get, key="indicator_commune")
     one = series[series["insee_code"] == code]
-    st.plotly_chart(charts.build_population_figure(one, labels[code]), key="population_commune")
+    st.plotly_chart(
+        indicator_charts.build_population_figure(one, labels[code]), key="population_commune"
+    )
     render_chart_data(one, tables.POPULATION_COLUMNS, "population_commune", "pop_c")
     st.caption(
         "Source : INSEE, populations légales en vigueur selon le code officiel géographique "
@@ -52,7 +54,7 @@ def render_ranking(measures: pd.DataFrame) -> None:
     catalog = indicators.measure_catalog(measures)
     measure = select_measure(st, "Indicateur", catalog, "rank_measure")
     ranked = indicators.ranking(measures, measure)
-    st.plotly_chart(charts.build_ranking_figure(ranked, catalog[measure]), key="ranking")
+    st.plotly_chart(indicator_charts.build_ranking_figure(ranked, catalog[measure]), key="ranking")
     render_table(ranked, tables.RANKING_COLUMNS, "classement", "ranking_table")
 
 
@@ -62,7 +64,9 @@ def render_scatter(measures: pd.DataFrame) -> None:
     x = select_measure(left, "Axe horizontal", catalog, "scatter_x", "density")
     y = select_measure(right, "Axe vertical", catalog, "scatter_y", "population_change")
     table = indicators.wide(measures)
-    st.plotly_chart(charts.build_scatter_figure(table, x, y, catalog[x], catalog[y]), key="scatter")
+    st.plotly_chart(
+        indicator_charts.build_scatter_figure(table, x, y, catalog[x], catalog[y]), key="scatter"
+    )
     render_chart_data(
         table[["insee_code", "name", x, y]].rename(columns={x: catalog[x], y: catalog[y]}),
         [
@@ -93,7 +97,7 @@ def render_epci_comparison(territory: Territory) -> None:
         st.info("Choisissez au moins un EPCI.")
         return
     indexed = indicators.indexed_population(queries.load_epci_population(tuple(sorted(chosen))))
-    st.plotly_chart(charts.build_epci_comparison_figure(indexed), key="epci_comparison")
+    st.plotly_chart(indicator_charts.build_epci_comparison_figure(indexed), key="epci_comparison")
     st.caption(
         "Somme des populations légales des communes de chaque EPCI (INSEE, COG de chaque année). "
         "Marqueur creux : aucune commune n'a vu sa valeur actualisée cette année-là."
