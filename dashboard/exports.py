@@ -5,9 +5,11 @@ of tables.py column specs, carried in `frame.attrs["kinds"]` by tables.to_export
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
+import numpy as np
 import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -41,9 +43,40 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return safe
 
 
+def csv_text(value: object, kind: str) -> str:
+    """One CSV cell as a French spreadsheet reads it: 23/03/2026, oui / non, 2519600 (not
+    2519600,0), 1234,5 (decimal comma, no thousands separator so the number stays a number)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    if kind == "date" or isinstance(value, pd.Timestamp | dt.date):
+        stamp = pd.Timestamp(value)
+        return "" if pd.isna(stamp) else stamp.strftime("%d/%m/%Y")
+    if kind == "demo":
+        return "démo" if bool(value) else ""
+    if kind == "bool" or isinstance(value, bool | np.bool_):
+        return "oui" if bool(value) else "non"
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        number = float(value)
+        if number.is_integer():
+            return str(int(number))
+        return f"{number:.6f}".rstrip("0").rstrip(".").replace(".", ",")
+    return str(neutralise(value))
+
+
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """`;`-separated, decimal comma, UTF-8 with BOM so that Excel opens accents correctly."""
-    return safe_frame(frame).to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+    """`;`-separated, French values (dates dd/mm/yyyy, decimal comma, oui / non, the provenance
+    marks), formulas neutralised, UTF-8 with BOM so that Excel opens accents correctly."""
+    kinds = frame.attrs.get("kinds", {})
+    text = pd.DataFrame(
+        {
+            str(neutralise(column)): [
+                csv_text(v, column_kind(frame[column], kinds)) for v in frame[column]
+            ]
+            for column in frame.columns
+        },
+        columns=[str(neutralise(c)) for c in frame.columns],
+    )
+    return text.to_csv(index=False, sep=";").encode("utf-8-sig")
 
 
 def column_kind(series: pd.Series, kinds: dict[str, str]) -> str:
