@@ -153,7 +153,7 @@ def test_quality_page_screenshots(env):
         page.wait_for_timeout(1500)
         assert page.locator('[data-testid="stException"]').count() == 0
         page.screenshot(path=str(SHOTS / f"qualite-{size_name}.png"))
-        page.get_by_text("Provenance").scroll_into_view_if_needed()
+        page.get_by_text("Provenance", exact=True).scroll_into_view_if_needed()
         page.wait_for_timeout(800)
         page.screenshot(path=str(SHOTS / f"qualite-provenance-{size_name}.png"))
         page.close()
