@@ -35,6 +35,17 @@ STATUS_ORDER = tuple(
     status.name for status in sorted(STATUS_DECLARATIONS, key=lambda s: s.display_rank)
 )
 PRIORITIES = ("Élevé", "Moyen", "Bas")
+# Typed follow-up notes (sheet `suivi`, column `type`), as the State's PILOTE and the weekly
+# update of a fiche action type them; a note without type is « non renseigné ».
+NOTE_TYPES = (
+    "avancement",
+    "difficulté / risque",
+    "décision",
+    "prochaine étape",
+    "exemple de réussite",
+)
+# The « météo » of an action or a first-level plan item at a date, with its reason.
+WEATHERS = ("soleil", "nuageux", "orageux")
 
 
 @dataclass(frozen=True)
@@ -252,17 +263,21 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet(
         "suivi",
         (
-            Column("action", "code", True, label="Code de l'action"),
+            Column("action", "code", label="Code de l'action (ou bien `element`)"),
+            Column("element", "code", label="Code de l'élément du plan (note sur un élément)"),
             Column("date", "date", True, label="Date"),
             Column("auteur", label="Auteur"),
+            Column("type", "enum", choices=NOTE_TYPES, label="Type de note"),
             Column("statut", "enum", choices=STATUSES, label="Statut à cette date"),
             Column("avancement", "pct", label="Avancement à cette date (%)"),
+            Column("meteo", "enum", choices=WEATHERS, label="Météo : soleil, nuageux ou orageux"),
+            Column("raison_meteo", label="Raison de la météo"),
             Column("texte", required=True, label="Note"),
             _SOURCE,
             _DEMO,
             _PROVENANCE,
         ),
-        description="Notes de suivi datées par action.",
+        description="Notes de suivi datées, typées, avec météo, par action ou élément du plan.",
     ),
     Sheet(
         "etats_anterieurs",

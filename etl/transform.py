@@ -323,8 +323,12 @@ def build_contracts(tid: str, contracts: pd.DataFrame) -> pd.DataFrame:
 
 def build_followups(notes: pd.DataFrame) -> pd.DataFrame:
     frame = _with_ids(notes, "followup")
+    frame["item_id"] = _item_ids(frame["territory_id"].to_numpy(dtype=object), notes["element"])
     frame["note_date"] = notes["date"].to_numpy()
     frame["author"] = notes["auteur"].to_numpy()
+    frame["note_type"] = notes["type"].to_numpy()
+    frame["weather"] = notes["meteo"].to_numpy()
+    frame["weather_reason"] = notes["raison_meteo"].to_numpy()
     frame["status"] = notes["statut"].to_numpy()
     frame["progress"] = notes["avancement"].astype("float64").to_numpy()
     frame["text"] = notes["texte"].to_numpy()
@@ -443,7 +447,7 @@ EMPTY = {
         "demo",
     ],
     "contrats": ["id", "type", "nom", "signataires", "debut", "fin", "enveloppe", "source", "demo"],
-    "suivi": ["action", "date", "auteur", "statut", "avancement", "texte", "source", "demo"],
+    "suivi": SHEETS_BY_NAME["suivi"].column_names,
     "etats_anterieurs": SHEETS_BY_NAME["etats_anterieurs"].column_names,
     "actions": SHEETS_BY_NAME["actions"].column_names,
 }

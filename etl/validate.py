@@ -204,6 +204,36 @@ def _check_refs(
             issues.error(raw.file, raw.name, int(row), column, str(value), message)
 
 
+def _check_note_targets(
+    notes: pd.DataFrame, plan_codes: set, raw: RawSheet, issues: IssueList
+) -> None:
+    """A note is about one action or one plan item; a weather comes with its reason."""
+    _check_refs(notes, "element", plan_codes, raw, issues, "élément inconnu dans « plan »")
+    rows = zip(
+        notes["_row"],
+        notes["action"],
+        notes["element"],
+        notes["meteo"],
+        notes["raison_meteo"],
+        strict=True,
+    )
+    for row, action, item, weather, reason in rows:
+        if (action is None) == (item is None):
+            issues.error(
+                raw.file,
+                raw.name,
+                int(row),
+                "action",
+                None if action is None else str(action),
+                "une note porte sur une action (colonne « action ») ou sur un élément du plan "
+                "(colonne « element »), l'un ou l'autre",
+            )
+        if weather is not None and reason is None:
+            issues.warn(raw.file, raw.name, int(row), "raison_meteo", None, "météo sans raison")
+        if weather is None and reason is not None:
+            issues.warn(raw.file, raw.name, int(row), "meteo", None, "raison de météo sans météo")
+
+
 def _check_hierarchy(plan: pd.DataFrame, raw: RawSheet, issues: IssueList) -> None:
     parents = dict(zip(plan["code"], plan["code_parent"], strict=True))
     _check_refs(
@@ -435,6 +465,7 @@ def validate_territory(
         _check_not_future(
             tables["suivi"], "date", sheets["suivi"], issues, "note de suivi datée dans le futur"
         )
+        _check_note_targets(tables["suivi"], plan_codes, sheets["suivi"], issues)
     if "etats_anterieurs" in tables:
         _check_not_future(
             tables["etats_anterieurs"],

@@ -405,3 +405,57 @@ def test_ambiguous_thousands_and_signed_numbers():
     assert parsing.parse_year("2026.0") == 2026
     with pytest.raises(ValueError, match="année"):
         parsing.parse_year("1.0990")
+
+
+def test_typed_notes_with_weather_on_actions_and_plan_items(mini_sources, tmp_path):
+    """`suivi`: a note is about an action or a plan item, typed, with a météo and its reason;
+    `latest_weather` keeps the latest of each."""
+    (mini_sources / "mini" / "suivi.csv").write_text(
+        "action;element;date;auteur;type;meteo;raison_meteo;texte;demo\n"
+        "A1;;15/01/2024;Service eau;avancement;nuageux;Études en retard;Lancement;oui\n"
+        "A1;;01/06/2025;Service eau;décision;soleil;Travaux engagés;Marché attribué;oui\n"
+        ";E1;01/06/2025;DGS;;orageux;Financements incertains;Point d'étape;oui\n",
+        encoding="utf-8",
+    )
+    output = tmp_path / "w.duckdb"
+    pipeline.run_build(mini_sources, pipeline.REFERENCE_DIR, output)
+    con = duckdb.connect(str(output), read_only=True)
+    notes = con.execute(
+        "select action_id, item_id, note_type, weather from followups order by note_date, text"
+    ).fetchall()
+    latest = con.execute(
+        "select coalesce(action_id, item_id), weather, weather_reason from latest_weather"
+        " order by 1"
+    ).fetchall()
+    con.close()
+    assert notes == [
+        ("mini:A1", None, "avancement", "nuageux"),
+        ("mini:A1", None, "décision", "soleil"),
+        (None, "mini:E1", None, "orageux"),
+    ]
+    assert latest == [
+        ("mini:A1", "soleil", "Travaux engagés"),
+        ("mini:E1", "orageux", "Financements incertains"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "message"),
+    [
+        (";;01/06/2025;DGS;;;;Note sans objet;oui", "action", "l'un ou l'autre"),
+        ("A1;E1;01/06/2025;DGS;;;;Note double;oui", "action", "l'un ou l'autre"),
+        (";E9;01/06/2025;DGS;;;;Élément absent;oui", "element", "élément inconnu"),
+        ("A1;;01/06/2025;DGS;;orageux;;Sans raison;oui", "raison_meteo", "météo sans raison"),
+        ("A1;;01/06/2025;DGS;bilan;;;Type inconnu;oui", "type", ""),
+    ],
+)
+def test_note_targets_and_weather_are_checked(mini_sources, row, column, message):
+    (mini_sources / "mini" / "suivi.csv").write_text(
+        "action;element;date;auteur;type;meteo;raison_meteo;texte;demo\n" + row + "\n",
+        encoding="utf-8",
+    )
+    ref = pipeline.Reference.read(pipeline.REFERENCE_DIR).index()
+    found = pipeline.check_sources(mini_sources, ref).issues.items
+    hits = [i for i in found if i.sheet == "suivi" and i.column == column and message in i.message]
+    assert hits, [(i.column, i.message) for i in found]
+    assert hits[0].row == 2

@@ -221,11 +221,15 @@ create table funding (
 create table followups (
     followup_id varchar primary key,
     territory_id varchar not null,
-    action_id varchar not null,
+    action_id varchar,  -- the action the note is about, or
+    item_id varchar,  -- the plan item it is about (exactly one of the two)
     note_date date not null,
     author varchar,
+    note_type varchar,  -- avancement, difficulté / risque, décision, prochaine étape, …
     status varchar,
     progress double,
+    weather varchar,  -- soleil, nuageux, orageux
+    weather_reason varchar,
     text varchar not null,
     source varchar,
     is_demo boolean not null,
@@ -318,3 +322,13 @@ final as (
     left join last_notes as n using (action_id)
 )
 select * from final;
+
+-- The latest météo of each action and each plan item (notes of `suivi` that give one).
+create view latest_weather as
+select territory_id, action_id, item_id, note_date as weather_date, weather, weather_reason,
+       author, is_demo, provenance
+from followups
+where weather is not null
+qualify row_number() over (
+    partition by territory_id, action_id, item_id order by note_date desc, followup_id desc
+) = 1;
