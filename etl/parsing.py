@@ -209,6 +209,24 @@ def _unknown_choice_message(choices: tuple[str, ...]) -> str:
     return "valeur non reconnue ; valeurs admises : " + ", ".join(f"« {c} »" for c in choices)
 
 
+_EMAIL = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;.]+")
+_NAMED_EMAIL = re.compile(r"(?P<name>[^<>]*)<(?P<email>[^<>]*)>")
+
+
+def parse_person(text: str) -> tuple[str | None, str | None]:
+    """(name, e-mail) of `Camille Martin <camille.martin@agglo.fr>`, a bare address, or a name."""
+    text = text.strip()
+    named = _NAMED_EMAIL.fullmatch(text)
+    name, email = (named["name"].strip(), named["email"].strip()) if named else (None, None)
+    if not named:
+        name, email = (None, text) if "@" in text else (text, None)
+    if email is not None and not _EMAIL.fullmatch(email):
+        raise ValueError(
+            "adresse électronique illisible : « Prénom Nom <adresse@domaine.fr> » ou l'adresse"
+        )
+    return name or None, email.lower() if email else None
+
+
 def parse_coordinate(text: str) -> float:
     """Degrees (WGS84): `48,6385` or `48.575` (a point is always decimal in degrees)."""
     return parse_number(text, decimal_point=True)

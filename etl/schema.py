@@ -116,7 +116,7 @@ class Column:
 
     name: str
     kind: str = "text"  # text, code, siren, year, amount, pct, date, enum, list, bool, number,
-    # coordinate (degrees: a point is always decimal)
+    # coordinate (degrees: a point is always decimal), person (name and/or e-mail address)
     required: bool = False
     choices: tuple[str, ...] = ()
     label: str = ""
@@ -194,6 +194,9 @@ SHEETS: tuple[Sheet, ...] = (
             Column("fin_prevue", "date", label="Fin prévue"),
             Column("fin_reelle", "date", label="Fin réelle"),
             Column("service_pilote", label="Service pilote"),
+            Column(
+                "pilote", "person", label="Pilote : « Prénom Nom <adresse@domaine.fr> » ou adresse"
+            ),
             Column("elu_referent", label="Élu référent"),
             Column("communes", "list", label="Communes (codes INSEE)"),
             Column("thematiques", "list", label="Thématiques"),

@@ -231,6 +231,8 @@ def build_actions(actions: pd.DataFrame, plan_items: pd.DataFrame) -> pd.DataFra
             "planned_end": actions["fin_prevue"].to_numpy(),
             "actual_end": actions["fin_reelle"].to_numpy(),
             "pilot_service": actions["service_pilote"].to_numpy(),
+            "pilot_name": [p[0] if p else None for p in actions["pilote"]],
+            "pilot_email": [p[1] if p else None for p in actions["pilote"]],
             "elected_referent": actions["elu_referent"].to_numpy(),
             "priority": actions["priorite"].to_numpy(),
             "themes": [list(t) for t in actions["thematiques"]],

@@ -28,6 +28,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "bool": parsing.parse_bool,
     "siren": parsing.parse_siren,
     "coordinate": parsing.parse_coordinate,
+    "person": parsing.parse_person,
 }
 # Bidirectional controls reorder what a reader sees (« txt.exe » shown as « exe.txt »): removed.
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")

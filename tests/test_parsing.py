@@ -82,3 +82,22 @@ def test_vocabulary_matches_without_accents_or_case():
 
 def test_lists_split_on_commas_semicolons_and_pipes():
     assert parsing.parse_list("52448, 52550;52331 | 52001") == ["52448", "52550", "52331", "52001"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Camille Martin <Camille.Martin@agglo.fr>", ("Camille Martin", "camille.martin@agglo.fr")),
+        (" c.martin@agglo.fr ", (None, "c.martin@agglo.fr")),
+        ("Camille Martin", ("Camille Martin", None)),
+        ("<c.martin@agglo.fr>", (None, "c.martin@agglo.fr")),
+    ],
+)
+def test_a_pilot_is_a_name_and_or_an_address(text, expected):
+    assert parsing.parse_person(text) == expected
+
+
+@pytest.mark.parametrize("text", ["c.martin@agglo", "Camille <>", "a@@agglo.fr", "a b@agglo.fr"])
+def test_an_unreadable_address_is_refused(text):
+    with pytest.raises(ValueError, match="adresse électronique illisible"):
+        parsing.parse_person(text)

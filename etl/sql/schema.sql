@@ -153,6 +153,8 @@ create table actions (
     planned_end date,
     actual_end date,
     pilot_service varchar,
+    pilot_name varchar,  -- the person piloting the action (chargé de mission), if given
+    pilot_email varchar,  -- lower case; the contributor who may update it, digest recipient
     elected_referent varchar,
     priority varchar,
     themes varchar[],
