@@ -15,7 +15,7 @@ import datetime as dt
 import random
 from pathlib import Path
 
-from etl import extract, pipeline
+from etl import pipeline
 from etl.schema import FUNDER_TYPES, PRIORITIES, SHEETS_BY_NAME, STATUSES
 
 THEMES = ("eau", "mobilité", "habitat", "énergie", "santé", "économie", "culture", "numérique")
@@ -33,9 +33,7 @@ assert {kind for _, kind, _ in FUNDERS} <= set(FUNDER_TYPES)
 
 def pick_epcis(count: int, reference_dir: Path = pipeline.REFERENCE_DIR) -> list[tuple]:
     """`count` EPCI (siren, name, communes) taken evenly across France, largest codes excluded."""
-    communes = extract.read_reference_communes(reference_dir)
-    epci = extract.read_reference_epci(reference_dir)
-    ref = pipeline.reference_index(communes, epci)
+    ref = pipeline.Reference.read(reference_dir).index()
     by_epci: dict[str, list[str]] = {}
     for insee, siren in ref.commune_epci.items():
         if siren:

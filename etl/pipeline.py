@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+import shapely
 
 from etl import extract, insee, load, transform
 from etl.issues import IssueList, ValidationError
@@ -40,16 +42,50 @@ class CheckResult:
     insee_files: list[Path] = field(default_factory=list)
 
 
-INDEX_COLUMNS = ("code", "type", "epci_id")  # of the raw communes, read by reference_index
+# Of the raw communes, read by reference_index (with the bounds computed once from geometries).
+INDEX_COLUMNS = ("code", "type", "epci_id", "departement_id")
+BOUNDS_COLUMNS = ("xmin", "ymin", "xmax", "ymax")
 
 
-def reference_index(communes_raw: pd.DataFrame, epci_raw: pd.DataFrame) -> ReferenceIndex:
+def commune_bounds(communes_raw: pd.DataFrame) -> pd.DataFrame:
+    """Bounding box of every commune with a geometry (degrees), indexed like `communes_raw`."""
+    geometry = communes_raw["geometry"].to_numpy(dtype=object)
+    has = np.array([isinstance(v, str) for v in geometry], dtype=bool)
+    shapes = shapely.from_wkb(np.array([bytes.fromhex(v) for v in geometry[has]], dtype=object))
+    bounds = np.full((len(communes_raw), 4), np.nan)
+    bounds[has] = shapely.bounds(shapes)
+    return pd.DataFrame(bounds, columns=list(BOUNDS_COLUMNS), index=communes_raw.index)
+
+
+def reference_index(reference: Reference) -> ReferenceIndex:
+    communes_raw, epci_raw = reference.communes, reference.epci
     epci_siren = dict(zip(epci_raw["id"], epci_raw["code"], strict=True))
-    # Two columns before the row filter: filtering the whole frame copies every geometry.
-    current = communes_raw[["code", "epci_id"]][communes_raw["type"] == "COM"]
+    region_code = dict(zip(reference.regions["id"], reference.regions["code"], strict=True))
+    dept_region = {
+        d: region_code.get(r)
+        for d, r in zip(
+            reference.departements["id"], reference.departements["region_id"], strict=True
+        )
+    }
+    current = communes_raw["type"] == "COM"
+    # Columns before the row filter: filtering the whole frame copies every geometry.
+    columns = ["code", "epci_id", "departement_id"]
+    if all(c in communes_raw for c in BOUNDS_COLUMNS):
+        bounds = communes_raw[list(BOUNDS_COLUMNS)][current]
+    else:
+        bounds = commune_bounds(communes_raw[["geometry"]][current])
+    kept = communes_raw[columns][current]
+    boxes = {
+        code: box
+        for code, box in zip(kept["code"], bounds.itertuples(index=False, name=None), strict=True)
+        if not np.isnan(box[0])
+    }
     return ReferenceIndex(
-        dict(zip(current["code"], current["epci_id"].map(epci_siren), strict=True)),
+        dict(zip(kept["code"], kept["epci_id"].map(epci_siren), strict=True)),
         dict(zip(epci_raw["code"], epci_raw["nom"], strict=True)),
+        dict(zip(kept["code"], kept["departement_id"].map(dept_region), strict=True)),
+        dict(zip(reference.regions["code"], reference.regions["nom"], strict=True)),
+        boxes,
     )
 
 
@@ -197,7 +233,7 @@ class Reference:
         )
 
     def index(self) -> ReferenceIndex:
-        return reference_index(self.communes, self.epci)
+        return reference_index(self)
 
 
 @dataclass
@@ -291,7 +327,9 @@ def prepare_reference(reference: Reference, reference_dir: Path) -> PreparedRefe
     )
     # What later builds still need of the raw communes: the validation index (geometries are
     # in `communes`, kept once).
-    slim = dataclasses.replace(reference, communes=reference.communes[list(INDEX_COLUMNS)])
+    raw = reference.communes
+    slim_communes = pd.concat([raw[list(INDEX_COLUMNS)], commune_bounds(raw[["geometry"]])], axis=1)
+    slim = dataclasses.replace(reference, communes=slim_communes)
     return PreparedReference(slim, communes, population)
 
 

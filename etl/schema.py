@@ -154,6 +154,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("siren", "siren", True, label="SIREN de l'EPCI (ou de la Région)"),
             Column("nom", required=True, label="Nom du territoire"),
             Column("type", "enum", choices=TERRITORY_TYPES, label="EPCI ou Portefeuille"),
+            Column("region", label="Région du territoire (code INSEE ou nom) : communes vérifiées"),
             Column("source", label="Document source du plan"),
             Column("description", label="Description"),
             Column(

@@ -421,6 +421,7 @@ def build_territory_row(
         "siren": territory["siren"],
         "name": territory["nom"],
         "territory_type": territory["type"],
+        "region_code": territory.get("region"),
         "source_document": territory.get("source"),
         "description": territory.get("description"),
         "data_date": territory.get("date_donnees"),

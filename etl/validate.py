@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -40,19 +41,42 @@ def _invisible(text: str) -> bool:
     return all(ch.isspace() or unicodedata.category(ch) in ("Cf", "Zs", "Cc") for ch in text)
 
 
+Bounds = tuple[float, float, float, float]  # min longitude, min latitude, max lon, max lat
+# A precise place may sit a little outside its communes' bounding boxes (a site on the border).
+PLACE_MARGIN_KM = 2.0
+KM_PER_DEGREE = 111.2
+
+
 @dataclass
 class ReferenceIndex:
     """What the validation needs to know of the national reference."""
 
     commune_epci: dict[str, str | None]
     epci_names: dict[str, str]
+    commune_region: dict[str, str | None] = field(default_factory=dict)
+    region_names: dict[str, str] = field(default_factory=dict)  # code -> name
+    commune_bounds: dict[str, Bounds] = field(default_factory=dict)
 
-    @classmethod
-    def from_frames(cls, communes: pd.DataFrame, epci: pd.DataFrame) -> ReferenceIndex:
-        return cls(
-            dict(zip(communes["insee_code"], communes["epci_siren"], strict=True)),
-            dict(zip(epci["siren"], epci["name"], strict=True)),
+    def epci_communes(self, siren: str) -> list[str]:
+        return [code for code, epci in self.commune_epci.items() if epci == siren]
+
+    def bounds_of(self, codes: list[str]) -> Bounds | None:
+        boxes = [self.commune_bounds[c] for c in codes if c in self.commune_bounds]
+        if not boxes:
+            return None
+        return (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
         )
+
+
+def distance_outside_km(lat: float, lon: float, bounds: Bounds) -> float:
+    """How far (km, approximately) the point lies outside `bounds`; 0 inside."""
+    dx = max(bounds[0] - lon, 0.0, lon - bounds[2]) * math.cos(math.radians(lat))
+    dy = max(bounds[1] - lat, 0.0, lat - bounds[3])
+    return math.hypot(dx, dy) * KM_PER_DEGREE
 
 
 @dataclass
@@ -259,6 +283,97 @@ def _check_dates(frame, start, end, raw, issues, message) -> None:
             issues.error(raw.file, raw.name, int(row), end, last.strftime("%d/%m/%Y"), message)
 
 
+def _check_place(
+    record: dict,
+    raw: RawSheet,
+    home: str | None,
+    territory: dict,
+    ref: ReferenceIndex,
+    issues: IssueList,
+) -> None:
+    """An action's EPCI, communes and precise point: known, inside the territory (its EPCI, or
+    the region of a portfolio), and the point among the action's communes."""
+    row = int(record["_row"])
+    region = territory.get("region")
+    region_name = ref.region_names.get(region, region)
+
+    def error(column: str, value: object, message: str) -> None:
+        issues.error(raw.file, raw.name, row, column, value, message)
+
+    epci = record["epci"] or home
+    if record["epci"] and record["epci"] not in ref.epci_names:
+        error("epci", record["epci"], "EPCI inconnu du référentiel")
+        epci = None
+    elif record["epci"] and region:
+        members = ref.epci_communes(record["epci"])
+        if members and not any(ref.commune_region.get(c) == region for c in members):
+            error("epci", record["epci"], f"EPCI hors de la région {region_name}")
+    codes = []
+    for text in record["communes"]:
+        try:
+            code = parsing.parse_insee(text)
+        except ValueError as exc:
+            error("communes", text, str(exc))
+            continue
+        if code not in ref.commune_epci:
+            error("communes", text, "code INSEE inconnu du référentiel")
+        elif epci and ref.commune_epci[code] != epci:
+            error("communes", text, f"commune hors de l'EPCI {ref.epci_names.get(epci, epci)}")
+        elif region and ref.commune_region.get(code) != region:
+            error("communes", text, f"commune hors de la région {region_name}")
+        else:
+            codes.append(code)
+    lat, lon = record["latitude"], record["longitude"]
+    if (lat is None) != (lon is None):
+        error(
+            "longitude" if lon is None else "latitude",
+            None,
+            "latitude et longitude vont ensemble : renseignez les deux ou aucune",
+        )
+    elif lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        error(
+            "latitude",
+            f"{lat} ; {lon}",
+            "coordonnées hors limites (latitude -90 à 90, longitude -180 à 180)",
+        )
+    elif lat is not None:
+        _check_point(lat, lon, codes, epci, region, ref, error)
+
+
+def _check_point(
+    lat: float,
+    lon: float,
+    codes: list[str],
+    epci: str | None,
+    region: str | None,
+    ref: ReferenceIndex,
+    error: Callable[[str, object, str], None],
+) -> None:
+    """The point lies among the action's communes, else in its EPCI, else in the region."""
+    if codes:
+        where, bounds = "des communes de l'action", ref.bounds_of(codes)
+    elif epci:
+        where = f"de l'EPCI {ref.epci_names.get(epci, epci)}"
+        bounds = ref.bounds_of(ref.epci_communes(epci))
+    elif region:
+        where = f"de la région {ref.region_names.get(region, region)}"
+        bounds = ref.bounds_of([c for c, r in ref.commune_region.items() if r == region])
+    else:
+        return
+    if bounds is None:
+        return
+    away = distance_outside_km(lat, lon, bounds)
+    if away <= PLACE_MARGIN_KM:
+        return
+    swapped = distance_outside_km(lon, lat, bounds) <= PLACE_MARGIN_KM
+    hint = " : latitude et longitude inversées ?" if swapped else ""
+    error(
+        "latitude",
+        f"{lat} ; {lon}",
+        f"point à {away:.0f} km {where}{hint}",
+    )
+
+
 def _check_actions(
     actions: pd.DataFrame, raw: RawSheet, territory: dict, ref: ReferenceIndex, issues: IssueList
 ) -> None:
@@ -277,50 +392,7 @@ def _check_actions(
     for values in zip(*(actions[name] for name in names), strict=True):
         record = dict(zip(names, values, strict=True))
         row = int(record["_row"])
-        epci = record["epci"] or (None if portfolio else home)
-        if record["epci"] and record["epci"] not in ref.epci_names:
-            issues.error(
-                raw.file, raw.name, row, "epci", record["epci"], "EPCI inconnu du référentiel"
-            )
-            epci = None
-        for text in record["communes"]:
-            try:
-                code = parsing.parse_insee(text)
-            except ValueError as exc:
-                issues.error(raw.file, raw.name, row, "communes", text, str(exc))
-                continue
-            if code not in ref.commune_epci:
-                issues.error(
-                    raw.file, raw.name, row, "communes", text, "code INSEE inconnu du référentiel"
-                )
-            elif epci and ref.commune_epci[code] != epci:
-                issues.error(
-                    raw.file,
-                    raw.name,
-                    row,
-                    "communes",
-                    text,
-                    f"commune hors de l'EPCI {ref.epci_names.get(epci, epci)}",
-                )
-        lat, lon = record["latitude"], record["longitude"]
-        if (lat is None) != (lon is None):
-            issues.error(
-                raw.file,
-                raw.name,
-                row,
-                "longitude" if lon is None else "latitude",
-                None,
-                "latitude et longitude vont ensemble : renseignez les deux ou aucune",
-            )
-        elif lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            issues.error(
-                raw.file,
-                raw.name,
-                row,
-                "latitude",
-                f"{lat} ; {lon}",
-                "coordonnées hors limites (latitude -90 à 90, longitude -180 à 180)",
-            )
+        _check_place(record, raw, home if not portfolio else None, territory, ref, issues)
         if record["fin_reelle"] is not None and record["statut"] != "Réalisé":
             issues.warn(
                 raw.file,
@@ -374,6 +446,20 @@ def _parse_territory_row(raw: RawSheet, issues: IssueList, ref: ReferenceIndex) 
     territory = frame.iloc[0].to_dict()
     territory["type"] = territory.get("type") or "EPCI"
     siren = territory.get("siren")
+    region = territory.get("region")
+    if region is not None:
+        by_name = {parsing.fold(name): code for code, name in ref.region_names.items()}
+        code = region.zfill(2) if region.isdigit() else by_name.get(parsing.fold(region))
+        if code not in ref.region_names:
+            issues.error(
+                raw.file,
+                raw.name,
+                int(territory["_row"]),
+                "region",
+                region,
+                "région inconnue du référentiel (code INSEE, ex. 32, ou nom, ex. Hauts-de-France)",
+            )
+        territory["region"] = code if code in ref.region_names else None
     if siren and territory["type"] == "EPCI" and siren not in ref.epci_names:
         issues.error(
             raw.file,

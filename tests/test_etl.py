@@ -459,3 +459,92 @@ def test_note_targets_and_weather_are_checked(mini_sources, row, column, message
     hits = [i for i in found if i.sheet == "suivi" and i.column == column and message in i.message]
     assert hits, [(i.column, i.message) for i in found]
     assert hits[0].row == 2
+
+
+def _actions_with(folder: Path, columns: dict[str, list[str]]) -> None:
+    """Add columns (one value per action, in file order) to the mini territory's actions."""
+    path = folder / "actions.csv"
+    frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
+    for name, values in columns.items():
+        frame[name] = values
+    frame.to_csv(path, sep=";", index=False)
+
+
+def _territory_with(folder: Path, **values: str) -> None:
+    path = folder / "territoire.csv"
+    frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
+    for name, value in values.items():
+        frame[name] = value
+    frame.to_csv(path, sep=";", index=False)
+
+
+def _place_findings(sources: Path) -> list[tuple]:
+    ref = pipeline.Reference.read(pipeline.REFERENCE_DIR).index()
+    found = pipeline.check_sources(sources, ref).issues.items
+    return [
+        (i.sheet, i.row, i.column, i.message)
+        for i in found
+        if i.column in ("latitude", "communes", "epci", "region")
+    ]
+
+
+# Pompey (54430) and Frouard (54215); Toulouse is 570 km away.
+POMPEY, TOULOUSE = ("48,7736", "6,1236"), ("43,6045", "1,4440")
+
+
+def test_a_point_among_its_communes_is_accepted(mini_sources):
+    _actions_with(
+        mini_sources / "mini",
+        {"latitude": [POMPEY[0], POMPEY[0], POMPEY[0]], "longitude": [POMPEY[1]] * 3},
+    )
+    assert _place_findings(mini_sources) == []
+
+
+def test_a_point_far_from_its_communes_is_refused(mini_sources):
+    _actions_with(
+        mini_sources / "mini",
+        {
+            "latitude": [TOULOUSE[0], POMPEY[1], TOULOUSE[0]],
+            "longitude": [TOULOUSE[1], POMPEY[0], TOULOUSE[1]],
+        },
+    )
+    findings = _place_findings(mini_sources)
+    assert [(row, column) for _, row, column, _ in findings] == [
+        (2, "latitude"),
+        (3, "latitude"),
+        (4, "latitude"),
+    ]
+    first, swapped, no_commune = (message for *_, message in findings)
+    assert first.startswith("point à ")
+    assert first.endswith(" km des communes de l'action")
+    assert 500 < int(first.split()[2]) < 700
+    assert swapped.endswith("latitude et longitude inversées ?")
+    # A3 names no commune: its point must lie in the territory's EPCI.
+    assert "de l'EPCI" in no_commune
+    assert "Bassin de Pompey" in no_commune
+
+
+def test_a_portfolio_region_checks_communes_epci_and_points(mini_sources):
+    folder = mini_sources / "mini"
+    _territory_with(folder, type="Portefeuille", region="Grand Est")
+    _actions_with(folder, {"epci": ["", "", "245400601"]})
+    assert _place_findings(mini_sources) == []  # Pompey is in Grand Est
+    _territory_with(folder, type="Portefeuille", region="32")
+    messages = {(row, column, message) for _, row, column, message in _place_findings(mini_sources)}
+    assert messages == {
+        (2, "communes", "commune hors de la région Hauts-de-France"),
+        (3, "communes", "commune hors de la région Hauts-de-France"),
+        (4, "epci", "EPCI hors de la région Hauts-de-France"),
+    }
+
+
+def test_an_unknown_region_is_refused(mini_sources):
+    _territory_with(mini_sources / "mini", region="Gaule")
+    assert _place_findings(mini_sources) == [
+        (
+            "territoire",
+            2,
+            "region",
+            "région inconnue du référentiel (code INSEE, ex. 32, ou nom, ex. Hauts-de-France)",
+        )
+    ]

@@ -274,12 +274,12 @@ def test_coordinates_with_a_decimal_point_are_degrees(mini_sources, tmp_path):
     lines = path.read_text(encoding="utf-8").splitlines()
     lines = [
         lines[0] + ";latitude;longitude",
-        lines[1] + ";48.575;6.125",
+        lines[1] + ";48.774;6.124",
         *(x + ";;" for x in lines[2:]),
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     sql = "select latitude || ' ' || longitude from actions where code = 'A1'"
-    assert built_scalar(mini_sources, tmp_path / "geo.duckdb", sql) == "48.575 6.125"
+    assert built_scalar(mini_sources, tmp_path / "geo.duckdb", sql) == "48.774 6.124"
 
 
 def test_bidirectional_controls_are_removed_and_reported(mini_sources, tmp_path):

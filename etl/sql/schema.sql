@@ -93,6 +93,7 @@ create table territories (
     siren varchar not null unique,
     name varchar not null,
     territory_type varchar not null,
+    region_code varchar,  -- the region given in `territoire.region` (its communes are checked)
     source_document varchar,
     description varchar,
     data_date date,
