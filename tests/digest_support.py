@@ -104,6 +104,19 @@ def run_cli(env: dict[str, str], *args: str, timeout: int = 180) -> subprocess.C
     )
 
 
+def send_once(
+    tmp: Path, warehouse: Path, *args: str, with_auth: bool = False, **extra: str
+) -> tuple[subprocess.CompletedProcess, list[Received]]:
+    """Start a server, run the CLI against it (`args` after --territoire SIREN), stop it."""
+    controller, inbox = start_server(with_auth)
+    try:
+        env = digest_env(tmp, warehouse, controller.port, **extra)
+        result = run_cli(env, "--territoire", SIREN, *args)
+    finally:
+        controller.stop()
+    return result, inbox.messages
+
+
 class LinkParser(HTMLParser):
     """Each <h2> section of the HTML part with the links of its list items."""
 

@@ -29,6 +29,7 @@ from tests.digest_support import (
     free_port,
     parts,
     run_cli,
+    send_once,
     start_server,
     text_sections,
 )
@@ -78,14 +79,9 @@ def pilot_lists(con, address: str) -> dict[str, set[str]]:
 def sent(demo_warehouse: Path, tmp_path_factory):
     """One real sending run, as cron runs it, with one pilot opted out beforehand."""
     tmp = tmp_path_factory.mktemp("digest")
-    controller, inbox = start_server()
-    env = digest_env(tmp, demo_warehouse, controller.port)
     preferences.set_opt_out("lea.dubois@example.org", True, "test", tmp / "preferences.json")
-    try:
-        result = run_cli(env, "--territoire", SIREN, "--envoyer")
-    finally:
-        controller.stop()
-    return result, inbox.messages, tmp
+    result, messages = send_once(tmp, demo_warehouse, "--envoyer")
+    return result, messages, tmp
 
 
 @pytest.fixture(scope="module")
@@ -264,14 +260,11 @@ def test_every_message_says_how_to_unsubscribe_with_a_signed_link(sent):
 
 
 def test_dry_run_prints_and_sends_nothing(demo_warehouse, tmp_path):
-    controller, inbox = start_server()
-    try:
-        env = digest_env(tmp_path, demo_warehouse, controller.port)
-        result = run_cli(env, "--territoire", SIREN, "--destinataire", "karim.benali@example.org")
-    finally:
-        controller.stop()
+    result, messages = send_once(
+        tmp_path, demo_warehouse, "--destinataire", "karim.benali@example.org"
+    )
     assert result.returncode == 0, result.stderr
-    assert inbox.messages == []
+    assert messages == []
     assert "1 message à envoyer" in result.stdout
     assert "À : Karim Benali <karim.benali@example.org> (pilote)" in result.stdout
     assert "== Actions en retard (2) ==" in result.stdout
@@ -287,16 +280,11 @@ def test_hostile_titles_are_escaped_and_names_add_no_header(demo_warehouse, tmp_
             "and code = 'P2.A3.O2.a2'",
             {"title": hostile, "name": "Camille\r\nBcc: espion@example.net", "t": TERRITORY},
         )
-    controller, inbox = start_server()
-    try:
-        env = digest_env(tmp_path, copy, controller.port)
-        result = run_cli(
-            env, "--territoire", SIREN, "--envoyer", "--destinataire", "camille.martin@example.org"
-        )
-    finally:
-        controller.stop()
+    result, messages = send_once(
+        tmp_path, copy, "--envoyer", "--destinataire", "camille.martin@example.org"
+    )
     assert result.returncode == 0, result.stderr
-    [received] = inbox.messages
+    [received] = messages
     assert received.rcpt_tos == ["camille.martin@example.org"]
     assert received.message["Bcc"] is None
     text, html = parts(received.message)
@@ -366,16 +354,11 @@ def test_login_to_the_server_and_a_refused_password(demo_warehouse, tmp_path):
 
 
 def test_commission_report_attached_to_the_director_message(demo_warehouse, tmp_path):
-    controller, inbox = start_server()
-    try:
-        env = digest_env(tmp_path, demo_warehouse, controller.port)
-        result = run_cli(
-            env, "--territoire", SIREN, "--envoyer", "--direction", "--rapport-commission"
-        )
-    finally:
-        controller.stop()
+    result, messages = send_once(
+        tmp_path, demo_warehouse, "--envoyer", "--direction", "--rapport-commission"
+    )
     assert result.returncode == 0, result.stderr
-    [received] = inbox.messages
+    [received] = messages
     [attachment] = list(received.message.iter_attachments())
     assert attachment.get_content_type() == "application/pdf"
     assert attachment.get_filename().startswith("rapport_saint-dizier_plan_")

@@ -6,31 +6,15 @@ from __future__ import annotations
 import email.policy
 import email.utils
 from email.message import EmailMessage
-from functools import cache
-
-import jinja2
 
 from dashboard.digest.build import PILOT, Digest
 from dashboard.formatting import DEMO_LABEL, format_date, plural
-from dashboard.templates import TEMPLATE_DIR, render_template
+from dashboard.templates import get_environment, render_template
 
 HTML_TEMPLATE = "digest/message.html"
 TEXT_TEMPLATE = "digest/message.txt"
 # RFC 5322's line limit: a long unsubscribe link stays one plain header, not encoded words.
 POLICY = email.policy.SMTP.clone(max_line_length=998)
-
-
-@cache
-def _text_environment() -> jinja2.Environment:
-    """Plain text is not HTML: no escaping there (the HTML part is autoescaped)."""
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
-        autoescape=False,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 def wording(digest: Digest) -> dict[str, str | None]:
@@ -80,7 +64,7 @@ def render_html(digest: Digest) -> str:
 
 
 def render_text(digest: Digest) -> str:
-    template = _text_environment().get_template(TEXT_TEMPLATE)
+    template = get_environment(autoescape=False).get_template(TEXT_TEMPLATE)
     return template.render(digest=digest, **wording(digest))
 
 
