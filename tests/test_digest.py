@@ -364,3 +364,49 @@ def test_commission_report_attached_to_the_director_message(demo_warehouse, tmp_
     assert attachment.get_filename().startswith("rapport_saint-dizier_plan_")
     assert attachment.get_content().startswith(b"%PDF")
     assert parts(received.message)[0].startswith("Pilotage territorial")
+
+
+def test_this_weeks_notes_show_with_their_author_and_raise_decisions(demo_warehouse, tmp_path):
+    """A note written today (with its author) is in « what changed »; a difficulty and a
+    stormy météo put their actions in « À décider »."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(demo_warehouse, copy)
+    notes = [
+        ("P1.A1.O1.a1", "décision", None, "Le bureau valide le <b>lieu totem</b>."),
+        ("P2.A1.O1.a3", "difficulté / risque", None, "Entreprise défaillante."),
+        ("P2.A1.O3.a3", "avancement", "orageux", "Travaux arrêtés."),
+    ]
+    with duckdb.connect(str(copy)) as writable:
+        for index, (code, kind, weather, text) in enumerate(notes):
+            writable.execute(
+                "insert into followups (followup_id, territory_id, action_id, note_date, author, "
+                "note_type, weather, weather_reason, text, is_demo, provenance) values ($id, $t, "
+                "$t || ':' || $code, current_date, 'Marie Dupont', $kind, $weather, "
+                "case when $weather is null then null else 'Chantier arrêté' end, $text, false, "
+                "'sourced')",
+                {
+                    "id": f"test:{index}",
+                    "t": TERRITORY,
+                    "code": code,
+                    "kind": kind,
+                    "weather": weather,
+                    "text": text,
+                },
+            )
+    result, messages = send_once(tmp_path, copy, "--envoyer", "--direction")
+    assert result.returncode == 0, result.stderr
+    [received] = messages
+    text, html = parts(received.message)
+    since = (TODAY - dt.timedelta(days=7)).strftime("%d/%m/%Y")
+    listed = text_sections(text)
+    assert {"P1.A1.O1.a1", "P2.A1.O1.a3", "P2.A1.O3.a3"} <= set(
+        listed[f"Ce qui a changé depuis le {since}"]
+    )
+    assert (
+        f"Note de suivi (décision) du {FRENCH_TODAY} : Le bureau valide le <b>lieu totem</b>. "
+        "· par Marie Dupont" in text
+    )
+    assert "&lt;b&gt;lieu totem&lt;/b&gt;" in html
+    assert {"P2.A1.O1.a3", "P2.A1.O3.a3"} <= set(listed[DECIDE])
+    assert f"difficulté / risque signalé le {FRENCH_TODAY}" in text
+    assert f"météo orageuse au {FRENCH_TODAY} (Chantier arrêté)" in text

@@ -318,7 +318,7 @@ def build_decisions(
     for _, row in actions[~actions["is_done"].astype(bool)].iterrows():
         reasons = []
         if row["status"] == "Bloqué":
-            reasons.append("bloquée")
+            reasons.append("à débloquer")
         if row["weather"] == STORM:
             reason = f"météo orageuse au {format_date(row['weather_date'])}"
             if isinstance(row["weather_reason"], str) and row["weather_reason"].strip():
