@@ -8,6 +8,7 @@ import email.policy
 import os
 import re
 import socket
+import ssl
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -60,9 +61,49 @@ class Authenticator:
         return AuthResult(success=ok, handled=False)  # the server answers 235 or 535
 
 
-def start_server(with_auth: bool = False) -> tuple[Controller, Inbox]:
+def make_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (openssl), as an internal CA would issue."""
+    cert, key = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def start_server(
+    with_auth: bool = False, tls: str | None = None, certificate: tuple[Path, Path] | None = None
+) -> tuple[Controller, Inbox]:
+    """aiosmtpd on a free port of 127.0.0.1; `tls` "starttls" (required) or "ssl"."""
     inbox = Inbox()
-    options = {"authenticator": Authenticator(), "auth_require_tls": False} if with_auth else {}
+    options: dict = {"authenticator": Authenticator()} if with_auth else {}
+    if with_auth and tls != "starttls":  # aiosmtpd counts only STARTTLS as encrypted
+        options["auth_require_tls"] = False
+    if tls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*certificate)
+        if tls == "ssl":
+            options["ssl_context"] = context
+        else:
+            options.update(tls_context=context, require_starttls=True)
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), **options)
     controller.start()
     return controller, inbox

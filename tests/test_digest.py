@@ -15,7 +15,7 @@ from urllib.parse import quote
 import duckdb
 import pytest
 
-from dashboard.digest import preferences
+from dashboard.digest import preferences, settings
 from tests.digest_support import (
     BASE_URL,
     DIRECTOR,
@@ -27,6 +27,7 @@ from tests.digest_support import (
     digest_env,
     fiche_code,
     free_port,
+    make_certificate,
     parts,
     run_cli,
     send_once,
@@ -410,3 +411,67 @@ def test_this_weeks_notes_show_with_their_author_and_raise_decisions(demo_wareho
     assert {"P2.A1.O1.a3", "P2.A1.O3.a3"} <= set(listed[DECIDE])
     assert f"difficulté / risque signalé le {FRENCH_TODAY}" in text
     assert f"météo orageuse au {FRENCH_TODAY} (Chantier arrêté)" in text
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[Path, Path]:
+    return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_encrypted_sessions_with_login_and_a_trusted_certificate(
+    demo_warehouse, tmp_path, certificate, security
+):
+    controller, inbox = start_server(with_auth=True, tls=security, certificate=certificate)
+    try:
+        env = digest_env(
+            tmp_path,
+            demo_warehouse,
+            controller.port,
+            PILOTAGE_SMTP_SECURITY=security,
+            PILOTAGE_SMTP_USER=SMTP_USER,
+            PILOTAGE_SMTP_PASSWORD=SMTP_PASSWORD,
+            PILOTAGE_SMTP_CA_FILE=str(certificate[0]),
+        )
+        trusted = run_cli(env, "--territoire", SIREN, "--envoyer", "--direction")
+        untrusted_env = {k: v for k, v in env.items() if k != "PILOTAGE_SMTP_CA_FILE"}
+        untrusted = run_cli(untrusted_env, "--territoire", SIREN, "--envoyer", "--direction")
+    finally:
+        controller.stop()
+    assert trusted.returncode == 0, trusted.stderr
+    assert [m.rcpt_tos for m in inbox.messages] == [[DIRECTOR]]  # the untrusted run sent none
+    assert untrusted.returncode == 1
+    assert "certificat du serveur SMTP 127.0.0.1" in untrusted.stderr
+    assert "PILOTAGE_SMTP_CA_FILE" in untrusted.stderr
+    assert "Traceback" not in untrusted.stderr
+
+
+def test_a_server_without_starttls_is_named_in_french(demo_warehouse, tmp_path):
+    result, messages = send_once(
+        tmp_path, demo_warehouse, "--envoyer", "--direction", PILOTAGE_SMTP_SECURITY="starttls"
+    )
+    assert result.returncode == 1
+    assert messages == []
+    assert "ne propose pas STARTTLS" in result.stderr
+
+
+def test_settings_are_read_from_secrets_toml_and_the_environment_wins(tmp_path):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        '[pilotage]\nbase_url = "https://pilotage.example.fr/"\n'
+        '[pilotage.smtp]\nhost = "smtp.example.fr"\nsecurity = "ssl"\nuser = "u"\n'
+        'password = "p"\nsender = "Pilotage <p@example.fr>"\n'
+        '[pilotage.digest]\nweeks = 6\ndirectors = { "200068666" = ["DGS@Example.fr"] }\n',
+        encoding="utf-8",
+    )
+    read = settings.load_settings(env={}, path=secrets)
+    assert read.base_url == "https://pilotage.example.fr"
+    assert (read.smtp.host, read.smtp.port, read.smtp.security) == ("smtp.example.fr", 465, "ssl")
+    assert read.weeks == 6
+    assert read.directors == {"200068666": ("dgs@example.fr",)}
+    env = {"PILOTAGE_SMTP_PORT": "2465", "PILOTAGE_DIGEST_WEEKS": "2"}
+    overridden = settings.load_settings(env=env, path=secrets)
+    assert (overridden.smtp.port, overridden.weeks) == (2465, 2)
+    secrets.write_text("[pilotage\nbase_url = ", encoding="utf-8")
+    with pytest.raises(settings.SettingsError, match="fichier de réglages illisible"):
+        settings.load_settings(env={}, path=secrets)

@@ -28,7 +28,7 @@ class SendResult:
 
 def connect(smtp: SmtpSettings) -> smtplib.SMTP:
     """An open, secured and authenticated SMTP session."""
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=smtp.ca_file)  # hostname and chain checked
     if smtp.security == "ssl":
         client: smtplib.SMTP = smtplib.SMTP_SSL(
             smtp.host, smtp.port, timeout=smtp.timeout, context=context
@@ -57,8 +57,19 @@ def describe_error(error: BaseException, smtp: SmtpSettings) -> str:
         return f"le serveur SMTP {server} ne répond pas (délai de {smtp.timeout:g} s dépassé)"
     if isinstance(error, socket.gaierror):
         return f"serveur SMTP « {smtp.host} » introuvable (nom inconnu)"
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return (
+            f"certificat du serveur SMTP {server} refusé ({error.verify_message}) : s'il est "
+            "signé par une autorité interne, indiquez-la (`ca_file` sous [pilotage.smtp] ou "
+            "PILOTAGE_SMTP_CA_FILE)"
+        )
     if isinstance(error, ssl.SSLError):
         return f"échec de la connexion chiffrée avec {server} ({error.reason or error})"
+    if isinstance(error, smtplib.SMTPNotSupportedError) and "AUTH" in str(error):
+        return (
+            f"le serveur {server} ne propose pas d'authentification sur cette connexion : "
+            "vérifiez la sécurité (starttls ou ssl), ou retirez l'utilisateur SMTP"
+        )
     if isinstance(error, smtplib.SMTPNotSupportedError):
         return (
             f"le serveur {server} ne propose pas STARTTLS : réglez la sécurité sur « ssl » "

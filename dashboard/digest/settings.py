@@ -14,6 +14,7 @@ each overridden by an environment variable:
 | `[pilotage.smtp] password`      | `PILOTAGE_SMTP_PASSWORD`    |                    |
 | `[pilotage.smtp] sender`        | `PILOTAGE_SMTP_FROM`        | (needed to send)   |
 | `[pilotage.smtp] timeout`       | `PILOTAGE_SMTP_TIMEOUT`     | 20 (seconds)       |
+| `[pilotage.smtp] ca_file`       | `PILOTAGE_SMTP_CA_FILE`     | the system's CAs   |
 | `[pilotage.digest] weeks`       | `PILOTAGE_DIGEST_WEEKS`     | 4                  |
 | `[pilotage.digest.directors]`   | `PILOTAGE_DIGEST_DIRECTORS` | none               |
 
@@ -51,6 +52,7 @@ class SmtpSettings:
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     timeout: float = DEFAULT_TIMEOUT
+    ca_file: str | None = None  # PEM certificates to trust (an internal CA), else the system's
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,11 @@ def _smtp(env: Mapping[str, str], section: Mapping) -> SmtpSettings:
         timeout = float(timeout)
     except ValueError:
         raise SettingsError(f"délai SMTP : « {timeout} » n'est pas un nombre") from None
+    ca_file = _value(env, "PILOTAGE_SMTP_CA_FILE", section, "ca_file")
+    if ca_file and not Path(str(ca_file)).is_file():
+        raise SettingsError(f"certificats SMTP à reconnaître : fichier « {ca_file} » introuvable")
     return SmtpSettings(
+        ca_file=str(ca_file) if ca_file else None,
         host=str(host).strip(),
         port=_integer(port, "port SMTP", 1, 65535),
         security=security,
