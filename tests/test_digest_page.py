@@ -106,6 +106,12 @@ def test_editor_previews_every_digest_and_sets_a_pilots_choice(page_env):
     assert entry["who"] == EDITOR[0]
     assert entry["recipient"] == "karim.benali@example.org"
     assert at.selectbox(key="digest_recipient").options[karim].endswith("— désinscrit")
+    at.selectbox(key="digest_recipient").select_index(0)  # another person: their own choice
+    run(at)
+    assert at.checkbox(key="digest_receive").value is True
+    at.selectbox(key="digest_recipient").select_index(karim)
+    run(at)
+    assert at.checkbox(key="digest_receive").value is False
 
 
 def test_a_pilot_reader_sees_only_their_own_digest_and_opts_out(page_env):

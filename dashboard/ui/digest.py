@@ -184,9 +184,9 @@ def render_receive_choice(address: str | None, viewer: Viewer, territory: Territ
         receive = st.session_state["digest_receive"]
         _record(viewer.user, address, not receive, "page", territory.siren)
 
+    st.session_state["digest_receive"] = not opted_out  # the store leads, whoever is shown
     st.checkbox(
         "Recevoir les résumés par courriel" + ("" if own else f" ({address})"),
-        value=not opted_out,
         key="digest_receive",
         on_change=changed,
         help="Vaut pour tous les territoires. Chaque courriel rappelle comment se désinscrire.",
