@@ -20,6 +20,7 @@ PAGES = [
         icon=f":material/{icon}:",
         url_path=path,
         default=index == 0,
+        visibility="visible" if auth.page_listed(file, USER) else "hidden",
     )
     for index, (file, title, icon, path) in enumerate(PAGE_SPECS)
     if auth.page_visible(file, USER)

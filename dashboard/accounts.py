@@ -126,6 +126,7 @@ def add_user(
     role: str | None,
     name: str | None = None,
     roles: dict[str, str] | None = None,
+    email: str | None = None,
 ) -> None:
     if role is not None and role not in ROLES:
         raise ValueError(f"rôle inconnu : {role} (attendu : {', '.join(ROLES)})")
@@ -140,6 +141,10 @@ def add_user(
         users[login]["role"] = role
     if roles:
         users[login]["roles"] = dict(roles)
+    if email:  # where the weekly digests go (dashboard/digest), and who the person is there
+        if "@" not in email or any(ch.isspace() for ch in email):
+            raise ValueError(f"adresse électronique invalide : {email}")
+        users[login]["email"] = email.strip().lower()
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(path.name + ".tmp")
     temp.write_text(json.dumps({"users": users}, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -162,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     add.add_argument("--host", action="store_true", help="hôte : tous les territoires")
     add.add_argument("--name", help="nom affiché")
+    add.add_argument("--email", help="adresse électronique (résumés par courriel)")
     add.add_argument("--password-stdin", action="store_true", help="lire le mot de passe sur stdin")
     add.add_argument("--file", type=Path, default=None, help="fichier des comptes")
     args = parser.parse_args(argv)
@@ -178,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             print("Les mots de passe diffèrent.", file=sys.stderr)
             return 1
     try:
-        add_user(path, args.login, password, role, args.name, roles)
+        add_user(path, args.login, password, role, args.name, roles, args.email)
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -26,6 +26,9 @@ import streamlit as st
 from dashboard import accounts, journal, sessions
 
 EDITOR_PAGES = {"import_data"}
+# Listed in the navigation for editors only, yet reachable by link by anyone: the page checks
+# who may see what (the digests' unsubscribe and « manage » links open it).
+EDITOR_LISTED_PAGES = {"digest"}
 SESSION_KEY = "local_user"
 COOKIE_OP_KEY = "pilotage_cookie_op"  # a cookie value to set, or DELETE, at the next run
 NOTICE_KEY = "pilotage_auth_notice"
@@ -298,6 +301,11 @@ def page_visible(page_file: str, user: User | None) -> bool:
     if page_file not in EDITOR_PAGES:
         return True
     return not is_configured() or (user is not None and user.is_editor)
+
+
+def page_listed(page_file: str, user: User | None) -> bool:
+    """Whether the navigation lists the page (a hidden page still opens from its URL)."""
+    return page_file not in EDITOR_LISTED_PAGES or (user is not None and user.is_editor)
 
 
 def _sign_in(login: str, password: str) -> None:

@@ -28,6 +28,9 @@ EVENTS = {
     "import": "import",
     "restore": "restauration",
     "export": "export",
+    "digest_sent": "résumé envoyé par courriel",
+    "digest_failed": "échec d'envoi d'un résumé",
+    "digest_preference": "préférence de résumés modifiée",
 }
 
 

@@ -17,6 +17,7 @@ PAGE_SPECS = [
     ("explorer", "Explorateur", "query_stats", "explorateur"),
     ("exchanges", "Échanges de données", "swap_horiz", "echanges"),
     ("import_data", "Importer des données", "upload_file", "importer"),
+    ("digest", "Résumés par courriel", "mail", "resumes-courriel"),
     ("quality", "Qualité des données", "fact_check", "qualite"),
     ("accessibility", "Déclaration d'accessibilité", "accessibility", "accessibilite"),
 ]

@@ -12,12 +12,16 @@ TEMPLATE_DIR = Path(__file__).parent / "templates"
 
 
 @cache
-def get_environment() -> jinja2.Environment:
+def get_environment(autoescape: bool = True) -> jinja2.Environment:
+    """HTML templates (autoescaped); `autoescape=False` only for plain-text ones (an e-mail's
+    text part), whose block tags then take no line of their own."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
-        autoescape=True,
+        autoescape=autoescape,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        trim_blocks=not autoescape,
+        lstrip_blocks=not autoescape,
     )
 
 
