@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import extract, insee, load, transform
+from etl import extract, insee, load, transform, update_journal
 from etl.issues import IssueList, ValidationError
 from etl.reference import MANIFEST
 from etl.validate import ParsedTerritory, ReferenceIndex, validate_territory
@@ -38,6 +38,7 @@ class CheckResult:
     sources: list[extract.TerritorySource] = field(default_factory=list)
     insee: pd.DataFrame = field(default_factory=pd.DataFrame)
     insee_files: list[Path] = field(default_factory=list)
+    journals: dict[str, update_journal.Journal] = field(default_factory=dict)
 
 
 INDEX_COLUMNS = ("code", "type", "epci_id")  # of the raw communes, read by reference_index
@@ -61,7 +62,14 @@ def read_sources(sources_dir: Path, issues: IssueList) -> list[extract.Territory
     folders = extract.list_territory_folders(sources_dir)
     if not folders:
         issues.error(str(sources_dir), None, None, None, None, "aucun dossier de territoire")
-    return [extract.read_territory_folder(folder, issues) for folder in folders]
+    return [read_territory(folder, issues) for folder in folders]
+
+
+def read_territory(folder: Path, issues: IssueList) -> extract.TerritorySource:
+    """A territory folder as read, with its update journal applied (etl/update_journal.py)."""
+    source = extract.read_territory_folder(folder, issues)
+    source.journal = update_journal.read_and_apply(source, issues)
+    return source
 
 
 def check_sources(
@@ -78,6 +86,7 @@ def check_sources(
         sources = read_sources(sources_dir, issues)
     sirens: dict[str, str] = {}
     for source in sources:
+        result.journals[source.territory_id] = source.journal or update_journal.Journal()
         parsed = validate_territory(source, ref, issues)
         result.sources.append(source)
         result.territories.append(parsed)
@@ -121,6 +130,8 @@ def _source_rows(
             n_rows = sum(len(s) for s in source.sheets.values() if s.file == file.label)
             if file.kind == "chiffres_cles" and source.key_figures is not None:
                 n_rows = len(source.key_figures)
+            if file.kind == "mises_a_jour":
+                n_rows = len(source.journal.entries)
             rows.append(
                 (
                     source.territory_id,
@@ -349,6 +360,7 @@ def run_build(
         "epci": len(tables["epci"]),
         "indicators": len(tables["indicators"]),
     }
+    tables.update(update_journal.build_history(result.journals))
     tables["sources"] = _source_rows(result, reference_dir, counts, manifest, loaded_at)
     build_info = {
         "built_at": loaded_at,
