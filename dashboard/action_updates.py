@@ -179,7 +179,7 @@ def save_update(
         return SaveResult(False, f"Action « {code} » introuvable dans les données publiées.")
     refusal = update_refused(user, siren, action)
     if refusal:
-        auth.record("update_refused", user, territory=territory_id, action=code)
+        auth.record("action_update_refused", user, territory=territory_id, action=code)
         return SaveResult(False, refusal)
     published = template_values(action)
     changes = {
@@ -221,7 +221,7 @@ def save_update(
         if note is not None:
             record["note"] = update_journal.check_note(note)
         update_journal.append(folder, record)
-    auth.record("update", user, territory=territory_id, action=code, seq=seq)
+    auth.record("action_update", user, territory=territory_id, action=code, seq=seq)
     try:
         pipeline.run_build(sources_dir, reference_dir, warehouse)
     except ValidationError as exc:

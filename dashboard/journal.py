@@ -28,6 +28,8 @@ EVENTS = {
     "import": "import",
     "restore": "restauration",
     "export": "export",
+    "action_update": "mise à jour d'une action",
+    "action_update_refused": "mise à jour d'une action refusée",
 }
 
 

@@ -321,10 +321,13 @@ def run_build(
     reference_dir: Path = REFERENCE_DIR,
     output: Path = WAREHOUSE,
     cache_dir: Path | None = REFERENCE_CACHE_DIR,
+    previous: Path | None = None,
 ) -> CheckResult:
     """Validate everything, then write `output` atomically. Raises ValidationError on bad input,
     in which case `output` is left byte-for-byte as it was. `cache_dir`: where the prepared
-    reference is kept between builds (None: read and prepared from the files every time)."""
+    reference is kept between builds (None: read and prepared from the files every time).
+    `previous`: the warehouse whose snapshot history is carried over (default: `output`; a
+    candidate built elsewhere names the published one)."""
     issues = IssueList()
     key = reference_cache_key(reference_dir)
     remove_stale_cache_temps(cache_dir)
@@ -372,7 +375,7 @@ def run_build(
         temp = load.temp_path_for(output)
         try:
             try:
-                load.write_database(temp, communes, tables, build_info, previous=output)
+                load.write_database(temp, communes, tables, build_info, previous=previous or output)
                 load.swap_in(temp, output)
             except (duckdb.Error, OSError) as exc:
                 # DuckDB's and the system's words are English: the user gets a French reason.

@@ -529,10 +529,11 @@ def workbook_position(data: bytes, territory_id: str) -> int | None:
 
 @contextlib.contextmanager
 def journal_lock(sources_dir: Path, territory_id: str) -> Iterator[None]:
-    """One writer at a time per territory (saves and publications); beside the territory's
-    folder, which a publication renames."""
-    sources_dir.mkdir(parents=True, exist_ok=True)
-    with open(sources_dir / f".{territory_id}.{JOURNAL_FILE}.lock", "w") as handle:
+    """One writer at a time per territory (saves and publications); outside the territory's
+    folder, which a publication renames, and outside the sources (every file there is read)."""
+    locks = sources_dir.parent / ".mises_a_jour.locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with open(locks / f"{territory_id}.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
