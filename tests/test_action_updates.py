@@ -10,16 +10,19 @@ import datetime as dt
 import json
 import threading
 from io import BytesIO
+from pathlib import Path
 
 import duckdb
 import pytest
 from openpyxl import load_workbook
+from streamlit.testing.v1 import AppTest
 
 from dashboard import action_updates
 from dashboard.auth import User
 from etl import pipeline, publish, update_journal
 from etl.template import write_filled_template
 from tests import import_support as wb
+from tests.test_pages import table_with
 
 TID, SIREN = wb.TERRITORY, wb.SIREN
 CODE = "P1.A1.O1.a1"  # piloted by camille.martin@example.org, Direction du développement économique
@@ -253,3 +256,56 @@ def test_publication_refused_when_an_update_was_saved_after_the_check(import_env
     with pytest.raises(publish.PublishConflict, match="mise à jour en ligne"):
         publish.publish(candidate, "marie", import_env["sources"], import_env["warehouse"])
     assert [line["kind"] for line in journal_lines(import_env)] == ["update"]
+
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def open_fiche(user: User | None, code: str = CODE) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    if user is not None:
+        at.session_state["local_user"] = {
+            "login": user.login,
+            "name": user.name,
+            "role": None,
+            "roles": dict(user.roles),
+            "email": user.email,
+            "services": dict(user.services),
+        }
+    at.query_params["territoire"] = SIREN
+    at.run()
+    at.switch_page("pages/action.py")
+    at.query_params.update({"territoire": SIREN, "action": code})
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_form_saves_from_the_fiche_and_shows_the_history(import_env):
+    at = open_fiche(CAMILLE)
+    at.selectbox(key="fiche_update_status").set_value("En pause")
+    at.number_input(key="fiche_update_progress").set_value(65)
+    at.selectbox(key="fiche_update_type").set_value("décision")
+    at.selectbox(key="fiche_update_weather").set_value("nuageux")
+    at.text_area(key="fiche_update_text").set_value("Pause décidée en comité")
+    at.text_input(key="fiche_update_reason").set_value("attente du financeur")
+    at.button(key="FormSubmitter:fiche_update_form-Enregistrer").click()
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("enregistrée et publiée" in s.value for s in at.success), [
+        e.value for e in at.error
+    ]
+    history = table_with(at, "Champ")
+    assert set(history["Par"]) == {"Camille Martin"}
+    assert {"Statut", "Avancement", "Note de suivi"} <= set(history["Champ"])
+    assert "En pause" in set(history["Après"])
+    assert any("Pause décidée en comité" in m.value for m in at.markdown)
+    assert action(import_env)["status"] == "En pause"
+
+
+def test_reader_has_no_form_and_other_service_is_told_why(import_env):
+    at = open_fiche(READER)
+    assert not [b for b in at.button if "Enregistrer" in str(b.label)]
+    at = open_fiche(OTHER_SERVICE)
+    assert not [b for b in at.button if "Enregistrer" in str(b.label)]
+    assert any("ni à votre nom" in c.value for c in at.caption)
