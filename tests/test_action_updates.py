@@ -292,9 +292,7 @@ def test_form_saves_from_the_fiche_and_shows_the_history(import_env):
     at.button(key="FormSubmitter:fiche_update_form-Enregistrer").click()
     at.run()
     assert not at.exception, [e.message for e in at.exception]
-    assert any("enregistrée et publiée" in s.value for s in at.success), [
-        e.value for e in at.error
-    ]
+    assert any("enregistrée et publiée" in s.value for s in at.success), [e.value for e in at.error]
     history = table_with(at, "Champ")
     assert set(history["Par"]) == {"Camille Martin"}
     assert {"Statut", "Avancement", "Note de suivi"} <= set(history["Champ"])
