@@ -24,7 +24,7 @@ CHANGE_KINDS = (
     ("budget", "Dépenses prévues modifiées"),
 )
 CHANGE_LABELS = dict(CHANGE_KINDS)
-CHANGE_COLUMNS = ["code", "title", "change", "before", "after", "kind", "action_id", "author"]
+CHANGE_COLUMNS = ["code", "title", "change", "before", "after", "kind", "action_id"]
 # The journal's fields behind each kind of change (the others come from the plan's files).
 KIND_FIELDS = {
     "started": ("statut",),

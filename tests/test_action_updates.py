@@ -307,3 +307,25 @@ def test_reader_has_no_form_and_other_service_is_told_why(import_env):
     at = open_fiche(OTHER_SERVICE)
     assert not [b for b in at.button if "Enregistrer" in str(b.label)]
     assert any("ni à votre nom" in c.value for c in at.caption)
+
+
+def test_evolutions_and_commission_name_the_author_of_an_online_change(import_env):
+    assert save(import_env, CAMILLE, {"statut": "Bloqué"}).ok
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["territoire"] = SIREN
+    at.run()
+    at.switch_page("pages/changes.py")
+    at.query_params["territoire"] = SIREN
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    listed = table_with(at, "Changement")
+    row = listed[listed["Code"] == CODE].iloc[0]
+    assert (row["Changement"], row["Après"], row["Par"]) == (
+        "Statut modifié",
+        "Bloqué",
+        "Camille Martin (en ligne)",
+    )
+    at.switch_page("pages/commission.py")
+    at.query_params["territoire"] = SIREN
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
