@@ -329,3 +329,24 @@ def test_evolutions_and_commission_name_the_author_of_an_online_change(import_en
     at.query_params["territoire"] = SIREN
     at.run()
     assert not at.exception, [e.message for e in at.exception]
+
+
+def test_contributor_service_from_local_accounts_and_oidc(tmp_path, monkeypatch):
+    import io
+
+    from dashboard import accounts, auth
+
+    path = tmp_path / "accounts.json"
+    monkeypatch.setattr("sys.stdin", io.StringIO("mot-de-passe-paul\n"))
+    command = ["add-user", "paul", "--territory", f"{SIREN}:contributor"]
+    command += ["--email", "Paul@Example.org", "--service", SERVICE]
+    assert accounts.main([*command, "--password-stdin", "--file", str(path)]) == 0
+    user = auth._user_of(accounts.find_account(path, "paul"))
+    assert (user.email, dict(user.services)) == ("paul@example.org", {SIREN: SERVICE})
+    assert action_updates.update_refused(user, SIREN, {"pilot_service": SERVICE}) is None
+    claims = {"email": "lea@example.org", "organizational_unit": "Service eau"}
+    settings = {
+        "service_claim": "organizational_unit",
+        "services": {"LEA@example.org": {SIREN: SERVICE}},
+    }
+    assert auth.oidc_services(claims, settings) == {"*": "Service eau", SIREN: SERVICE}
