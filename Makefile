@@ -7,7 +7,7 @@ ETL_INPUTS := $(shell find data/sources data/reference etl -type f -not -name '*
 PORT ?= 8501
 
 .PHONY: run etl check test lint format bench template reference browser nginx office axe clean report \
-	deck opendata serve bench-serving
+	deck opendata serve bench-serving bench-updates
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,9 @@ bench: $(VENV)/.installed browser nginx
 # The serving section alone (1 process, 1 behind nginx, N behind nginx), merged into results.json.
 bench-serving: $(VENV)/.installed browser nginx
 	$(PY) -m bench --only serving
+
+bench-updates: $(VENV)/.installed browser
+	$(PY) -m bench.updates
 
 # Rapport de commission (PDF): make report TERRITOIRE=200068666 PERIMETRE=element:P1 SORTIE=r.pdf
 TERRITOIRE ?= 200068666

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import auth
 from dashboard.db import warehouse_path, warehouse_version
 from dashboard.navigation import PAGE_SPECS
-from dashboard.ui import accessibility, context
+from dashboard.ui import accessibility, action_update, context
 
 st.set_page_config(page_title="Pilotage territorial", page_icon="🗺️", layout="wide")
 accessibility.render_global_assets()  # French document, skip link, focus, contrast
@@ -51,4 +51,5 @@ else:
     auth.render_account(USER)
     context.render_footer()
     accessibility.render_statement_link()
+    action_update.render_live_refresh()  # another session's publication shows within a second
     navigation.run()

@@ -505,6 +505,10 @@ def main() -> None:
 
         durations["upload"], results["upload"] = timed(lambda: bench_upload(tmp / "upload"))
         print("upload check done", flush=True)
+        from bench.updates import bench_updates
+
+        durations["updates"], results["updates"] = timed(lambda: bench_updates(tmp / "updates"))
+        print("online update done", flush=True)
         synthetic = results["etl"]["synthetic"]
         durations["pages"], (results["pages"], results["pages_synthetic"]) = timed(
             lambda: (

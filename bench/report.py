@@ -290,6 +290,7 @@ SECTION_LABELS = {
     "chromium_sessions": "Chromium sessions",
     "publish": "publishing under load",
     "upload": "upload check",
+    "updates": "online update",
 }
 STAGE_LABELS = {
     "unpack_reference": "decompressing the reference (liblzma, a thread, while plans are read)",
@@ -549,6 +550,10 @@ def build_report(results: dict) -> str:
         from bench.upload import report_lines
 
         lines += report_lines(results["upload"])
+    if "updates" in results:  # bench/updates.py
+        from bench.updates import report_lines as update_lines
+
+        lines += update_lines(results["updates"])
     return "\n".join(lines) + GAPS
 
 

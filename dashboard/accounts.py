@@ -92,6 +92,8 @@ def public_account(login: str, account: dict) -> dict:
         "role": account.get("role"),
         "roles": territory_roles(account),
         "name": account.get("name"),
+        "email": account.get("email"),
+        "services": dict(account.get("services") or {}),
     }
 
 
@@ -127,7 +129,10 @@ def add_user(
     name: str | None = None,
     roles: dict[str, str] | None = None,
     email: str | None = None,
+    services: dict[str, str] | None = None,
 ) -> None:
+    """`email`: matched with actions' pilot e-mail; `services`: SIREN (or "*") -> the pilot
+    service whose actions a contributor may update."""
     if role is not None and role not in ROLES:
         raise ValueError(f"rôle inconnu : {role} (attendu : {', '.join(ROLES)})")
     if role is None and not roles:
@@ -141,10 +146,12 @@ def add_user(
         users[login]["role"] = role
     if roles:
         users[login]["roles"] = dict(roles)
-    if email:  # where the weekly digests go (dashboard/digest), and who the person is there
-        if "@" not in email or any(ch.isspace() for ch in email):
+    if email:  # the pilot's address: their actions, their weekly digest (dashboard/digest)
+        if "@" not in email or any(ch.isspace() for ch in email.strip()):
             raise ValueError(f"adresse électronique invalide : {email}")
         users[login]["email"] = email.strip().lower()
+    if services:
+        users[login]["services"] = {t: s.strip() for t, s in services.items() if s.strip()}
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(path.name + ".tmp")
     temp.write_text(json.dumps({"users": users}, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -167,7 +174,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     add.add_argument("--host", action="store_true", help="hôte : tous les territoires")
     add.add_argument("--name", help="nom affiché")
-    add.add_argument("--email", help="adresse électronique (résumés par courriel)")
+    add.add_argument(
+        "--email", help="adresse électronique (pilote des actions à cette adresse, résumés)"
+    )
+    add.add_argument(
+        "--service",
+        help="service pilote (contributeurs : ses actions) sur les territoires de --territory",
+    )
     add.add_argument("--password-stdin", action="store_true", help="lire le mot de passe sur stdin")
     add.add_argument("--file", type=Path, default=None, help="fichier des comptes")
     args = parser.parse_args(argv)
@@ -184,7 +197,9 @@ def main(argv: list[str] | None = None) -> int:
             print("Les mots de passe diffèrent.", file=sys.stderr)
             return 1
     try:
-        add_user(path, args.login, password, role, args.name, roles, args.email)
+        territories = [t for t in roles if t != ALL_TERRITORIES] or [ALL_TERRITORIES]
+        services = {t: args.service for t in territories} if args.service else None
+        add_user(path, args.login, password, role, args.name, roles, args.email, services)
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 1

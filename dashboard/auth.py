@@ -45,6 +45,8 @@ class User:
     role: str  # the highest role held, for display
     provider: str
     roles: Mapping[str, str] = field(default_factory=dict)  # SIREN or "*" -> role
+    email: str = ""  # matched with an action's pilot e-mail (contributors)
+    services: Mapping[str, str] = field(default_factory=dict)  # SIREN or "*" -> service
 
     @property
     def is_editor(self) -> bool:
@@ -142,6 +144,22 @@ def oidc_roles(claims: Mapping[str, object], settings: Mapping[str, object]) -> 
     return roles
 
 
+def oidc_services(claims: Mapping[str, object], settings: Mapping[str, object]) -> dict[str, str]:
+    """The service a person signed in by OIDC belongs to, per territory: `[pilotage.services]`
+    e-mail -> {SIREN: service}, and the claim named by `service_claim` (e.g. ProConnect's
+    `organizational_unit`) on every territory. A contributor updates their service's actions."""
+    email = str(claims.get("email") or "").strip().lower()
+    services: dict[str, str] = {}
+    claim = settings.get("service_claim")
+    if claim and str(claims.get(str(claim)) or "").strip():
+        services[ALL] = str(claims[str(claim)]).strip()
+    mapping = {str(k).lower(): v for k, v in dict(settings.get("services") or {}).items()}
+    for territory, service in dict(mapping.get(email) or {}).items():
+        if str(service).strip():
+            services[str(territory).strip()] = str(service).strip()
+    return services
+
+
 def oidc_provider() -> str | None:
     """None without `[auth]`; "" for a single provider, else the first named provider."""
     auth = _secrets_section("auth")
@@ -208,8 +226,11 @@ def record(
 
 def _oidc_user() -> User:
     email = str(st.user.get("email") or "")
-    roles = oidc_roles(dict(st.user.to_dict()), _secrets_section("pilotage"))
-    user = User(email, str(st.user.get("name") or email), best_role(roles) or "", "oidc", roles)
+    claims, settings = dict(st.user.to_dict()), _secrets_section("pilotage")
+    roles = oidc_roles(claims, settings)
+    name = str(st.user.get("name") or email)
+    services = oidc_services(claims, settings)
+    user = User(email, name, best_role(roles) or "", "oidc", roles, email.lower(), services)
     if not st.session_state.get(OIDC_SEEN_KEY):
         st.session_state[OIDC_SEEN_KEY] = True
         issued = str(st.user.get("iat") or "")
@@ -221,7 +242,17 @@ def _oidc_user() -> User:
 def _user_of(account: dict, provider: str = "local") -> User:
     roles = account.get("roles") or accounts.territory_roles(account)
     role = best_role(roles) or account.get("role") or "reader"
-    return User(account["login"], account.get("name") or account["login"], role, provider, roles)
+    login = account["login"]
+    email = account.get("email") or (login if "@" in login else "")
+    return User(
+        login,
+        account.get("name") or login,
+        role,
+        provider,
+        roles,
+        email.lower(),
+        account.get("services") or {},
+    )
 
 
 def _expire(local: dict) -> None:

@@ -25,6 +25,17 @@ CHANGE_KINDS = (
 )
 CHANGE_LABELS = dict(CHANGE_KINDS)
 CHANGE_COLUMNS = ["code", "title", "change", "before", "after", "kind", "action_id"]
+# The journal's fields behind each kind of change (the others come from the plan's files).
+KIND_FIELDS = {
+    "started": ("statut",),
+    "finished": ("statut",),
+    "status": ("statut",),
+    "progress": ("avancement",),
+    "slipped": ("fin_prevue",),
+    "advanced": ("fin_prevue",),
+    "added": (),
+    "removed": (),
+}
 
 
 def _amount(value: object) -> float:
@@ -156,3 +167,39 @@ def describe_snapshot(snapshot: pd.Series) -> str:
     else:
         label = f"Construction du {format_date(taken.date())} à {taken:%H:%M}"
     return label + (" (démo)" if snapshot["is_demo"] else "")
+
+
+def attach_authors(
+    found: pd.DataFrame, history: pd.DataFrame, start: object, end: object
+) -> pd.DataFrame:
+    """`author` of each change: who changed that field of that action between the two
+    snapshots (« Camille Martin (en ligne) »), from the table action_history; empty when the
+    change came from the files without a recorded author."""
+    found = found.copy()
+    found["author"] = ""
+    if found.empty or history.empty or start is None or end is None:
+        return found
+    # Snapshot times are the server's local time without zone (etl/pipeline.py).
+    local_zone = dt.datetime.now().astimezone().tzinfo
+    when = pd.to_datetime(history["changed_at"], utc=True).dt.tz_convert(local_zone)
+    when = when.dt.tz_localize(None)
+    lower, upper = pd.Timestamp(start), pd.Timestamp(end)
+    if lower > upper:
+        lower, upper = upper, lower
+    # A minute's margin: the entry is written just before the build that snapshots it.
+    window = history[(when > lower - pd.Timedelta(minutes=1)) & (when <= upper)]
+    authors: dict[tuple[str, str], list[str]] = {}
+    for row in window.itertuples():
+        label = f"{row.author_name} ({row.origin})"
+        names = authors.setdefault((row.action_id, row.field), [])
+        if label not in names:
+            names.append(label)
+    found["author"] = [
+        ", ".join(
+            name
+            for field in KIND_FIELDS.get(kind, ())
+            for name in authors.get((action_id, field), [])
+        )
+        for action_id, kind in zip(found["action_id"], found["kind"], strict=True)
+    ]
+    return found

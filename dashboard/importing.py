@@ -121,7 +121,7 @@ def render_templates(territory_id: str) -> None:
         )
 
 
-def check_files(files: list, territory_id: str) -> publish.Candidate:
+def check_files(files: list, territory_id: str, user: auth.User | None = None) -> publish.Candidate:
     """Stage and check the uploaded files, once per distinct set of files (kept in the session):
     each upload is read once by the ETL, and a refused one leaves nothing in the staging area
     (`publish.prepare` never raises on bad input)."""
@@ -133,8 +133,14 @@ def check_files(files: list, territory_id: str) -> publish.Candidate:
     if kept:
         publish.discard(kept[1])
     with st.spinner("Vérification et construction d'une base d'essai…"):
+        author = {"login": user.login, "name": user.name, "email": user.email} if user else None
         candidate = publish.prepare(
-            uploads, territory_id, publish.sources_path(), pipeline.REFERENCE_DIR, warehouse_path()
+            uploads,
+            territory_id,
+            publish.sources_path(),
+            pipeline.REFERENCE_DIR,
+            warehouse_path(),
+            author=author,
         )
     st.session_state[CANDIDATE_KEY] = (signature, candidate)
     return candidate

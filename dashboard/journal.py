@@ -31,6 +31,8 @@ EVENTS = {
     "digest_sent": "résumé envoyé par courriel",
     "digest_failed": "échec d'envoi d'un résumé",
     "digest_preference": "préférence de résumés modifiée",
+    "action_update": "mise à jour d'une action",
+    "action_update_refused": "mise à jour d'une action refusée",
 }
 
 

@@ -116,6 +116,15 @@ def load_action_followups(territory_id: str, action_id: str) -> pd.DataFrame:
     return load("action_followups", territory=territory_id, action=action_id)
 
 
+def load_action_history(territory_id: str, action_id: str) -> pd.DataFrame:
+    """Who changed what, when, in one action (table action_history)."""
+    return load("action_history", territory=territory_id, action=action_id)
+
+
+def load_territory_history(territory_id: str) -> pd.DataFrame:
+    return load("territory_history", territory=territory_id)
+
+
 def load_action_communes(territory_id: str, action_id: str) -> pd.DataFrame:
     """The communes one action names, with the measures of the communes map."""
     links = load_action_links(territory_id)
@@ -186,8 +195,15 @@ def load_snapshot_actions(territory_id: str, snapshot: str) -> pd.DataFrame:
 
 def load_change_list(territory_id: str, before: str, after: str) -> pd.DataFrame:
     """What changed from snapshot `before` to snapshot `after` (dashboard.changes)."""
-    return changes.build_change_list(
+    found = changes.build_change_list(
         load_snapshot_actions(territory_id, before), load_snapshot_actions(territory_id, after)
+    )
+    snapshots = load_snapshots(territory_id).set_index("snapshot_id")
+    return changes.attach_authors(
+        found,
+        load_territory_history(territory_id),
+        snapshots.loc[before, "taken_at"] if before in snapshots.index else None,
+        snapshots.loc[after, "taken_at"] if after in snapshots.index else None,
     )
 
 

@@ -369,6 +369,7 @@ CHANGE_COLUMNS = [
     ("change", "Changement", "text"),
     ("before", "Avant", "text"),
     ("after", "Après", "text"),
+    ("author", "Par", "text"),
 ]
 
 COMMISSION_LATE_COLUMNS = [

@@ -14,6 +14,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -152,6 +153,7 @@ class TerritorySource:
     sheets: dict[str, RawSheet] = field(default_factory=dict)
     files: list[SourceFile] = field(default_factory=list)
     key_figures: RawSheet | None = None
+    journal: Any = None  # etl.update_journal.Journal, set by pipeline.read_territory
 
 
 def cell_to_text(value: object) -> str:
@@ -755,6 +757,7 @@ def read_territory_folder(folder: Path, issues: IssueList) -> TerritorySource:
 
 
 DOCUMENTATION_SUFFIXES = (".md", ".txt", ".pdf")
+UPDATE_JOURNAL_FILE = "mises_a_jour.jsonl"  # etl/update_journal.JOURNAL_FILE
 
 
 def expected_file_names() -> list[str]:
@@ -771,8 +774,8 @@ def _check_folder_names(folder: Path, issues: IssueList) -> None:
         if name.startswith((".", "~$")) or path.is_dir():
             continue
         suffix = path.suffix.lower()
-        if suffix == ".xlsx" or suffix in DOCUMENTATION_SUFFIXES:
-            continue
+        if suffix == ".xlsx" or suffix in DOCUMENTATION_SUFFIXES or name == UPDATE_JOURNAL_FILE:
+            continue  # the update journal is read by etl/update_journal.py
         label = f"{folder.name}/{name}"
         stem = normalize_header(path.stem)
         if suffix == ".csv" and stem in stems:
@@ -786,7 +789,8 @@ def _check_folder_names(folder: Path, issues: IssueList) -> None:
             names = ", ".join(expected)
             message = (
                 "fichier non reconnu dans le dossier du territoire ; fichiers attendus : un "
-                f"classeur .xlsx, ou {names} (et des notes .md, .txt, .pdf)"
+                f"classeur .xlsx, ou {names} (et des notes .md, .txt, .pdf, le journal "
+                f"{UPDATE_JOURNAL_FILE})"
             )
         issues.error(label, None, None, None, None, message)
 

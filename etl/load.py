@@ -30,6 +30,8 @@ TABLE_ORDER = (
     "funding",
     "followups",
     "declared_states",
+    "action_history",
+    "journal_positions",
 )
 
 

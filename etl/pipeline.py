@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from etl import extract, insee, load, transform
+from etl import extract, insee, load, transform, update_journal
 from etl.issues import IssueList, ValidationError
 from etl.reference import MANIFEST
 from etl.validate import ParsedTerritory, ReferenceIndex, validate_territory
@@ -40,6 +40,7 @@ class CheckResult:
     sources: list[extract.TerritorySource] = field(default_factory=list)
     insee: pd.DataFrame = field(default_factory=pd.DataFrame)
     insee_files: list[Path] = field(default_factory=list)
+    journals: dict[str, update_journal.Journal] = field(default_factory=dict)
 
 
 # Of the raw communes, read by reference_index (with the bounds computed once from geometries).
@@ -97,7 +98,14 @@ def read_sources(sources_dir: Path, issues: IssueList) -> list[extract.Territory
     folders = extract.list_territory_folders(sources_dir)
     if not folders:
         issues.error(str(sources_dir), None, None, None, None, "aucun dossier de territoire")
-    return [extract.read_territory_folder(folder, issues) for folder in folders]
+    return [read_territory(folder, issues) for folder in folders]
+
+
+def read_territory(folder: Path, issues: IssueList) -> extract.TerritorySource:
+    """A territory folder as read, with its update journal applied (etl/update_journal.py)."""
+    source = extract.read_territory_folder(folder, issues)
+    source.journal = update_journal.read_and_apply(source, issues)
+    return source
 
 
 def check_sources(
@@ -114,6 +122,7 @@ def check_sources(
         sources = read_sources(sources_dir, issues)
     sirens: dict[str, str] = {}
     for source in sources:
+        result.journals[source.territory_id] = source.journal or update_journal.Journal()
         parsed = validate_territory(source, ref, issues)
         result.sources.append(source)
         result.territories.append(parsed)
@@ -157,6 +166,8 @@ def _source_rows(
             n_rows = sum(len(s) for s in source.sheets.values() if s.file == file.label)
             if file.kind == "chiffres_cles" and source.key_figures is not None:
                 n_rows = len(source.key_figures)
+            if file.kind == "mises_a_jour":
+                n_rows = len(source.journal.entries)
             rows.append(
                 (
                     source.territory_id,
@@ -348,10 +359,13 @@ def run_build(
     reference_dir: Path = REFERENCE_DIR,
     output: Path = WAREHOUSE,
     cache_dir: Path | None = REFERENCE_CACHE_DIR,
+    previous: Path | None = None,
 ) -> CheckResult:
     """Validate everything, then write `output` atomically. Raises ValidationError on bad input,
     in which case `output` is left byte-for-byte as it was. `cache_dir`: where the prepared
-    reference is kept between builds (None: read and prepared from the files every time)."""
+    reference is kept between builds (None: read and prepared from the files every time).
+    `previous`: the warehouse whose snapshot history is carried over (default: `output`; a
+    candidate built elsewhere names the published one)."""
     issues = IssueList()
     key = reference_cache_key(reference_dir)
     remove_stale_cache_temps(cache_dir)
@@ -387,6 +401,7 @@ def run_build(
         "epci": len(tables["epci"]),
         "indicators": len(tables["indicators"]),
     }
+    tables.update(update_journal.build_history(result.journals))
     tables["sources"] = _source_rows(result, reference_dir, counts, manifest, loaded_at)
     build_info = {
         "built_at": loaded_at,
@@ -398,7 +413,7 @@ def run_build(
         temp = load.temp_path_for(output)
         try:
             try:
-                load.write_database(temp, communes, tables, build_info, previous=output)
+                load.write_database(temp, communes, tables, build_info, previous=previous or output)
                 load.swap_in(temp, output)
             except (duckdb.Error, OSError) as exc:
                 # DuckDB's and the system's words are English: the user gets a French reason.

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import extract, load, pipeline
+from etl import extract, load, pipeline, update_journal
 from etl.extract import normalize_header
 from etl.issues import IssueList, ValidationError
 from etl.load import LoadCheckError
@@ -65,6 +65,8 @@ class Candidate:
     database: Path | None = None
     changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     totals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    journal_seq: int = 0  # the live update journal's last entry when the upload was checked
+    journal_base: int = 0  # position the upload was made from (its online updates included)
 
     @property
     def staging(self) -> Path:
@@ -274,8 +276,12 @@ def prepare(
     reference_dir: Path,
     warehouse: Path,
     replace_all: bool = False,
+    author: dict | None = None,
 ) -> Candidate:
     """Check `uploads` as the new sources of `territory_id`; build a candidate file if they pass.
+
+    `author` {login, name, email}: who imports, recorded in the update journal with the
+    upload's own changes (the history of each action).
 
     Never raises on bad input: every refusal is in `candidate.issues`, and a refused candidate
     leaves nothing in the staging area."""
@@ -283,9 +289,13 @@ def prepare(
     token = uuid.uuid4().hex[:12]
     workdir = publications_path() / "staging" / token
     try:
+        author = author or {"login": "import", "name": "import"}
         candidate = _prepare(
-            uploads, territory_id, sources_dir, reference_dir, warehouse, replace_all, workdir
-        )
+            uploads, territory_id, sources_dir, reference_dir, warehouse, replace_all, workdir,
+            author,
+        )  # fmt: skip
+        if candidate.ok:
+            _record_import(candidate, warehouse)
     except Exception as exc:  # a damaged file met where none was expected: refused, in French
         shutil.rmtree(workdir, ignore_errors=True)
         issues = IssueList()
@@ -308,6 +318,7 @@ def _prepare(
     warehouse: Path,
     replace_all: bool,
     workdir: Path,
+    author: dict,
 ) -> Candidate:
     token = workdir.name
     described = [
@@ -332,10 +343,11 @@ def _prepare(
     _check_siren(candidate.staging / territory_id, territory_id, warehouse, issues)
     if issues.errors:
         return candidate
+    _stage_import_marker(candidate, uploads, author)
     # One pass: the build validates everything and refuses to write on a blocking error.
     output = workdir / "warehouse.duckdb"
     try:
-        result = pipeline.run_build(candidate.staging, reference_dir, output)
+        result = pipeline.run_build(candidate.staging, reference_dir, output, previous=warehouse)
     except ValidationError as exc:
         candidate.issues = _territory_issues(exc.issues, territory_id)
         return candidate
@@ -350,6 +362,103 @@ def _prepare(
     candidate.database = output
     candidate.changes, candidate.totals = compare(warehouse, output, territory_id)
     return candidate
+
+
+def _stage_import_marker(candidate: Candidate, uploads: list[Upload], author: dict) -> None:
+    """Append an `import` line to the staged copy of the update journal: the online updates
+    after the position the workbook was made from are applied on top of it by the build (one
+    the workbook changed too is refused, with both values). Its changes are filled in once the
+    candidate is compared with the published data (`_record_import`)."""
+    folder = candidate.staging / candidate.territory_id
+    journal = update_journal.read_quietly(folder)
+    workbooks = [u for u in uploads if _is_xlsx_name(u.name)]
+    position = (
+        update_journal.workbook_position(workbooks[0].data, candidate.territory_id)
+        if workbooks
+        else None
+    )
+    base = journal.import_base if position is None else min(position, journal.last_seq)
+    candidate.journal_seq, candidate.journal_base = journal.last_seq, base
+    record = update_journal.new_record(
+        "import", journal.last_seq + 1, author, base=base, changes={}
+    )
+    update_journal.append(folder, record)
+
+
+ACTION_FIELDS_SQL = """
+select code, status, progress, planned_start, planned_end, actual_start, actual_end,
+       pilot_service, pilot_name, pilot_email, title, priority
+from {side}.actions where territory_id = $territory
+"""
+
+
+def _template_value(name: str, row: dict) -> object:
+    if name == "pilote":
+        person_name, email = row.get("pilot_name"), row.get("pilot_email")
+        if person_name and email:
+            return f"{person_name} <{email}>"
+        return email or person_name
+    value = row.get(update_journal.TRACKED[name][0])
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return float(value) if isinstance(value, int | float) else str(value)
+
+
+def action_field_changes(published: Path, candidate: Path, territory_id: str) -> dict:
+    """{code: {template column: [before, after]}} of the actions present on both sides."""
+    if not published.exists():
+        return {}
+    with attached(old=published, new=candidate) as con:
+        params = {"territory": territory_id}
+        sides = {
+            side: {
+                row["code"]: row
+                for row in con.execute(ACTION_FIELDS_SQL.format(side=side), params)
+                .df()
+                .to_dict("records")
+            }
+            for side in ("old", "new")  # names are ours
+        }
+    changes: dict[str, dict] = {}
+    for code, after in sides["new"].items():
+        before = sides["old"].get(code)
+        if before is None:
+            continue
+        for name in update_journal.TRACKED:
+            was, now = _template_value(name, before), _template_value(name, after)
+            if was != now:
+                changes.setdefault(code, {})[name] = [was, now]
+    return changes
+
+
+def _record_import(candidate: Candidate, warehouse: Path) -> None:
+    """Write the upload's own changes into its staged `import` line and the candidate's
+    `action_history` (the next builds read them from the journal)."""
+    folder = candidate.staging / candidate.territory_id
+    path = update_journal.journal_path(folder)
+    lines = path.read_text(encoding="utf-8").rstrip("\n").split("\n")
+    record = json.loads(lines[-1])
+    record["changes"] = action_field_changes(warehouse, candidate.database, candidate.territory_id)
+    lines[-1] = json.dumps(record, ensure_ascii=False)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    journal = update_journal.read_journal(path, path.name, IssueList())
+    rows = update_journal.history_rows(candidate.territory_id, journal)
+    mine = pd.DataFrame(
+        [r for r in rows if r["seq"] == record["seq"]], columns=update_journal.HISTORY_COLUMNS
+    )
+    if mine.empty:
+        return
+    con = duckdb.connect(str(candidate.database))
+    try:
+        con.register("incoming", mine)
+        con.execute("insert into action_history by name select * from incoming")
+        con.execute("checkpoint")
+    finally:
+        con.close()
 
 
 @contextlib.contextmanager
@@ -428,10 +537,19 @@ def publish(
     """
     if not candidate.ok:
         raise ValueError("candidate has blocking errors")
-    with load.build_lock(warehouse):
+    with (
+        load.build_lock(warehouse),
+        update_journal.journal_lock(sources_dir, candidate.territory_id),
+    ):
         if file_identity(warehouse) != candidate.base_version:
             raise PublishConflict(
                 "les données publiées ont changé depuis la prévisualisation : recommencez l'import"
+            )
+        live_journal = update_journal.read_quietly(sources_dir / candidate.territory_id)
+        if live_journal.last_seq != candidate.journal_seq:
+            raise PublishConflict(
+                "une mise à jour en ligne a été enregistrée depuis la vérification : "
+                "recommencez l'import pour en tenir compte (rien n'a été publié)"
             )
         stamp = dt.datetime.now().replace(microsecond=0)
         pub_id = f"{stamp:%Y%m%d-%H%M%S}-{candidate.token[:6]}"
@@ -473,6 +591,7 @@ def publish(
             "warnings": len(candidate.issues.warnings),
             "archive": str(archive.relative_to(publications_path())) if had_previous else None,
             "restored_from": restored_from,
+            "journal_base": candidate.journal_base,
         }
         append_journal(record)
     shutil.rmtree(candidate.workdir, ignore_errors=True)
@@ -523,7 +642,9 @@ def restore(
         raise KeyError(pub_id)
     uploads = archived_uploads(pub_id)
     territory_id = record["territory_id"]
-    candidate = prepare(uploads, territory_id, sources_dir, reference_dir, warehouse, True)
+    candidate = prepare(
+        uploads, territory_id, sources_dir, reference_dir, warehouse, True, {"login": user}
+    )
     if not candidate.ok:
         discard(candidate)
         raise ValidationError(candidate.issues)

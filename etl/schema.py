@@ -193,6 +193,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("avancement", "pct", label="Avancement (%)"),
             Column("debut_prevu", "date", label="Début prévu"),
             Column("fin_prevue", "date", label="Fin prévue"),
+            Column("debut_reel", "date", label="Début réel"),
             Column("fin_reelle", "date", label="Fin réelle"),
             Column("service_pilote", label="Service pilote"),
             Column(

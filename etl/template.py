@@ -117,13 +117,21 @@ def write_filled_template(folder: Path, path: Path) -> Path:
     Cells are written as read (ISO dates, decimal commas), which the import reads back unchanged;
     text starting like a formula is written as text, never as a formula."""
     from openpyxl import load_workbook
+    from openpyxl.packaging.custom import StringProperty
 
-    from etl.extract import read_territory_folder
     from etl.issues import IssueList
+    from etl.pipeline import read_territory
+    from etl.update_journal import WORKBOOK_MARKER
 
-    source = read_territory_folder(folder, IssueList())
+    # With the online updates applied: the workbook holds everything up to the journal's end,
+    # and says so (a document property), so that its upload is compared with later updates.
+    source = read_territory(folder, IssueList())
     write_template(path)
     workbook = load_workbook(path)
+    position = source.journal.last_seq if source.journal else 0
+    workbook.custom_doc_props.append(
+        StringProperty(name=WORKBOOK_MARKER, value=f"{folder.name}:{position}")
+    )
     for sheet in SHEETS:
         raw = source.sheets.get(sheet.name)
         if raw is None:

@@ -229,6 +229,7 @@ def build_actions(actions: pd.DataFrame, plan_items: pd.DataFrame) -> pd.DataFra
             "progress": actions["avancement"].astype("float64").to_numpy(),
             "planned_start": actions["debut_prevu"].to_numpy(),
             "planned_end": actions["fin_prevue"].to_numpy(),
+            "actual_start": actions["debut_reel"].to_numpy(),
             "actual_end": actions["fin_reelle"].to_numpy(),
             "pilot_service": actions["service_pilote"].to_numpy(),
             "pilot_name": [p[0] if p else None for p in actions["pilote"]],

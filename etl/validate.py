@@ -383,6 +383,12 @@ def _check_actions(
     _check_not_future(
         actions, "fin_reelle", raw, issues, "fin réelle dans le futur : une fin réelle est passée"
     )
+    _check_not_future(
+        actions, "debut_reel", raw, issues, "début réel dans le futur : un début réel est passé"
+    )
+    _check_dates(
+        actions, "debut_reel", "fin_reelle", raw, issues, "fin réelle antérieure au début réel"
+    )
     home = territory.get("siren")
     portfolio = territory.get("type") == "Portefeuille"
     names = [

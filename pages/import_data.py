@@ -33,7 +33,7 @@ files = st.file_uploader(
     key="import_files",
 )
 if files:
-    candidate = importing.check_files(files, tid)
+    candidate = importing.check_files(files, tid, user)
     importing.render_report(candidate.issues)
     if candidate.ok:
         importing.render_preview(candidate)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard.ui import context, overview
+from dashboard.ui import action_update, context, overview
 
 territory = context.current_territory()
 context.render_page_header("Vue d'ensemble", territory)
@@ -15,3 +15,6 @@ overview.render_status_by_root(territory)
 
 st.subheader("À surveiller")
 overview.render_watchlist(territory)
+
+st.subheader("Dernières mises à jour")
+action_update.render_recent_updates(territory)

@@ -294,6 +294,6 @@ def test_commission_next_button_moves_and_wraps(app_env):
 def test_commission_changes_screen_lists_notable_changes_first(app_env):
     at = run_page("commission", "200068666", ecran="999")
     listed = at.table[0].value
-    assert list(listed.columns) == ["Code", "Action", "Changement", "Avant", "Après"]
+    assert list(listed.columns) == ["Code", "Action", "Changement", "Avant", "Après", "Par"]
     assert "Avancement modifié" not in set(listed["Changement"])
     assert listed["Changement"].iloc[0] == "Terminée"

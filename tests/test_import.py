@@ -148,7 +148,12 @@ def test_valid_workbook_report_preview_publish_and_restore(import_env):
     codes = wb.action_codes(warehouse)
     assert wb.NEW_CODE in codes
     assert facts["removed"] not in codes
-    assert sorted(p.name for p in (sources / wb.TERRITORY).iterdir()) == ["README.md", "plan.xlsx"]
+    # The update journal stays: it records the upload's changes with the importer (#22).
+    assert sorted(p.name for p in (sources / wb.TERRITORY).iterdir()) == [
+        "README.md",
+        "mises_a_jour.jsonl",
+        "plan.xlsx",
+    ]
     record = publish.list_publications(wb.TERRITORY)[0]
     assert record["user"] == EDITOR[0]
     assert record["files"] == [

@@ -49,7 +49,11 @@ def render_action_summary(action: pd.Series) -> None:
                 format_date(action["planned_end"]),
                 f"Début prévu : {format_date(action['planned_start'])}",
             ),
-            ("Fin réelle", format_date(action["actual_end"]), None),
+            (
+                "Fin réelle",
+                format_date(action["actual_end"]),
+                f"Début réel : {format_date(action['actual_start'])}",
+            ),
         ]
     )
     render_action_identity(action)
@@ -133,9 +137,14 @@ def render_followup_timeline(notes: pd.DataFrame) -> None:
                 header += f" · {safe_text(note.status)}"
             if note.progress == note.progress and note.progress is not None:
                 header += f" · {format_percent(note.progress)}"
+            if isinstance(note.note_type, str):
+                header += f" · {safe_text(note.note_type)}"
             if isinstance(note.author, str):
                 header += f" · {safe_text(note.author)}"
             if note.is_demo:
                 header += " · *démo*"
             st.markdown(header)
             st.markdown(safe_text(note.text))
+            if isinstance(note.weather, str):
+                reason = note.weather_reason if isinstance(note.weather_reason, str) else ""
+                st.caption(f"Météo : {safe_text(note.weather)} — {safe_text(reason)}")

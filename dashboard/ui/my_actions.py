@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard import filters, kpis, tables, watchlist
 from dashboard.formatting import format_number
 from dashboard.territory import Territory
+from dashboard.ui.action_update import render_update_form
 from dashboard.ui.widgets import render_action_table, render_kpis, safe_text
 from etl.schema import DONE_STATUSES
 
@@ -83,3 +84,19 @@ def render_my_actions(territory: Territory, actions: pd.DataFrame, pilot: str) -
     if not done.empty:
         with st.expander(f"Actions terminées ou abandonnées ({len(done)})"):
             render_action_table(done, territory.siren, "my_done", COLUMNS)
+
+
+def render_my_update(territory: Territory, actions: pd.DataFrame, pilot: str, user) -> None:
+    """Update one of the pilot's actions without leaving the list (same form as the fiche)."""
+    mine = actions[filters.pilot_mask(actions, pilot)]
+    if mine.empty or user is None:
+        return
+    st.subheader("Mettre à jour une action")
+    titles = dict(zip(mine["code"], mine["title"], strict=True))
+    code = st.selectbox(
+        "Action à mettre à jour",
+        list(titles),
+        key="my_update_code",
+        format_func=lambda c: f"{c} — {titles[c]}",
+    )
+    render_update_form(territory, code, user, "my_update")

@@ -152,6 +152,7 @@ create table actions (
     progress double,
     planned_start date,
     planned_end date,
+    actual_start date,
     actual_end date,
     pilot_service varchar,
     pilot_name varchar,  -- the person piloting the action (chargé de mission), if given
@@ -335,3 +336,30 @@ where weather is not null
 qualify row_number() over (
     partition by territory_id, action_id, item_id order by note_date desc, followup_id desc
 ) = 1;
+
+-- Every change of an action with who and when: online updates and notes (journal
+-- mises_a_jour.jsonl, origin « en ligne ») and changes by upload (origin « import »).
+create table action_history (
+    territory_id varchar not null,
+    action_id varchar not null,
+    code varchar not null,
+    seq integer not null,  -- the journal line's position (order of changes in the territory)
+    entry_id varchar not null,
+    field varchar not null,  -- template column (statut, avancement, debut_reel…) or note
+    field_label varchar not null,
+    before varchar,  -- as shown: « En cours », « 45 % », « 23/03/2026 »; empty: not given
+    after varchar,
+    author_login varchar,
+    author_name varchar not null,
+    author_email varchar,
+    changed_at timestamptz not null,
+    origin varchar not null  -- en ligne, import
+);
+
+-- Where each territory's update journal stands in this build.
+create table journal_positions (
+    territory_id varchar primary key,
+    last_seq integer not null,  -- the journal's last entry read
+    import_base integer not null,  -- entries up to here are in the workbook or CSV files
+    n_entries integer not null
+);
