@@ -260,8 +260,8 @@ def build_week_changes(
     the latest one (dashboard.changes), then the follow-up notes written since, with their
     author; and a French sentence saying what it is compared with.
 
-    The one place a director's « what changed » is made: extend it here (e.g. with the authors
-    of each field change once the app records them)."""
+    The one place a director's « what changed » is made; each change carries who made it
+    (action_history, online or by import) when it is known."""
     territory_id = territory.territory_id
     snapshots = queries.load_snapshots(territory_id)
     taken = pd.to_datetime(snapshots["taken_at"])
@@ -285,7 +285,16 @@ def build_week_changes(
                 detail = " ; ".join(
                     f"{row.change} : {row.before} → {row.after}" for row in rows.itertuples()
                 )
-                items.append(DigestItem(str(code), str(rows["title"].iloc[0]), detail, link))
+                authors = sorted({a for a in rows.get("author", []) if isinstance(a, str) and a})
+                items.append(
+                    DigestItem(
+                        str(code),
+                        str(rows["title"].iloc[0]),
+                        detail,
+                        link,
+                        author=", ".join(authors) or None,
+                    )
+                )
     for _, note in load_notes_since(territory_id, since).iterrows():
         kind = note["note_type"] if isinstance(note["note_type"], str) else "note"
         text = " ".join(str(note["text"]).split()) if isinstance(note["text"], str) else ""
