@@ -156,3 +156,14 @@ def describe_snapshot(snapshot: pd.Series) -> str:
     else:
         label = f"Construction du {format_date(taken.date())} à {taken:%H:%M}"
     return label + (" (démo)" if snapshot["is_demo"] else "")
+
+
+def describe_snapshot_plainly(snapshot: pd.Series) -> str:
+    """A snapshot in plain words for a sentence: « le point d'étape du 22/09/2026 » (a state
+    typed in by the team), « la mise à jour des données du 01/12/2026 » (a build)."""
+    taken = pd.Timestamp(snapshot["taken_at"])
+    if snapshot["origin"] == "declared":
+        label = f"le point d'étape du {format_date(taken.date())}"
+    else:
+        label = f"la mise à jour des données du {format_date(taken.date())}"
+    return label + (" (données de démonstration)" if snapshot["is_demo"] else "")

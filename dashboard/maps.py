@@ -114,8 +114,10 @@ def class_color(value: object, breaks: list[float]) -> str:
 def legend_entries(
     breaks: list[float], measure: Measure, values: pd.Series
 ) -> list[tuple[str, str]]:
-    """(colour, French label) per class, e.g. ('#c6dbef', '1 200 à 3 400 hab.'); a first class
-    holding a single value (0 action) reads '0'."""
+    """(colour, French label) per class, e.g. ('#c6dbef', '1 200 à 3 399 hab.'); the classes
+    never overlap: a class holds low ≤ value < high (the last one its upper bound too), so
+    whole numbers read « 2 à 11 », « 12 à 40 » and decimals « 1,2 à moins de 3,4 »; a first
+    class holding a single value (0 action) reads '0'."""
 
     def fmt(value: float) -> str:
         return f"{format_number(value, measure.decimals)} {measure.unit}".strip()
@@ -123,10 +125,26 @@ def legend_entries(
     if len(breaks) == 1:
         return [(class_color(breaks[0], breaks), fmt(breaks[0]))]
     clean = values.dropna().astype(float)
+    whole = (
+        measure.decimals == 0
+        and bool((clean % 1 == 0).all())
+        and all(float(b) % 1 == 0 for b in breaks)
+    )
     entries = []
+    last = len(breaks) - 2
     for index, (low, high) in enumerate(pairwise(breaks)):
-        single = index == 0 and not ((clean > low) & (clean < high)).any()
-        label = fmt(low) if single else f"{fmt(low)} à {fmt(high)}"
+        if index == last:
+            top = high
+        elif whole:
+            top = high - 1
+        else:
+            top = None
+        if (index == 0 and not ((clean > low) & (clean < high)).any()) or top == low:
+            label = fmt(low)
+        elif top is None:
+            label = f"{fmt(low)} à moins de {fmt(high)}"
+        else:
+            label = f"{fmt(low)} à {fmt(top)}"
         entries.append((class_color(low, breaks), label))
     return entries
 

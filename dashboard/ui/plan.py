@@ -7,7 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, commission_report, filters
+from dashboard.formatting import plural
 from dashboard.territory import Territory
+from dashboard.ui.chart_view import render_chart
 from dashboard.ui.downloads import (
     render_deck_download,
     render_plan_workbook_download,
@@ -108,8 +110,14 @@ def render_plan_hierarchy(items: pd.DataFrame, shown: pd.DataFrame) -> None:
     if shown.empty:
         st.info("Aucune action ne correspond aux filtres.")
         return
-    st.plotly_chart(
-        charts.build_plan_hierarchy_figure(items, shown, color_by, kind), key="plan_tree"
+    counts = shown["status"].value_counts()
+    render_chart(
+        charts.build_plan_hierarchy_figure(items, shown, color_by, kind),
+        f"{'rectangles' if kind == 'treemap' else 'soleil'} du plan jusqu'aux "
+        f"{plural(len(shown), 'action')}, "
+        + ", ".join(f"{status} : {count}" for status, count in counts.items())
+        + ". Le tableau des actions ci-dessus donne les mêmes informations.",
+        key="plan_tree",
     )
     st.caption(
         "Cliquez sur un bloc pour zoomer sur cette partie du plan ; cliquez en haut "
