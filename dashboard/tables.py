@@ -425,18 +425,21 @@ ACTION_TABLE_COLUMNS = [
 
 
 def build_table_cells(
-    frame: pd.DataFrame, spec: list[tuple[str, str, str]], links: list[str] | None = None
+    frame: pd.DataFrame,
+    spec: list[tuple[str, str, str]],
+    links: list[str | None] | None = None,
+    link_column: str = "title",
 ) -> tuple[list[dict], list[list[dict]]]:
     """Headers and cells of an HTML table (templates/action_table.html): with `links`, an
-    action's title is the link to its fiche; the status says « en retard », progress gets its
-    bar."""
+    action's title (`link_column`) is the link to its fiche (a row whose link is None keeps
+    plain text); the status says « en retard », progress gets its bar."""
     shown = to_display(frame, spec)
     kinds = {label: kind for _, label, kind in with_provenance(frame, spec)}
     columns = {label: column for column, label, _ in with_provenance(frame, spec)}
     late = frame["is_late"].eq(True).to_numpy() if "is_late" in frame else [False] * len(frame)
     cell_kinds = {"code": "code", "status": "status", "progress": "progress"}
     if links is not None:
-        cell_kinds["title"] = "link"
+        cell_kinds[link_column] = "link"
     headers = [
         {
             "label": label.removesuffix(" (%)"),
@@ -451,6 +454,8 @@ def build_table_cells(
             cell = {"kind": header["kind"], "text": values[label]}
             if header["kind"] == "link":
                 cell["href"] = links[position]
+                if cell["href"] is None:
+                    cell["kind"] = "text"
             elif header["kind"] == "status":
                 cell["late"] = bool(late[position])
             elif header["kind"] == "progress":

@@ -117,8 +117,12 @@ def render_action_communes(territory: Territory, action: pd.Series) -> None:
             key="action_map",
         )
     with table_col:
-        render_table(
-            concerned, tables.COMMUNE_INDICATOR_COLUMNS, "communes_action", "action_communes"
+        render_wrapped_table(
+            concerned,
+            tables.COMMUNE_INDICATOR_COLUMNS,
+            "communes_action",
+            "action_communes",
+            "Communes concernées par l'action",
         )
 
 

@@ -4,6 +4,7 @@ by funder, flows, leverage, multi-year budget (PPI) and the portfolio."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import quote
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -23,14 +24,15 @@ from dashboard.ui.chart_view import render_chart
 from dashboard.ui.context import readable_territories, readable_territory_ids
 from dashboard.ui.downloads import render_deck_download, render_downloads, render_report_download
 from dashboard.ui.widgets import (
+    build_wrapped_table,
     render_action_table,
     render_chart_data,
     render_kpis,
-    render_selectable_table,
     render_table,
     safe_text,
 )
 
+CONTRACT_PARAM = "contrat"  # the contract opened, kept in the URL (shareable)
 TABS = ["Par contrat", "Par financeur", "Flux", "Effet de levier", "Budget (PPI)", "Portefeuille"]
 
 
@@ -72,17 +74,31 @@ def render_funding_provenance(territory: Territory) -> None:
 def render_by_contract(territory: Territory) -> None:
     """Contracts; a click on one shows its actions and funders and offers its report."""
     contracts = queries.load_funding_by_contract(territory.territory_id)
-    st.caption("Cliquez sur une ligne pour voir les actions et financeurs du contrat.")
-    row = render_selectable_table(
-        contracts,
-        tables.CONTRACT_TABLE_COLUMNS,
-        "contrats",
-        f"by_contract_{territory.territory_id}",
-        export_spec=tables.CONTRACT_COLUMNS,
+    st.caption("Cliquez sur un contrat pour voir ses actions et ses financeurs.")
+    links = [
+        f"financements?territoire={territory.siren}&{CONTRACT_PARAM}={quote(code)}"
+        if isinstance(code, str)
+        else None  # « Hors contrat »: no contract to open
+        for code in contracts["code"]
+    ]
+    st.html(
+        build_wrapped_table(
+            contracts, tables.CONTRACT_TABLE_COLUMNS, "Contrats", links, link_column="contract"
+        )
     )
-    if row is None or row >= len(contracts) or not isinstance(contracts.iloc[row]["code"], str):
+    render_downloads(
+        tables.to_export(contracts, tables.CONTRACT_COLUMNS),
+        "contrats",
+        f"by_contract_{territory.territory_id}_export",
+    )
+    wanted = st.query_params.get(CONTRACT_PARAM)
+    if not wanted:
         return
-    chosen = contracts.iloc[row]
+    if wanted not in set(contracts["code"].dropna()):
+        st.warning(f"Aucun contrat de code « {safe_text(wanted)} » dans ce territoire.")
+        return
+    row = contracts.index[contracts["code"] == wanted][0]
+    chosen = contracts.loc[row]
     st.subheader(safe_text(chosen["contract"]))
     st.caption(
         " · ".join(

@@ -97,29 +97,6 @@ def render_table(
     render_downloads(tables.to_export(frame, spec), basename, f"{key}_export")
 
 
-def render_selectable_table(
-    frame: pd.DataFrame,
-    spec: list[tuple[str, str, str]],
-    basename: str,
-    key: str,
-    export_spec: list[tuple[str, str, str]] | None = None,
-) -> int | None:
-    """Like render_table, but a click on a row returns its position (or None); the export may
-    hold more columns (`export_spec`) than the screen."""
-    shown = tables.to_display(frame, spec)
-    event = st.dataframe(
-        shown,
-        hide_index=True,
-        key=key,
-        on_select="rerun",
-        selection_mode="single-row",
-        column_config=long_text_columns(shown),
-    )
-    render_downloads(tables.to_export(frame, export_spec or spec), basename, f"{key}_export")
-    rows = event.selection.rows if event else []
-    return rows[0] if rows else None
-
-
 def render_chart_data(
     frame: pd.DataFrame, spec: list[tuple[str, str, str]], basename: str, key: str
 ) -> None:
@@ -159,10 +136,12 @@ def build_wrapped_table(
     frame: pd.DataFrame,
     spec: list[tuple[str, str, str]],
     caption: str,
-    links: list[str] | None = None,
+    links: list[str | None] | None = None,
+    link_column: str = "title",
 ) -> str:
-    """HTML table whose text wraps (every column in view on a laptop), header kept in view."""
-    headers, rows = tables.build_table_cells(frame, spec, links)
+    """HTML table whose text wraps (every column in view on a laptop), header kept in view;
+    `links` (one per row) make `link_column` a real link: one click or Enter opens it."""
+    headers, rows = tables.build_table_cells(frame, spec, links, link_column)
     return render_template(
         "action_table.html",
         headers=headers,
