@@ -312,7 +312,8 @@ def build_gantt_figure(
         yref="paper",
         text=today_label,
         showarrow=False,
-        yanchor="top",
+        yanchor="bottom",  # inside the plot: the bottom date axis is under it
+        xanchor="left",
         font={"color": LATE_OUTLINE},
     )
     _layout(
@@ -322,17 +323,11 @@ def build_gantt_figure(
         margin={"l": 10, "r": 10, "t": 70, "b": 30},
     )
     figure.update_yaxes(autorange="reversed", tickfont={"size": 12})
-    figure.update_xaxes(type="date", tickformat="%m/%Y", gridcolor="#e0e0e0", side="top")
+    ticks = {"type": "date", "tickformat": "%m/%Y", "dtick": "M12", "tick0": "2000-01-01"}
+    figure.update_xaxes(**ticks, gridcolor="#e0e0e0", side="top")
     # The same dates under the last row: a tall chart is read at its bottom too.
     figure.update_layout(
-        xaxis2={
-            "matches": "x",
-            "overlaying": "x",
-            "side": "bottom",
-            "type": "date",
-            "tickformat": "%m/%Y",
-            "showgrid": False,
-        }
+        xaxis2={**ticks, "matches": "x", "overlaying": "x", "side": "bottom", "showgrid": False}
     )
     figure.add_scatter(
         x=pd.to_datetime(dated["planned_start"]).iloc[:1],
@@ -344,7 +339,7 @@ def build_gantt_figure(
         hoverinfo="skip",
     )
     if year:
-        figure.update_xaxes(range=[f"{year}-01-01", f"{year}-12-31"])
+        figure.update_xaxes(range=[f"{year}-01-01", f"{year}-12-31"], dtick="M2")
     return figure
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from itertools import pairwise
@@ -15,7 +16,7 @@ import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from dashboard.formatting import SEQUENTIAL, STATUS_COLORS, escape, format_number
+from dashboard.formatting import NBSP, SEQUENTIAL, STATUS_COLORS, escape, format_number
 
 # Absolute paths: the map lives in the component's iframe, where a relative path would not resolve.
 STATIC_ROOT = "/app/static/leaflet"
@@ -120,31 +121,26 @@ def legend_entries(
     class holding a single value (0 action) reads '0'."""
 
     def fmt(value: float) -> str:
-        return f"{format_number(value, measure.decimals)} {measure.unit}".strip()
+        return f"{format_number(value, measure.decimals)}{NBSP}{measure.unit}".strip()
 
     if len(breaks) == 1:
         return [(class_color(breaks[0], breaks), fmt(breaks[0]))]
     clean = values.dropna().astype(float)
-    whole = (
-        measure.decimals == 0
-        and bool((clean % 1 == 0).all())
-        and all(float(b) % 1 == 0 for b in breaks)
-    )
+    # Whole numbers (counts, people) between bounds that may not be: [1 ; 2,5) holds 1 and 2.
+    whole = measure.decimals == 0 and bool((clean % 1 == 0).all())
     entries = []
     last = len(breaks) - 2
     for index, (low, high) in enumerate(pairwise(breaks)):
-        if index == last:
-            top = high
-        elif whole:
-            top = high - 1
-        else:
-            top = None
-        if (index == 0 and not ((clean > low) & (clean < high)).any()) or top == low:
+        if index == 0 and not ((clean > low) & (clean < high)).any():
             label = fmt(low)
-        elif top is None:
-            label = f"{fmt(low)} à moins de {fmt(high)}"
+        elif whole:
+            first = math.ceil(low)
+            top = math.floor(high) if index == last else math.ceil(high) - 1
+            label = fmt(first) if top <= first else f"{fmt(first)} à {fmt(top)}"
+        elif index == last:
+            label = f"{fmt(low)} à {fmt(high)}"
         else:
-            label = f"{fmt(low)} à {fmt(top)}"
+            label = f"{fmt(low)} à moins de {fmt(high)}"
         entries.append((class_color(low, breaks), label))
     return entries
 
