@@ -116,7 +116,7 @@ def render_plan_hierarchy(items: pd.DataFrame, shown: pd.DataFrame) -> None:
         f"{'rectangles' if kind == 'treemap' else 'soleil'} du plan jusqu'aux "
         f"{plural(len(shown), 'action')}, "
         + ", ".join(f"{status} : {count}" for status, count in counts.items())
-        + ". Le tableau des actions ci-dessus donne les mêmes informations.",
+        + ". L'onglet « Tableau » donne les mêmes actions.",
         key="plan_tree",
     )
     st.caption(
