@@ -210,3 +210,19 @@ def test_every_plotly_chart_goes_through_render_chart():
         if re.search(r"\bst\.plotly_chart\(", path.read_text(encoding="utf-8"))
     }
     assert callers - pending == {"dashboard/ui/chart_view.py"}
+
+
+def test_plan_table_sorts_from_the_link(app_env, demo_db):
+    at = run_page("plan", "200068666", tri="retard")
+    assert not at.exception
+    table = table_with(at, "Avancement")
+    most_late = demo_db.execute(
+        "select max(days_late) from action_status where territory_id = 'saint-dizier'"
+    ).fetchone()[0]
+    first = demo_db.execute(
+        "select days_late from action_status where territory_id = 'saint-dizier' and code = $c",
+        {"c": table["Code"].iloc[0]},
+    ).fetchone()[0]
+    assert first == most_late
+    assert table["Statut"].iloc[0].endswith("en retard")
+    assert at.query_params["tri"] == "retard"
