@@ -199,7 +199,9 @@ def build_plan_hierarchy_figure(
         trace_type(
             ids=nodes["id"],
             parents=nodes["parent"],
-            labels=[wrap_label(t, 30) for t in nodes["label"]],
+            labels=[
+                shorten(t, 80) if kind == "treemap" else wrap_label(t, 30) for t in nodes["label"]
+            ],
             values=nodes["count"],
             branchvalues="total",
             marker=marker,
@@ -209,11 +211,16 @@ def build_plan_hierarchy_figure(
                 "<br>Avancement moyen : %{customdata[2]:.0f} %<extra></extra>"
             ),
             maxdepth=3 if kind == "sunburst" else -1,
+            # Actions are coloured blocks (their title on hover, the legend says the status):
+            # dozens of tiny titles were unreadable; the plan's items keep their names.
+            texttemplate=[
+                "" if k == "action" and kind == "treemap" else "%{label}" for k in nodes["kind"]
+            ],
             textfont={"size": 14},
         )
     )
     # Labels too small to read are hidden (hover and a click to zoom show them), not shrunk.
-    figure.update_layout(uniformtext={"minsize": 12, "mode": "hide"})
+    figure.update_layout(uniformtext={"minsize": 11, "mode": "hide"})
     if color_by == "status":
         add_status_legend(figure, [s for s in STATUS_ORDER if s in set(nodes["status"].dropna())])
     return _layout(figure, 640, margin={"l": 0, "r": 0, "t": 40, "b": 0})

@@ -86,7 +86,7 @@ def build_funding_sankey_figure(flows: pd.DataFrame) -> go.Figure:
             node={
                 "label": [wrap_label(label, 34) for label in labels],
                 "color": colors,
-                "pad": 18,
+                "pad": 56,  # room between thin nodes for their labels of up to three lines
                 "thickness": 18,
                 "hovertemplate": "%{label}<br>%{value} <extra></extra>",
             },
@@ -98,7 +98,8 @@ def build_funding_sankey_figure(flows: pd.DataFrame) -> go.Figure:
             },
         )
     )
-    return _layout(figure, max(420, 34 * len(contracts) + 120), font={"family": FONT, "size": 14})
+    tallest = max(len(funders), len(contracts), len(roots))
+    return _layout(figure, max(480, 72 * tallest + 160), font={"family": FONT, "size": 14})
 
 
 def build_funder_treemap_figure(funders: pd.DataFrame) -> go.Figure:

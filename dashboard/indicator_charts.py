@@ -35,7 +35,10 @@ def build_population_figure(frame: pd.DataFrame, title: str) -> go.Figure:
     figure.update_yaxes(gridcolor="#e0e0e0", tickformat=",.0f", rangemode="tozero")
     change = population_change_text(frame)
     if change:
-        figure.update_layout(title={"subtitle": {"text": change}})
+        figure.update_layout(
+            title={"subtitle": {"text": change, "font": {"color": "#3a3a3a", "size": 14}}},
+            margin={"t": 80},
+        )
     return figure
 
 

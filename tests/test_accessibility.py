@@ -109,6 +109,15 @@ def visit(browser, server: str, size: str, path: str) -> dict:
             chart.scroll_into_view_if_needed()
             chart.locator(".js-plotly-plot").wait_for(timeout=30_000)
     page.evaluate("() => document.getElementById('stMain')?.scrollTo(0, 0)")
+    # A chart below the first screen may still be redrawing once scrolled to (a slow machine):
+    # every chart element holds its drawn plot, and no element is stale, before reading.
+    page.wait_for_function(
+        """() => !document.querySelector('[data-stale="true"]')
+            && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                .filter(c => c.offsetParent !== null)
+                .every(c => c.querySelector('.js-plotly-plot'))""",
+        timeout=30_000,
+    )
     result = {
         "violations": run_axe(page),
         "charts": page.locator(".js-plotly-plot").count(),

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import indicator_charts, indicators, queries, summaries, tables
-from dashboard.formatting import format_number, plural
+from dashboard.formatting import format_measure, format_number, plural
 from dashboard.territory import Territory
 from dashboard.ui.chart_view import render_chart
 from dashboard.ui.widgets import render_chart_data, render_table, safe_text
@@ -70,7 +70,7 @@ def render_ranking(measures: pd.DataFrame) -> None:
             ranked,
             "name",
             "value",
-            lambda v: format_number(v, 1),
+            format_measure,
         ),
         key="ranking",
     )
@@ -127,7 +127,7 @@ def render_epci_comparison(territory: Territory) -> None:
             last,
             "name",
             "index",
-            lambda v: format_number(v, 1),
+            format_measure,
         ),
         key="epci_comparison",
     )
