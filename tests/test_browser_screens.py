@@ -13,37 +13,17 @@ from tests.browser_support import PAGES, SCREENSHOTS, VIEWPORTS, open_viewport
 LAPTOP = VIEWPORTS["1366x768"]
 SAINT_DIZIER = "200068666"
 HAUTS_DE_FRANCE = "200053742"
+TWO = (SAINT_DIZIER, HAUTS_DE_FRANCE)  # a small plan with demo money, a large real portfolio
 
+PLAN_HEADERS = ["Code", "Action", "Statut", "Avancement", "Fin prévue", "Service pilote"]
+CONTRACT_HEADERS = ["Contrat", "Enveloppe (€)", "Demandé (€)", "Accordé (€)", "Versé (€)"]
 # (page, territory, extra URL parameters, the table's accessible caption, headers needed)
 NEEDED_COLUMNS = [
-    (
-        "plan-d-action",
-        SAINT_DIZIER,
-        "",
-        "Actions",
-        ["Code", "Action", "Statut", "Avancement", "Fin prévue", "Service pilote"],
-    ),
-    (
-        "plan-d-action",
-        HAUTS_DE_FRANCE,
-        "",
-        "Actions",
-        ["Code", "Action", "Statut", "Avancement", "Fin prévue", "Service pilote"],
-    ),
-    (
-        "financements",
-        SAINT_DIZIER,
-        "",
-        "Contrats",
-        ["Contrat", "Enveloppe (€)", "Demandé (€)", "Accordé (€)", "Versé (€)", "Consommation"],
-    ),
-    (
-        "financements",
-        HAUTS_DE_FRANCE,
-        "",
-        "Contrats",
-        ["Contrat", "Enveloppe (€)", "Demandé (€)", "Accordé (€)", "Versé (€)", "Consommation"],
-    ),
+    *[("plan-d-action", siren, "", "Actions", PLAN_HEADERS) for siren in TWO],
+    *[
+        ("financements", siren, "", "Contrats", [*CONTRACT_HEADERS, "Consommation"])
+        for siren in TWO
+    ],
     (
         "fiche-action",
         SAINT_DIZIER,

@@ -48,8 +48,8 @@ def test_compact_euros_keep_their_space():
 def test_snapshot_in_plain_words():
     declared = pd.Series({"taken_at": "2026-09-22", "origin": "declared", "is_demo": False})
     built = pd.Series({"taken_at": "2026-12-01 10:00", "origin": "build", "is_demo": True})
-    assert changes.describe_snapshot_plainly(declared) == "le point d'étape du 22/09/2026"
-    assert changes.describe_snapshot_plainly(built) == (
+    assert changes.describe_snapshot(declared, plain=True) == "le point d'étape du 22/09/2026"
+    assert changes.describe_snapshot(built, plain=True) == (
         "la mise à jour des données du 01/12/2026 (données de démonstration)"
     )
 

@@ -64,7 +64,7 @@ def render_overview_kpis(territory: Territory, figures: pd.Series) -> None:
     since = None if previous is None else f"depuis le {format_date(previous['taken_at'])}"
     if previous is not None:
         st.caption(
-            f"Évolutions depuis {changes.describe_snapshot_plainly(previous)}. "
+            f"Évolutions depuis {changes.describe_snapshot(previous, plain=True)}. "
             f"[Voir le détail des changements](/evolutions?territoire={territory.siren})"
         )
     items = kpis.build_kpi_items(figures, territory.has_money)
