@@ -116,7 +116,9 @@ def render_plan_table(territory: Territory, shown: pd.DataFrame) -> None:
     if "plan_sort" not in st.session_state:
         wanted = st.query_params.get(SORT_PARAM)
         st.session_state["plan_sort"] = wanted if wanted in SORTS else "plan"
-    order = st.selectbox("Trier par", list(SORTS), format_func=SORTS.get, key="plan_sort")
+    order = st.columns([1, 2])[0].selectbox(
+        "Trier par", list(SORTS), format_func=SORTS.get, key="plan_sort"
+    )
     sync_query_params({SORT_PARAM: order} if order != "plan" else {}, [SORT_PARAM])
     render_action_table(sort_actions(shown, order), territory.siren, "plan_actions")
 
