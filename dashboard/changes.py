@@ -159,14 +159,21 @@ def previous_and_latest(snapshots: pd.DataFrame) -> tuple[pd.Series | None, pd.S
     return previous, latest
 
 
-def describe_snapshot(snapshot: pd.Series) -> str:
-    """French label of a snapshot for selectors and captions."""
+def describe_snapshot(snapshot: pd.Series, plain: bool = False) -> str:
+    """French label of a snapshot for selectors and captions; `plain`, in words for a sentence:
+    « le point d'étape du 22/09/2026 » (a state typed in by the team), « la mise à jour des
+    données du 01/12/2026 » (a build)."""
     taken = pd.Timestamp(snapshot["taken_at"])
+    day = format_date(taken.date())
     if snapshot["origin"] == "declared":
-        label = f"État saisi au {format_date(taken.date())}"
+        label = f"le point d'étape du {day}" if plain else f"État saisi au {day}"
+    elif plain:
+        label = f"la mise à jour des données du {day}"
     else:
-        label = f"Construction du {format_date(taken.date())} à {taken:%H:%M}"
-    return label + (" (démo)" if snapshot["is_demo"] else "")
+        label = f"Construction du {day} à {taken:%H:%M}"
+    if snapshot["is_demo"]:
+        label += " (données de démonstration)" if plain else " (démo)"
+    return label
 
 
 def attach_authors(

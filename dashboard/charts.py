@@ -49,6 +49,19 @@ def wrap_label(text: str, width: int = 38) -> str:
     return "<br>".join(lines[:3]) + ("…" if len(lines) > 3 else "")
 
 
+def integer_ticks(figure: go.Figure, values, axis: str = "x") -> go.Figure:
+    """Whole-number ticks on an axis of counts (no « 0,5 action »): a step of 1 up to 10,
+    plotly's own steps (2, 5, 10…, whole numbers) above."""
+    known = pd.Series(values, dtype="float64").dropna()
+    if known.empty or not (known % 1 == 0).all():
+        return figure
+    settings = {"tickformat": ",d", "rangemode": "tozero"}
+    if known.max() <= 10:
+        settings["dtick"] = 1
+    (figure.update_xaxes if axis == "x" else figure.update_yaxes)(**settings)
+    return figure
+
+
 ROOT_SORTS = {
     "plan": "Ordre du plan",
     "late": "Actions en retard",
@@ -101,8 +114,8 @@ def build_status_by_root_figure(frame: pd.DataFrame, order_by: str = "plan") -> 
     _layout(figure, height, barmode="stack", xaxis_title="Nombre d'actions")
     figure.update_layout(legend_traceorder="normal")
     figure.update_yaxes(categoryorder="array", categoryarray=list(labels.values())[::-1])
-    figure.update_xaxes(gridcolor="#e0e0e0", dtick=5 if frame["n_actions"].sum() > 30 else 1)
-    return figure
+    figure.update_xaxes(gridcolor="#e0e0e0")
+    return integer_ticks(figure, frame.groupby("item_id")["n_actions"].sum())
 
 
 def _hierarchy_frame(items: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
@@ -186,7 +199,9 @@ def build_plan_hierarchy_figure(
         trace_type(
             ids=nodes["id"],
             parents=nodes["parent"],
-            labels=[wrap_label(t, 30) for t in nodes["label"]],
+            labels=[
+                shorten(t, 80) if kind == "treemap" else wrap_label(t, 30) for t in nodes["label"]
+            ],
             values=nodes["count"],
             branchvalues="total",
             marker=marker,
@@ -196,9 +211,37 @@ def build_plan_hierarchy_figure(
                 "<br>Avancement moyen : %{customdata[2]:.0f} %<extra></extra>"
             ),
             maxdepth=3 if kind == "sunburst" else -1,
+            # Actions are coloured blocks (their title on hover, the legend says the status):
+            # dozens of tiny titles were unreadable; the plan's items keep their names.
+            texttemplate=[
+                "" if k == "action" and kind == "treemap" else "%{label}" for k in nodes["kind"]
+            ],
+            textfont={"size": 14},
         )
     )
-    return _layout(figure, 640, margin={"l": 0, "r": 0, "t": 10, "b": 0})
+    # Labels too small to read are hidden (hover and a click to zoom show them), not shrunk.
+    figure.update_layout(uniformtext={"minsize": 11, "mode": "hide"})
+    if color_by == "status":
+        add_status_legend(figure, [s for s in STATUS_ORDER if s in set(nodes["status"].dropna())])
+    return _layout(figure, 640, margin={"l": 0, "r": 0, "t": 40, "b": 0})
+
+
+def add_status_legend(figure: go.Figure, statuses: list[str]) -> go.Figure:
+    """A legend of the status colours for a chart without one of its own (treemap, sunburst):
+    one empty trace per status, axes hidden."""
+    for status in statuses:
+        figure.add_scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            name=status,
+            marker={"size": 14, "symbol": "square", "color": STATUS_COLORS[status]},
+            hoverinfo="skip",
+        )
+    figure.update_layout(showlegend=True)
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    return figure
 
 
 def build_gantt_figure(
@@ -276,7 +319,8 @@ def build_gantt_figure(
         yref="paper",
         text=today_label,
         showarrow=False,
-        yanchor="top",
+        yanchor="bottom",  # inside the plot: the bottom date axis is under it
+        xanchor="left",
         font={"color": LATE_OUTLINE},
     )
     _layout(
@@ -286,9 +330,23 @@ def build_gantt_figure(
         margin={"l": 10, "r": 10, "t": 70, "b": 30},
     )
     figure.update_yaxes(autorange="reversed", tickfont={"size": 12})
-    figure.update_xaxes(type="date", tickformat="%m/%Y", gridcolor="#e0e0e0", side="top")
+    ticks = {"type": "date", "tickformat": "%m/%Y", "dtick": "M12", "tick0": "2000-01-01"}
+    figure.update_xaxes(**ticks, gridcolor="#e0e0e0", side="top")
+    # The same dates under the last row: a tall chart is read at its bottom too.
+    figure.update_layout(
+        xaxis2={**ticks, "matches": "x", "overlaying": "x", "side": "bottom", "showgrid": False}
+    )
+    figure.add_scatter(
+        x=pd.to_datetime(dated["planned_start"]).iloc[:1],
+        y=[dated["group"].iloc[:1], dated["label"].iloc[:1]],
+        xaxis="x2",
+        mode="markers",
+        marker={"opacity": 0},
+        showlegend=False,
+        hoverinfo="skip",
+    )
     if year:
-        figure.update_xaxes(range=[f"{year}-01-01", f"{year}-12-31"])
+        figure.update_xaxes(range=[f"{year}-01-01", f"{year}-12-31"], dtick="M2")
     return figure
 
 

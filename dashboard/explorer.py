@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from dashboard.charts import _layout
+from dashboard.charts import _layout, integer_ticks
 
 COUNT = "__count__"
 TOTAL = "Total"
@@ -213,7 +213,8 @@ def build_pivot_figure(
     figure.update_layout(showlegend=columns is not None)
     figure.update_xaxes(title=labels.get(x, x), type="category")
     figure.update_yaxes(title=None, gridcolor="#e0e0e0")
-    return _layout(figure, 460)
+    heights = body[values].sum(axis=1) if kind == "bar" else long["valeur"]
+    return integer_ticks(_layout(figure, 460), heights, "y")
 
 
 def build_scatter_figure(
@@ -236,7 +237,7 @@ def build_result_figure(frame: pd.DataFrame) -> go.Figure | None:
         data = frame.head(60)
         figure = px.bar(data, x=labels[0], y=numeric[0])
         figure.update_xaxes(type="category")
-        return _layout(figure, 420)
+        return integer_ticks(_layout(figure, 420), data[numeric[0]], "y")
     if len(numeric) >= 2:
         return _layout(px.scatter(frame, x=numeric[0], y=numeric[1]), 420)
     return None

@@ -59,6 +59,22 @@ def format_number(value: object, decimals: int = 0) -> str:
     return text.replace(",", NBSP).replace(".", ",")
 
 
+def format_measure(value: object) -> str:
+    """A measure with at most one decimal and none when whole: 22 858 habitants, 12,5 %."""
+    return format_number(value, 1).removesuffix(",0")
+
+
+PRIORITY_LABELS = {"élevé": "élevée", "haut": "haute", "moyen": "moyenne", "bas": "basse"}
+
+
+def format_priority(value: object) -> str:
+    """« Priorité : élevée »: the source's word lower-cased and agreed with « priorité »."""
+    if _missing(value) or not str(value).strip():
+        return "—"
+    word = str(value).strip().lower()
+    return PRIORITY_LABELS.get(word, word)
+
+
 def format_euros(value: object, decimals: int = 0) -> str:
     return "—" if _missing(value) else f"{format_number(value, decimals)}{NBSP}€"
 

@@ -75,16 +75,18 @@ def build_funding_sankey_figure(flows: pd.DataFrame) -> go.Figure:
     targets += [index[("r", r)] for r in second["root_title"]]
     values = [*first["granted"], *second["granted"]]
     colors = [FUNDER_COLORS.get(f, "#607d8b") for f in funders]
-    colors += ["#90a4ae"] * len(contracts) + ["#37474f"] * len(roots)
+    colors += ["#546e7a"] * len(contracts) + ["#263238"] * len(roots)
     figure = go.Figure(
         go.Sankey(
             arrangement="snap",
             valueformat=",.0f",
             valuesuffix=" €",
+            # Whole names over at most three lines, in dark text on white (not grey on grey).
+            textfont={"color": "#1e1e1e", "size": 14, "family": FONT},
             node={
-                "label": [shorten(label, 45) for label in labels],
+                "label": [wrap_label(label, 34) for label in labels],
                 "color": colors,
-                "pad": 18,
+                "pad": 56,  # room between thin nodes for their labels of up to three lines
                 "thickness": 18,
                 "hovertemplate": "%{label}<br>%{value} <extra></extra>",
             },
@@ -92,11 +94,12 @@ def build_funding_sankey_figure(flows: pd.DataFrame) -> go.Figure:
                 "source": sources,
                 "target": targets,
                 "value": values,
-                "color": "rgba(144, 164, 174, 0.35)",
+                "color": "rgba(144, 164, 174, 0.25)",
             },
         )
     )
-    return _layout(figure, max(420, 34 * len(contracts) + 120), font={"family": FONT, "size": 14})
+    tallest = max(len(funders), len(contracts), len(roots))
+    return _layout(figure, max(480, 72 * tallest + 160), font={"family": FONT, "size": 14})
 
 
 def build_funder_treemap_figure(funders: pd.DataFrame) -> go.Figure:

@@ -8,7 +8,8 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.charts import _layout, shorten
+from dashboard.charts import _layout, integer_ticks, shorten
+from dashboard.formatting import format_number
 
 
 def build_population_figure(frame: pd.DataFrame, title: str) -> go.Figure:
@@ -29,7 +30,15 @@ def build_population_figure(frame: pd.DataFrame, title: str) -> go.Figure:
     )
     _layout(figure, 380, title={"text": title, "x": 0}, yaxis_title="Habitants")
     figure.update_xaxes(dtick=1, title="Année du code officiel géographique (COG)")
-    figure.update_yaxes(gridcolor="#e0e0e0", tickformat=",.0f")
+    # The axis starts at zero: a 1,8 % drop must not look like a collapse; the change is said
+    # in words under the title.
+    figure.update_yaxes(gridcolor="#e0e0e0", tickformat=",.0f", rangemode="tozero")
+    change = population_change_text(frame)
+    if change:
+        figure.update_layout(
+            title={"subtitle": {"text": change, "font": {"color": "#3a3a3a", "size": 14}}},
+            margin={"t": 80},
+        )
     return figure
 
 
@@ -55,7 +64,7 @@ def build_ranking_figure(
     _layout(figure, 120 + 22 * max(1, len(shown)), title={"text": html.escape(title), "x": 0})
     figure.update_xaxes(gridcolor="#e0e0e0", tickformat=",.0f")
     figure.update_yaxes(tickfont={"size": 12})
-    return figure
+    return integer_ticks(figure, shown["value"])
 
 
 def build_scatter_figure(
@@ -99,7 +108,25 @@ def build_epci_comparison_figure(indexed: pd.DataFrame) -> go.Figure:
             customdata=rows[["population"]],
             hovertemplate="%{x} : indice %{y:.1f} (%{customdata[0]:,.0f} hab.)<extra></extra>",
         )
-    _layout(figure, 400, yaxis_title=f"Indice (100 en {int(indexed['year'].min())})")
+    _layout(
+        figure,
+        400,
+        yaxis_title=f"Indice (100 en {int(indexed['year'].min())}), axe ne partant pas de zéro",
+    )
     figure.update_xaxes(dtick=1, title="Année du COG")
     figure.update_yaxes(gridcolor="#e0e0e0")
     return figure
+
+
+def population_change_text(frame: pd.DataFrame) -> str | None:
+    """« −1,8 % entre 2021 et 2026 (22 858 → 22 447 habitants) » from a population series."""
+    known = frame.dropna(subset=["value"]).sort_values("year")
+    if len(known) < 2 or not known["value"].iloc[0]:
+        return None
+    first, last = known.iloc[0], known.iloc[-1]
+    change = 100 * (last["value"] - first["value"]) / first["value"]
+    sign = "+" if change > 0 else ("−" if change < 0 else "")
+    return (
+        f"{sign}{format_number(abs(change), 1)} % entre {first['year']} et {last['year']} "
+        f"({format_number(first['value'])} → {format_number(last['value'])} habitants)"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from itertools import pairwise
@@ -15,7 +16,7 @@ import shapely
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from dashboard.formatting import SEQUENTIAL, STATUS_COLORS, escape, format_number
+from dashboard.formatting import NBSP, SEQUENTIAL, STATUS_COLORS, escape, format_number
 
 # Absolute paths: the map lives in the component's iframe, where a relative path would not resolve.
 STATIC_ROOT = "/app/static/leaflet"
@@ -114,19 +115,32 @@ def class_color(value: object, breaks: list[float]) -> str:
 def legend_entries(
     breaks: list[float], measure: Measure, values: pd.Series
 ) -> list[tuple[str, str]]:
-    """(colour, French label) per class, e.g. ('#c6dbef', '1 200 à 3 400 hab.'); a first class
-    holding a single value (0 action) reads '0'."""
+    """(colour, French label) per class, e.g. ('#c6dbef', '1 200 à 3 399 hab.'); the classes
+    never overlap: a class holds low ≤ value < high (the last one its upper bound too), so
+    whole numbers read « 2 à 11 », « 12 à 40 » and decimals « 1,2 à moins de 3,4 »; a first
+    class holding a single value (0 action) reads '0'."""
 
     def fmt(value: float) -> str:
-        return f"{format_number(value, measure.decimals)} {measure.unit}".strip()
+        return f"{format_number(value, measure.decimals)}{NBSP}{measure.unit}".strip()
 
     if len(breaks) == 1:
         return [(class_color(breaks[0], breaks), fmt(breaks[0]))]
     clean = values.dropna().astype(float)
+    # Whole numbers (counts, people) between bounds that may not be: [1 ; 2,5) holds 1 and 2.
+    whole = measure.decimals == 0 and bool((clean % 1 == 0).all())
     entries = []
+    last = len(breaks) - 2
     for index, (low, high) in enumerate(pairwise(breaks)):
-        single = index == 0 and not ((clean > low) & (clean < high)).any()
-        label = fmt(low) if single else f"{fmt(low)} à {fmt(high)}"
+        if index == 0 and not ((clean > low) & (clean < high)).any():
+            label = fmt(low)
+        elif whole:
+            first = math.ceil(low)
+            top = math.floor(high) if index == last else math.ceil(high) - 1
+            label = fmt(first) if top <= first else f"{fmt(first)} à {fmt(top)}"
+        elif index == last:
+            label = f"{fmt(low)} à {fmt(high)}"
+        else:
+            label = f"{fmt(low)} à moins de {fmt(high)}"
         entries.append((class_color(low, breaks), label))
     return entries
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.formatting import format_compact_euros, format_percent, plural
+from dashboard.formatting import format_compact_euros, format_number, format_percent, plural
 
 
 def build_overview_summary(kpis: pd.Series) -> str:
@@ -87,3 +87,54 @@ def build_provenance_notice(summary: pd.DataFrame, source_document: str | None) 
         return None
     source = f"du document « {source_document} »" if source_document else "des sources saisies"
     return "Provenance — " + " ; ".join(parts) + f". Le reste vient {source}."
+
+
+# One French sentence per chart, read by screen readers before it (chart_view.render_chart).
+
+
+def build_status_by_root_summary(status: pd.DataFrame) -> str:
+    """What the progress bars per first-level item show."""
+    totals = status.groupby("title", sort=False)[["n_actions", "n_late"]].sum()
+    sentence = (
+        f"{plural(int(totals['n_actions'].sum()), 'action')} réparties sur "
+        f"{plural(len(totals), 'élément')} de premier niveau, barres par statut"
+    )
+    late = totals["n_late"]
+    if late.sum():
+        sentence += (
+            f" ; {plural(int(late.sum()), 'action')} en retard, le plus en retard étant "
+            f"« {late.idxmax()} » ({plural(int(late.max()), 'action')})"
+        )
+    return sentence + "."
+
+
+def build_ranked_summary(
+    subject: str, frame: pd.DataFrame, label: str, value: str, formatter=format_number
+) -> str:
+    """« subject : n valeurs, la plus forte X (v), la plus faible Y (w). »"""
+    known = frame.dropna(subset=[value])
+    if known.empty:
+        return f"{subject} : aucune valeur connue."
+    top = known.loc[known[value].idxmax()]
+    bottom = known.loc[known[value].idxmin()]
+    sentence = f"{subject} : {plural(len(known), 'valeur')}, la plus forte pour {top[label]} "
+    sentence += f"({formatter(top[value])})"
+    if len(known) > 1:
+        sentence += f", la plus faible pour {bottom[label]} ({formatter(bottom[value])})"
+    return sentence + "."
+
+
+def build_series_summary(subject: str, frame: pd.DataFrame, x: str, y: str) -> str:
+    """« subject : de v en a à w en b (±p %). »"""
+    known = frame.dropna(subset=[y]).sort_values(x)
+    if known.empty:
+        return f"{subject} : aucune valeur connue."
+    first, last = known.iloc[0], known.iloc[-1]
+    sentence = f"{subject} : {format_number(first[y])} en {first[x]}"
+    if len(known) > 1:
+        sentence += f", {format_number(last[y])} en {last[x]}"
+        if first[y]:
+            change = 100 * (last[y] - first[y]) / first[y]
+            sign = "+" if change > 0 else ""
+            sentence += f" ({sign}{format_number(change, 1)} %)"
+    return sentence + "."

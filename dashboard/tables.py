@@ -7,8 +7,10 @@ import pandas as pd
 from dashboard.formatting import (
     format_date,
     format_euros,
+    format_measure,
     format_number,
     format_percent,
+    format_priority,
     format_provenance,
 )
 
@@ -16,7 +18,8 @@ FORMATTERS = {
     "euros": format_euros,
     "date": format_date,
     "number": format_number,
-    "decimal": lambda v: format_number(v, 1),
+    "decimal": format_measure,
+    "priority": format_priority,
     "percent": format_percent,
     "ratio": lambda v: format_percent(None if v is None or pd.isna(v) else 100 * v),
     "bool": lambda v: "oui" if v is True else ("non" if v is False else "—"),
@@ -38,7 +41,7 @@ ACTION_COLUMNS = [
     ("planned_start", "Début prévu", "date"),
     ("actual_end", "Fin réelle", "date"),
     ("elected_referent", "Élu référent", "text"),
-    ("priority", "Priorité", "text"),
+    ("priority", "Priorité", "priority"),
     ("themes", "Thématiques", "text"),
     ("communes", "Communes", "text"),
     ("budget_planned", "Dépenses prévues (€)", "euros"),
@@ -59,6 +62,13 @@ CONTRACT_COLUMNS = [
     ("envelope_use", "Consommation de l'enveloppe", "ratio"),
     ("is_demo", "Données", "demo"),
 ]
+
+# On screen (Financements › Par contrat): what a user compares across contracts; the type and
+# dates are in the chosen contract's detail and the export keeps CONTRACT_COLUMNS.
+CONTRACT_TABLE_COLUMNS = [
+    c for c in CONTRACT_COLUMNS if c[0] not in ("contract_type", "start_date", "end_date")
+]
+CONTRACT_TABLE_COLUMNS[-2] = ("envelope_use", "Consommation", "ratio")
 
 FUNDER_COLUMNS = [
     ("funder_type", "Type de financeur", "text"),
@@ -94,6 +104,10 @@ ACTION_FUNDING_COLUMNS = [
     ("decision_date", "Décision", "date"),
     ("is_demo", "Données", "demo"),
 ]
+
+# On the fiche (full width): who gives what; the funder's type is in the export.
+ACTION_FUNDING_TABLE_COLUMNS = [c for c in ACTION_FUNDING_COLUMNS if c[0] != "funder_type"]
+ACTION_FUNDING_TABLE_COLUMNS[:2] = ACTION_FUNDING_TABLE_COLUMNS[1::-1]  # funder first
 
 COMMUNE_INDICATOR_COLUMNS = [
     ("insee_code", "Code INSEE", "text"),
@@ -400,3 +414,55 @@ def build_plan_item_table(items: pd.DataFrame, actions: pd.DataFrame) -> pd.Data
         parent_code=items["parent_id"].map(codes),
         n_actions=items["item_id"].map(counts).fillna(0).astype(int),
     )
+
+
+# What an action table shows on screen (the export keeps every column of ACTION_COLUMNS): the
+# columns a user needs fit a 1366 px laptop; the others are on the fiche of the action.
+ACTION_TABLE_COLUMNS = [
+    c
+    for c in ACTION_COLUMNS
+    if c[0] in ("code", "title", "status", "progress", "planned_end", "pilot_service", "root_title")
+] + [ACTION_COLUMNS[-1]]
+
+
+def build_table_cells(
+    frame: pd.DataFrame,
+    spec: list[tuple[str, str, str]],
+    links: list[str | None] | None = None,
+    link_column: str = "title",
+) -> tuple[list[dict], list[list[dict]]]:
+    """Headers and cells of an HTML table (templates/action_table.html): with `links`, an
+    action's title (`link_column`) is the link to its fiche (a row whose link is None keeps
+    plain text); the status says « en retard », progress gets its bar."""
+    shown = to_display(frame, spec)
+    kinds = {label: kind for _, label, kind in with_provenance(frame, spec)}
+    columns = {label: column for column, label, _ in with_provenance(frame, spec)}
+    late = frame["is_late"].eq(True).to_numpy() if "is_late" in frame else [False] * len(frame)
+    cell_kinds = {"code": "code", "status": "status", "progress": "progress"}
+    if links is not None:
+        cell_kinds[link_column] = "link"
+    headers = [
+        {
+            "label": label.removesuffix(" (%)"),
+            "kind": cell_kinds.get(columns[label], kinds[label]),
+        }
+        for label in shown.columns
+    ]
+    rows = []
+    for position, (_, values) in enumerate(shown.iterrows()):
+        row = []
+        for header, label in zip(headers, shown.columns, strict=True):
+            cell = {"kind": header["kind"], "text": values[label]}
+            if header["kind"] == "link":
+                cell["href"] = links[position]
+                if cell["href"] is None:
+                    cell["kind"] = "text"
+            elif header["kind"] == "status":
+                cell["late"] = bool(late[position])
+            elif header["kind"] == "progress":
+                raw = frame[columns[label]].iloc[position]
+                cell["value"] = None if pd.isna(raw) else max(0.0, min(100.0, float(raw)))
+                cell["text"] = format_percent(raw)
+            row.append(cell)
+        rows.append(row)
+    return headers, rows

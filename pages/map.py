@@ -18,7 +18,13 @@ map_col, side_col = st.columns([3, 1])
 with map_col:
     event = communes_map.render_communes_map(territory.territory_id, measure, breaks)
 with side_col:
-    communes_map.render_map_legend(measure, breaks, communes[measure.column], has_programmes)
+    communes_map.render_map_legend(
+        measure,
+        breaks,
+        communes[measure.column],
+        has_programmes,
+        queries.load_action_places(territory.territory_id)["status"].tolist(),
+    )
     communes_map.render_commune_panel(territory, communes, measures_long, event)
 st.caption(
     f"{len(communes)} communes. Fond de carte : aucun (fonctionne hors ligne). "

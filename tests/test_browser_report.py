@@ -56,12 +56,10 @@ def test_funding_page_offers_the_contract_report(server, browser):
     url = f"{server}/financements?territoire={SIREN}"
     page, _ = open_page(browser, url, PAGES["financements"], "rapport-contrat")
     try:
-        grid = page.locator('[data-testid="stDataFrame"]').first
-        grid.wait_for()
-        box = grid.bounding_box()
-        # Second data row (the first is « Hors contrat », which has no report): rows are 35 px
-        # high under a 35 px header; a click on the row's checkbox at the left edge selects it.
-        page.mouse.click(box["x"] + 12, box["y"] + 35 + 35 + 17)
+        # « Hors contrat » has no report (nor link); a contract's name opens it in one click.
+        page.get_by_role(
+            "link", name="Contrat de relance et de transition écologique", exact=False
+        ).first.click()
         page.get_by_role("button", name="Rapport de commission (PDF)").wait_for(timeout=30_000)
         download = click_download(page, "Rapport de commission (PDF)")
         assert "_contrat_" in download.suggested_filename

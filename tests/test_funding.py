@@ -28,7 +28,7 @@ def scalar(con, sql: str, **params):
 def test_totals_by_contract_match_sql(app_env, demo_db):
     at = run_page("funding", "200053742")
     assert not at.exception
-    shown = table_with(at, "Consommation de l'enveloppe")
+    shown = table_with(at, "Consommation")
     expected = dict(
         demo_db.execute(
             """select coalesce(c.name, 'Hors contrat'), sum(f.granted) from funding f

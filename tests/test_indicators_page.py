@@ -19,7 +19,7 @@ def test_ranking_shows_communes_by_legal_population(app_env, demo_db):
              and i.year = 2026 order by i.value desc limit 1"""
     ).fetchone()
     assert ranking["Commune"].iloc[0] == top[0]
-    assert ranking["Valeur"].iloc[0] == format_number(top[1], 1)
+    assert ranking["Valeur"].iloc[0] == format_number(top[1])  # « 22 858 », never « ,0 »
     assert len(ranking) == 60
 
 
@@ -34,7 +34,7 @@ def test_epci_comparison_defaults_to_the_territory_and_sums_its_communes(app_env
     ).fetchone()[0]
     first = comparison[comparison["Année du COG"] == "2021"]
     assert first["Population légale"].iloc[0] == format_number(expected)
-    assert first["Indice"].iloc[0] == "100,0"
+    assert first["Indice"].iloc[0] == "100"  # whole numbers without « ,0 »
 
 
 def test_measures_include_density_and_change_for_every_commune(demo_db):

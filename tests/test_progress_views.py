@@ -146,7 +146,7 @@ def test_plan_page_applies_filters_from_the_url(app_env, demo_db):
     at = run_page("plan", "200068666", element="P1", statut="En cours")
     assert not at.exception
     expected = sql_codes(demo_db, "a.root_item_id = 'saint-dizier:P1' and a.status = 'En cours'")
-    table = table_with(at, "Avancement (%)")
+    table = table_with(at, "Avancement")
     assert set(table["Code"]) == expected
     assert at.query_params["element"] == "P1"
 

@@ -5,6 +5,7 @@ person who may read two territories holds only those two."""
 from __future__ import annotations
 
 import duckdb
+import lxml.html
 import pytest
 
 from dashboard import accounts
@@ -39,6 +40,10 @@ def shown_text(at) -> str:
     parts = [e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown, *at.caption)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     parts += [str(v) for d in at.dataframe for v in d.value.astype(str).to_numpy().ravel()]
+    parts += [  # action tables, as the text a reader sees
+        lxml.html.fromstring(f"<div>{element.proto.body}</div>").text_content()
+        for element in at.get("html")
+    ]
     parts += [" ".join(map(str, s.options)) for s in at.selectbox]
     parts += [t.label for t in at.tabs]
     return "\n".join(map(str, parts))

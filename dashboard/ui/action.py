@@ -8,9 +8,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import charts, maps, queries, tables
-from dashboard.formatting import format_date, format_percent
+from dashboard.formatting import format_date, format_percent, format_priority, plural
 from dashboard.territory import Territory
-from dashboard.ui.widgets import render_kpis, render_table, safe_text
+from dashboard.ui.chart_view import render_chart
+from dashboard.ui.widgets import render_kpis, render_table, render_wrapped_table, safe_text
 
 ACTION_PARAM = "action"
 
@@ -61,6 +62,8 @@ def render_action_summary(action: pd.Series) -> None:
 
 def render_action_identity(action: pd.Series) -> None:
     """Description, pilot, referent, priority, themes and source of one action."""
+    action = action.copy()
+    action["priority_label"] = format_priority(action["priority"])
     left, right = st.columns([3, 2])
     with left:
         st.markdown(safe_text(action["description"]) or "*Pas de description.*")
@@ -68,7 +71,7 @@ def render_action_identity(action: pd.Series) -> None:
         for label, column in (
             ("Service pilote", "pilot_service"),
             ("Élu référent", "elected_referent"),
-            ("Priorité", "priority"),
+            ("Priorité", "priority_label"),
             ("Thématiques", "themes"),
             ("Source", "source"),
         ):
@@ -81,21 +84,25 @@ def render_action_money(territory: Territory, action: pd.Series) -> None:
     """Budget by year and funding lines, side by side; unknown is said, never zero."""
     budget = queries.load_action_budget(territory.territory_id, action["action_id"])
     funding = queries.load_action_funding(territory.territory_id, action["action_id"])
-    money_left, money_right = st.columns(2)
-    with money_left:
-        st.subheader("Budget par année")
-        if budget.empty:
-            st.info("Aucune ligne de budget : le coût de cette action est inconnu.")
-        else:
-            render_table(budget, tables.BUDGET_COLUMNS, "budget_action", "action_budget")
-    with money_right:
-        st.subheader("Financements")
-        if funding.empty:
-            st.info("Aucun financement saisi pour cette action.")
-        else:
-            render_table(
-                funding, tables.ACTION_FUNDING_COLUMNS, "financements_action", "action_funding"
-            )
+    # One above the other, each full width: side by side, a 1366 px laptop showed only the
+    # funding table's first column.
+    st.subheader("Financements")
+    if funding.empty:
+        st.info("Aucun financement saisi pour cette action.")
+    else:
+        render_wrapped_table(
+            funding,
+            tables.ACTION_FUNDING_TABLE_COLUMNS,
+            "financements_action",
+            "action_funding",
+            "Financements de l'action",
+            export_spec=tables.ACTION_FUNDING_COLUMNS,
+        )
+    st.subheader("Budget par année")
+    if budget.empty:
+        st.info("Aucune ligne de budget : le coût de cette action est inconnu.")
+    else:
+        render_table(budget, tables.BUDGET_COLUMNS, "budget_action", "action_budget")
 
 
 def render_action_communes(territory: Territory, action: pd.Series) -> None:
@@ -114,8 +121,12 @@ def render_action_communes(territory: Territory, action: pd.Series) -> None:
             key="action_map",
         )
     with table_col:
-        render_table(
-            concerned, tables.COMMUNE_INDICATOR_COLUMNS, "communes_action", "action_communes"
+        render_wrapped_table(
+            concerned,
+            tables.COMMUNE_INDICATOR_COLUMNS,
+            "communes_action",
+            "action_communes",
+            "Communes concernées par l'action",
         )
 
 
@@ -124,7 +135,20 @@ def render_action_followups(territory: Territory, action: pd.Series) -> None:
     if notes.empty:
         st.info("Aucune note de suivi pour cette action.")
         return
-    st.plotly_chart(charts.build_followup_figure(notes), key="action_followups")
+    dated = notes.dropna(subset=["progress"]).sort_values("note_date")
+    summary = f"avancement selon {plural(len(notes), 'note')} de suivi"
+    if not dated.empty:
+        summary += (
+            f", de {format_percent(dated['progress'].iloc[0])} le "
+            f"{format_date(dated['note_date'].iloc[0])} à "
+            f"{format_percent(dated['progress'].iloc[-1])} le "
+            f"{format_date(dated['note_date'].iloc[-1])}"
+        )
+    render_chart(
+        charts.build_followup_figure(notes),
+        summary + " ; chaque note est détaillée ci-dessous.",
+        key="action_followups",
+    )
     render_followup_timeline(notes)
 
 

@@ -9,8 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, filters, tables
-from dashboard.formatting import format_date
+from dashboard.formatting import format_date, plural
 from dashboard.territory import Territory
+from dashboard.ui.chart_view import render_chart
 from dashboard.ui.widgets import render_chart_data
 
 
@@ -44,8 +45,12 @@ def render_calendar(
     else:
         as_of = territory.late_as_of(dt.date.today())
         line = "aujourd'hui" if territory.data_date is None else f"données au {format_date(as_of)}"
-        st.plotly_chart(
+        late = int(dated["is_late"].sum())
+        render_chart(
             charts.build_gantt_figure(dated, pd.Timestamp(as_of), year, line.capitalize()),
+            f"périodes prévues de {plural(len(dated), 'action')}, du "
+            f"{format_date(dated['planned_start'].min())} au "
+            f"{format_date(dated['planned_end'].max())}, dont {plural(late, 'action')} en retard.",
             key="gantt",
         )
         st.caption(

@@ -69,12 +69,26 @@ def current_territory() -> Territory:
     return territories.get(siren) or next(iter(territories.values()))
 
 
+# The provenance notice in one line: its kinds, the counts folded below (a tall notice pushed
+# what a page is for below the first screen of a laptop).
+PROVENANCE_WORDS = {
+    "demo": "données de démonstration (marquées « démo »)",
+    "reconstructed": "valeurs reconstituées",
+    "approximate": "valeurs approximatives (« ≈ »)",
+    "not_given": "statuts non renseignés",
+}
+
+
 def render_page_header(title: str, territory: Territory) -> None:
     st.title(title)
     st.caption(f"{safe_text(territory.name)} — SIREN {territory.siren}")
-    notice = load_provenance_notice(territory)
+    summary = queries.load_provenance_summary(territory.territory_id)
+    notice = summaries.build_provenance_notice(summary, territory.source_document)
     if notice:
-        st.info(safe_text(notice), icon="ℹ️")
+        kinds = set(summary.loc[summary["n"] > 0, "provenance"])
+        words = [word for key, word in PROVENANCE_WORDS.items() if key in kinds]
+        with st.expander("Provenance des valeurs : " + ", ".join(words), icon="ℹ️"):
+            st.markdown(safe_text(notice))
 
 
 def load_provenance_notice(territory: Territory) -> str | None:

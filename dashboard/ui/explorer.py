@@ -12,9 +12,10 @@ import streamlit as st
 
 from dashboard import explorer, favorites, queries, sql_console
 from dashboard.db import ROOT, warehouse_path, warehouse_version
-from dashboard.formatting import format_number
+from dashboard.formatting import format_number, plural
 from dashboard.restricted_warehouse import build_restricted_warehouse
 from dashboard.territory import Territory
+from dashboard.ui.chart_view import render_chart
 from dashboard.ui.context import readable_territory_ids
 from dashboard.ui.downloads import render_downloads
 from dashboard.ui.widgets import safe_text, sync_query_params
@@ -160,8 +161,13 @@ def render_pivot_builder(territory: Territory) -> None:
     labels = {**dims, **measures}
     render_pivot_table(pivot, labels, decimals=1 if aggregation in ("mean", "median") else 0)
     kind = explorer.chart_kind(rows, columns or None, dataset.years, second or None)
-    st.plotly_chart(
+    render_chart(
         explorer.build_pivot_figure(pivot, rows, columns or None, kind, labels),
+        f"{labels.get(measure, measure)} par "
+        + ", ".join(labels.get(r, r) for r in rows)
+        + ""
+        + (f" et {labels.get(columns, columns)}" if columns else "")
+        + f", {plural(len(pivot), 'ligne')} : les valeurs du tableau croisé ci-dessus.",
         key="explorer_pivot_chart",
     )
     st.caption(f"{format_number(len(filtered))} ligne(s) de « {dataset.label} » prises en compte.")
@@ -257,7 +263,12 @@ def render_sql_result(outcome: sql_console.ConsoleResult | str) -> None:
     render_downloads(frame, "requete", "explorer_sql_export")
     figure = explorer.build_result_figure(frame)
     if figure is not None:
-        st.plotly_chart(figure, key="explorer_sql_chart")
+        render_chart(
+            figure,
+            f"résultat de la requête, {plural(len(frame), 'ligne')} : les valeurs du tableau "
+            "ci-dessus.",
+            key="explorer_sql_chart",
+        )
 
 
 @st.cache_data(show_spinner=False)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import indicator_charts, indicators, queries, tables
-from dashboard.formatting import format_number
+from dashboard import indicator_charts, indicators, queries, summaries, tables
+from dashboard.formatting import format_measure, format_number, plural
 from dashboard.territory import Territory
+from dashboard.ui.chart_view import render_chart
 from dashboard.ui.widgets import render_chart_data, render_table, safe_text
 
 TABS = [
@@ -33,13 +34,21 @@ def render_population(territory: Territory) -> None:
     series = queries.load_population_series(territory.territory_id)
     totals = indicators.territory_population(series)
     title = f"Ensemble du territoire ({territory.n_communes} communes)"
-    st.plotly_chart(indicator_charts.build_population_figure(totals, title), key="population_total")
+    render_chart(
+        indicator_charts.build_population_figure(totals, title),
+        summaries.build_series_summary(f"population légale, {title}", totals, "year", "value"),
+        key="population_total",
+    )
     render_chart_data(totals, tables.POPULATION_COLUMNS, "population", "pop_t")
     labels = indicators.communes_by_population(series)
     code = st.selectbox("Commune", list(labels), format_func=labels.get, key="indicator_commune")
     one = series[series["insee_code"] == code]
-    st.plotly_chart(
-        indicator_charts.build_population_figure(one, labels[code]), key="population_commune"
+    render_chart(
+        indicator_charts.build_population_figure(one, labels[code]),
+        summaries.build_series_summary(
+            f"population légale de {labels[code]}", one, "year", "value"
+        ),
+        key="population_commune",
     )
     render_chart_data(one, tables.POPULATION_COLUMNS, "population_commune", "pop_c")
     st.caption(
@@ -54,7 +63,17 @@ def render_ranking(measures: pd.DataFrame) -> None:
     catalog = indicators.measure_catalog(measures)
     measure = select_measure(st, "Indicateur", catalog, "rank_measure")
     ranked = indicators.ranking(measures, measure)
-    st.plotly_chart(indicator_charts.build_ranking_figure(ranked, catalog[measure]), key="ranking")
+    render_chart(
+        indicator_charts.build_ranking_figure(ranked, catalog[measure]),
+        summaries.build_ranked_summary(
+            f"classement des communes, {catalog[measure]}",
+            ranked,
+            "name",
+            "value",
+            format_measure,
+        ),
+        key="ranking",
+    )
     render_table(ranked, tables.RANKING_COLUMNS, "classement", "ranking_table")
 
 
@@ -64,8 +83,11 @@ def render_scatter(measures: pd.DataFrame) -> None:
     x = select_measure(left, "Axe horizontal", catalog, "scatter_x", "density")
     y = select_measure(right, "Axe vertical", catalog, "scatter_y", "population_change")
     table = indicators.wide(measures)
-    st.plotly_chart(
-        indicator_charts.build_scatter_figure(table, x, y, catalog[x], catalog[y]), key="scatter"
+    render_chart(
+        indicator_charts.build_scatter_figure(table, x, y, catalog[x], catalog[y]),
+        f"nuage de points des {plural(len(table), 'commune')} : {catalog[x]} en abscisse, "
+        f"{catalog[y]} en ordonnée.",
+        key="scatter",
     )
     render_chart_data(
         table[["insee_code", "name", x, y]].rename(columns={x: catalog[x], y: catalog[y]}),
@@ -97,7 +119,18 @@ def render_epci_comparison(territory: Territory) -> None:
         st.info("Choisissez au moins un EPCI.")
         return
     indexed = indicators.indexed_population(queries.load_epci_population(tuple(sorted(chosen))))
-    st.plotly_chart(indicator_charts.build_epci_comparison_figure(indexed), key="epci_comparison")
+    last = indexed[indexed["year"] == indexed["year"].max()]
+    render_chart(
+        indicator_charts.build_epci_comparison_figure(indexed),
+        summaries.build_ranked_summary(
+            f"population des EPCI en indice, base 100 la première année, en {last['year'].max()}",
+            last,
+            "name",
+            "index",
+            format_measure,
+        ),
+        key="epci_comparison",
+    )
     st.caption(
         "Somme des populations légales des communes de chaque EPCI (INSEE, COG de chaque année). "
         "Marqueur creux : aucune commune n'a vu sa valeur actualisée cette année-là."

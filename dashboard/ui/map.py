@@ -9,10 +9,11 @@ import streamlit as st
 
 from dashboard import maps, queries, shared_figures, tables
 from dashboard.folium_component import build_folium_args, render_folium_args
-from dashboard.formatting import format_number
+from dashboard.formatting import STATUS_COLORS, format_measure
 from dashboard.templates import render_template
 from dashboard.territory import Territory
 from dashboard.ui.widgets import safe_text
+from etl.schema import STATUS_ORDER
 
 MAP_KEY = "communes_map"
 MAP_HEIGHT = 620
@@ -78,9 +79,14 @@ def select_measure_and_breaks(
 
 
 def render_map_legend(
-    measure: maps.Measure, breaks: list[float], values: pd.Series, with_programmes: bool
+    measure: maps.Measure,
+    breaks: list[float],
+    values: pd.Series,
+    with_programmes: bool,
+    marker_statuses: list[str] = (),
 ) -> None:
-    """Legend of the choropleth in French number formats, next to the map."""
+    """Legend of the choropleth in French number formats, next to the map, and of the action
+    markers' colours (their status)."""
     st.markdown(f"**{safe_text(measure.label)}**")
     border = "1px solid #555"
     entries = [
@@ -94,6 +100,16 @@ def render_map_legend(
                 "color": "transparent",
                 "border": f"3px solid {maps.PROGRAMME_COLOR}",
                 "label": "Petites Villes de Demain / Action Cœur de Ville",
+            }
+        )
+    for position, status in enumerate(s for s in STATUS_ORDER if s in set(marker_statuses)):
+        entries.append(
+            {
+                "color": STATUS_COLORS[status],
+                "border": "2px solid #212121",
+                "label": status,
+                "round": True,
+                "heading": "Actions localisées (rond, couleur du statut)" if not position else "",
             }
         )
     st.html(render_template("map/legend.html", entries=entries))
@@ -129,6 +145,6 @@ def render_commune_indicators(measures: pd.DataFrame) -> None:
         year = f" ({int(row.year)})" if pd.notna(row.year) else ""
         unit = f" {safe_text(row.unit)}" if isinstance(row.unit, str) else ""
         st.markdown(
-            f"- {safe_text(row.label)}{year} : {format_number(row.value, 1)}{unit}  \n"
+            f"- {safe_text(row.label)}{year} : {format_measure(row.value)}{unit}  \n"
             f"  *{safe_text(row.source)}*"
         )

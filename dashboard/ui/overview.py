@@ -15,6 +15,7 @@ import streamlit as st
 from dashboard import changes, charts, kpis, queries, shared_figures, summaries, tables, watchlist
 from dashboard.formatting import format_date
 from dashboard.territory import Territory
+from dashboard.ui.chart_view import render_chart
 from dashboard.ui.widgets import (
     build_action_tables,
     render_action_tables,
@@ -61,6 +62,11 @@ def render_overview_kpis(territory: Territory, figures: pd.Series) -> None:
     deltas = {} if before is None else kpis.build_kpi_deltas(figures, before)
     by_label = {labels[key]: value for key, value in deltas.items()}
     since = None if previous is None else f"depuis le {format_date(previous['taken_at'])}"
+    if previous is not None:
+        st.caption(
+            f"Évolutions depuis {changes.describe_snapshot(previous, plain=True)}. "
+            f"[Voir le détail des changements](/evolutions?territoire={territory.siren})"
+        )
     items = kpis.build_kpi_items(figures, territory.has_money)
     money = {kpi.label for kpi in kpis.KPIS if kpi.money}
     counts = [item for item in items if item[0] not in money]
@@ -68,11 +74,6 @@ def render_overview_kpis(territory: Territory, figures: pd.Series) -> None:
     for group, columns in ((counts, 5 if len(counts) > 8 else 4), (items[len(counts) :], 4)):
         if group:
             render_kpis(group, columns, deltas=by_label, delta_description=since)
-    if previous is not None:
-        st.caption(
-            f"Évolutions depuis l'instantané précédent : {changes.describe_snapshot(previous)}. "
-            f"[Voir le détail des changements](/evolutions?territoire={territory.siren})"
-        )
     if territory.data_date is not None:
         st.caption(
             f"Retards jugés au {format_date(territory.data_date)}, date des données du document "
@@ -101,8 +102,12 @@ def render_status_by_root(territory: Territory) -> None:
         territory.territory_id,
         order_by or "plan",
     )
-    event = st.plotly_chart(
-        figure, key="status_by_root", on_select="rerun", selection_mode="points"
+    event = render_chart(
+        figure,
+        summaries.build_status_by_root_summary(status),
+        key="status_by_root",
+        on_select="rerun",
+        selection_mode="points",
     )
     st.caption("Cliquez sur une barre pour ouvrir le plan d'action filtré sur cet axe.")
     render_chart_data(status, tables.STATUS_BY_ROOT_COLUMNS, "avancement", "status_data")
@@ -130,11 +135,11 @@ def _watch_tables(
 def render_watchlist(territory: Territory) -> None:
     """« À surveiller »: one tab per reason with its count, each action linking to its fiche."""
     found = _watch_tables(territory.territory_id, territory.siren, *shared_figures.freshness())
-    tabs = st.tabs([f"{reason} ({len(found[reason][0])})" for reason in watchlist.REASONS])
+    tabs = st.tabs([f"{reason} ({len(found[reason][1])})" for reason in watchlist.REASONS])
     for tab, reason in zip(tabs, watchlist.REASONS, strict=True):
         with tab:
             shown, export = found[reason]
-            if shown.empty:
+            if export.empty:
                 st.success("Rien à signaler.")
             else:
                 render_action_tables(shown, export, f"watch_{reason}")

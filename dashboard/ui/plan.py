@@ -7,7 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, commission_report, filters
+from dashboard.formatting import plural
 from dashboard.territory import Territory
+from dashboard.ui.chart_view import render_chart
 from dashboard.ui.downloads import (
     render_deck_download,
     render_plan_workbook_download,
@@ -84,8 +86,41 @@ def render_plan_downloads(
     render_plan_workbook_download(territory, "plan_workbook", xlsx_column)
 
 
+SORT_PARAM = "tri"
+SORTS = {
+    "plan": "Ordre du plan",
+    "retard": "Les plus en retard d'abord",
+    "fin": "Fin prévue, la plus ancienne d'abord",
+    "avancement": "Avancement le plus faible",
+    "statut": "Statut",
+}
+
+
+def sort_actions(actions: pd.DataFrame, order: str) -> pd.DataFrame:
+    """The actions in the order chosen; ties (and unknown values, last) in plan order."""
+    if order == "retard":
+        return actions.sort_values(["days_late", "sort_order"], ascending=[False, True])
+    if order == "fin":
+        return actions.sort_values(["planned_end", "sort_order"], na_position="last")
+    if order == "avancement":
+        return actions.sort_values(["progress", "sort_order"], na_position="last")
+    if order == "statut":
+        rank = actions["status"].map({s: i for i, s in enumerate(STATUS_ORDER)})
+        return actions.assign(_rank=rank).sort_values(["_rank", "sort_order"]).drop(columns="_rank")
+    return actions.sort_values("sort_order")
+
+
 def render_plan_table(territory: Territory, shown: pd.DataFrame) -> None:
-    render_action_table(shown, territory.siren, "plan_actions")
+    """The filtered actions in the order chosen (kept in the URL, `?tri=`), each title a link
+    to its fiche."""
+    if "plan_sort" not in st.session_state:
+        wanted = st.query_params.get(SORT_PARAM)
+        st.session_state["plan_sort"] = wanted if wanted in SORTS else "plan"
+    order = st.columns([1, 2])[0].selectbox(
+        "Trier par", list(SORTS), format_func=SORTS.get, key="plan_sort"
+    )
+    sync_query_params({SORT_PARAM: order} if order != "plan" else {}, [SORT_PARAM])
+    render_action_table(sort_actions(shown, order), territory.siren, "plan_actions")
 
 
 def render_plan_hierarchy(items: pd.DataFrame, shown: pd.DataFrame) -> None:
@@ -108,8 +143,14 @@ def render_plan_hierarchy(items: pd.DataFrame, shown: pd.DataFrame) -> None:
     if shown.empty:
         st.info("Aucune action ne correspond aux filtres.")
         return
-    st.plotly_chart(
-        charts.build_plan_hierarchy_figure(items, shown, color_by, kind), key="plan_tree"
+    counts = shown["status"].value_counts()
+    render_chart(
+        charts.build_plan_hierarchy_figure(items, shown, color_by, kind),
+        f"{'rectangles' if kind == 'treemap' else 'soleil'} du plan jusqu'aux "
+        f"{plural(len(shown), 'action')}, "
+        + ", ".join(f"{status} : {count}" for status, count in counts.items())
+        + ". L'onglet « Tableau » donne les mêmes actions.",
+        key="plan_tree",
     )
     st.caption(
         "Cliquez sur un bloc pour zoomer sur cette partie du plan ; cliquez en haut "

@@ -10,9 +10,15 @@ import streamlit as st
 
 from dashboard import changes, tables
 from dashboard.formatting import escape_markdown, format_number
+from dashboard.templates import render_template
 from dashboard.ui.downloads import render_downloads
 
 ACTION_PAGE = "fiche-action"
+# Longer action tables scroll inside a box this high (their header stays in view).
+ACTION_TABLE_ROWS = 12
+ACTION_TABLE_HEIGHT = "30rem"
+LONG_TEXT = 32  # characters
+LONG_TEXT_WIDTH = 240  # pixels
 
 
 def safe_text(text: object) -> str:
@@ -71,28 +77,24 @@ def render_kpis(
             )
 
 
+def long_text_columns(shown: pd.DataFrame) -> dict:
+    """Columns of long text get a bounded width (the full text on hover), so that the amounts
+    beside them stay in view on a 1366 px laptop instead of being pushed off to the right."""
+    config = {}
+    for column in shown.columns:
+        longest = shown[column].astype(str).str.len().max() if len(shown) else 0
+        if longest and longest > LONG_TEXT:
+            config[column] = st.column_config.TextColumn(column, width=LONG_TEXT_WIDTH)
+    return config
+
+
 def render_table(
     frame: pd.DataFrame, spec: list[tuple[str, str, str]], basename: str, key: str
 ) -> None:
     """French-formatted table with CSV and Excel downloads of exactly what it shows."""
-    st.dataframe(tables.to_display(frame, spec), hide_index=True, key=key)
+    shown = tables.to_display(frame, spec)
+    st.dataframe(shown, hide_index=True, key=key, column_config=long_text_columns(shown))
     render_downloads(tables.to_export(frame, spec), basename, f"{key}_export")
-
-
-def render_selectable_table(
-    frame: pd.DataFrame, spec: list[tuple[str, str, str]], basename: str, key: str
-) -> int | None:
-    """Like render_table, but a click on a row returns its position (or None)."""
-    event = st.dataframe(
-        tables.to_display(frame, spec),
-        hide_index=True,
-        key=key,
-        on_select="rerun",
-        selection_mode="single-row",
-    )
-    render_downloads(tables.to_export(frame, spec), basename, f"{key}_export")
-    rows = event.selection.rows if event else []
-    return rows[0] if rows else None
 
 
 def render_chart_data(
@@ -113,29 +115,59 @@ def build_action_tables(
     siren: str,
     spec: list[tuple[str, str, str]] | None = None,
     extra: dict[str, pd.Series] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The table shown (French text, link to each fiche, raw progress for its bar) and the
-    export of the same rows (raw values)."""
-    spec = spec or tables.ACTION_COLUMNS
-    shown = tables.to_display(frame, spec)
-    export = tables.to_export(frame, spec)
-    for label, values in (extra or {}).items():
-        shown.insert(2, label, values.to_numpy())
-        export.insert(2, label, values.to_numpy())
-    if "Avancement (%)" in shown:
-        shown["Avancement (%)"] = frame["progress"].to_numpy()
-    shown.insert(0, "Fiche", action_links(frame, siren).to_numpy())
-    return shown, export
+    caption: str = "Actions",
+) -> tuple[str, pd.DataFrame]:
+    """The table shown (HTML: French text, each title a link to its fiche, a progress bar, the
+    lateness beside the status) and the export of the same rows with every action column."""
+    spec = spec or tables.ACTION_TABLE_COLUMNS
+    export_spec = tables.ACTION_COLUMNS if spec is tables.ACTION_TABLE_COLUMNS else spec
+    export = tables.to_export(frame, export_spec)
+    frame = frame.copy()
+    spec = list(spec)
+    for position, (label, values) in enumerate((extra or {}).items()):
+        column = f"_extra_{position}"
+        frame[column] = values.to_numpy()
+        spec.insert(2 + position, (column, label, "text"))
+        export.insert(2 + position, label, values.to_numpy())
+    return build_wrapped_table(frame, spec, caption, action_links(frame, siren).tolist()), export
 
 
-def render_action_tables(shown: pd.DataFrame, export: pd.DataFrame, key: str) -> None:
+def build_wrapped_table(
+    frame: pd.DataFrame,
+    spec: list[tuple[str, str, str]],
+    caption: str,
+    links: list[str | None] | None = None,
+    link_column: str = "title",
+) -> str:
+    """HTML table whose text wraps (every column in view on a laptop), header kept in view;
+    `links` (one per row) make `link_column` a real link: one click or Enter opens it."""
+    headers, rows = tables.build_table_cells(frame, spec, links, link_column)
+    return render_template(
+        "action_table.html",
+        headers=headers,
+        rows=rows,
+        caption=caption,
+        max_height=ACTION_TABLE_HEIGHT if len(rows) > ACTION_TABLE_ROWS else None,
+    )
+
+
+def render_wrapped_table(
+    frame: pd.DataFrame,
+    spec: list[tuple[str, str, str]],
+    basename: str,
+    key: str,
+    caption: str,
+    export_spec: list[tuple[str, str, str]] | None = None,
+) -> None:
+    """Like render_table, for a few rows read in full: the text wraps instead of the table
+    scrolling sideways; CSV and Excel of the same rows (with the `export_spec` columns)."""
+    st.html(build_wrapped_table(frame, spec, caption))
+    render_downloads(tables.to_export(frame, export_spec or spec), basename, f"{key}_export")
+
+
+def render_action_tables(shown: str, export: pd.DataFrame, key: str) -> None:
     """A table from `build_action_tables`, with its CSV/Excel downloads."""
-    config = {"Fiche": st.column_config.LinkColumn("Fiche", display_text="Ouvrir", width="small")}
-    if "Avancement (%)" in shown:
-        config["Avancement (%)"] = st.column_config.ProgressColumn(
-            "Avancement", min_value=0, max_value=100, format="%.0f %%"
-        )
-    st.dataframe(shown, hide_index=True, key=key, column_config=config)
+    st.html(shown)
     render_downloads(export, "actions", f"{key}_export")
 
 
@@ -145,9 +177,10 @@ def render_action_table(
     key: str,
     spec: list[tuple[str, str, str]] | None = None,
     extra: dict[str, pd.Series] | None = None,
+    caption: str = "Actions",
 ) -> None:
     """Actions with a progress bar and a link to each fiche; CSV/Excel of the same rows."""
-    render_action_tables(*build_action_tables(frame, siren, spec, extra), key)
+    render_action_tables(*build_action_tables(frame, siren, spec, extra, caption), key)
 
 
 def render_change_counts(found: pd.DataFrame, columns: int = 6) -> None:
