@@ -73,8 +73,11 @@ def render_figures(figures: list[tuple[str, go.Figure]]) -> list[tuple[str, str]
         kaleido.stop_sync_server(silence_warnings=True)
 
 
-def html_table(frame, spec: list[tuple[str, str, str]], css: str = "") -> str:
-    """French-formatted table; every cell escaped by the template."""
+def html_table(
+    frame, spec: list[tuple[str, str, str]], css: str = "", widths: dict[str, float] | None = None
+) -> str:
+    """French-formatted table, numbers right-aligned; every cell escaped by the template.
+    `widths` (column -> % of the table) fixes each column's width (table-layout: fixed)."""
     spec = tables.with_provenance(frame, spec)
     shown = tables.to_display(frame, spec)
     kinds = {label: kind for _, label, kind in spec}
@@ -88,7 +91,14 @@ def html_table(frame, spec: list[tuple[str, str, str]], css: str = "") -> str:
         [{"value": v, "css": numeric(c)} for c, v in zip(shown.columns, values, strict=True)]
         for values in shown.itertuples(index=False)
     ]
-    return render_template("report/table.html", heads=heads, rows=rows, css=css)
+    shown_widths = None
+    if widths:
+        chosen = [widths.get(names[c], 10) for c in shown.columns]
+        shown_widths = [round(100 * w / sum(chosen), 2) for w in chosen]
+        css = f"{css} fixed".strip()
+    return render_template(
+        "report/table.html", heads=heads, rows=rows, css=css, widths=shown_widths
+    )
 
 
 def source_line(data: ReportData) -> str:
