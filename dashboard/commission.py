@@ -24,7 +24,7 @@ SCREEN_HEIGHT = 1080
 SAFETY = 30  # what the estimates may miss (rounding, a font a little wider)
 BLOCK_GAP = 16  # Streamlit's gap between two elements
 NAV_HEIGHT = 98  # the page's top padding and the navigation row, with its gap
-TITLE_LINE, TITLE_CHARS = 48, 64  # h1: 2.5rem bold
+TITLE_LINE, TITLE_CHARS = 48, 90  # h1: 2.5rem bold (about 105 characters a line)
 CAPTION_HEIGHT = 32  # « territoire — données au … — écran i / n »
 NOTICE_CHARS = 160  # the provenance notice, a second caption
 TEXT_LINE, TEXT_CHARS = 38, 140  # body text: 1.5rem
@@ -37,6 +37,7 @@ CELL_PADDING = 26  # px left and right of a cell's text
 TABLE_HEADER_LINE, ROW_LINE, ROW_PADDING = 30, 30, 14
 CHART_CHROME = 150  # legend, axis title and ticks, margins
 BAR_BASE, BAR_LINE, BAR_MIN = 14, 26, 48  # one bar: base height, each line of its label
+CHART_MIN_SCALE = 0.75  # a chart may be drawn this much shorter to stay on its screen
 MIN_SPLIT_ROWS = 3  # a list split over screens leaves at least this many rows on the first
 
 LATE_LIMIT = 30  # the most late actions listed for one item
@@ -95,11 +96,13 @@ class Block:
 
 @dataclass(frozen=True)
 class Piece:
-    """The rows [start, stop) of block `name` on one screen (0, 0 for a fixed block)."""
+    """The rows [start, stop) of block `name` on one screen (0, 0 for a fixed block), drawn at
+    `scale` of their height (a chart squeezed to stay on the screen)."""
 
     name: str
     start: int = 0
     stop: int = 0
+    scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -224,15 +227,16 @@ def chart_block(name: str, status: pd.DataFrame) -> Block:
 
 def chart_height(block_rows: tuple[int, ...], piece: Piece) -> int:
     """The px height a chart of the bars of `piece` must be drawn at."""
-    return CHART_CHROME + sum(block_rows[piece.start : piece.stop])
+    return CHART_CHROME + int(sum(block_rows[piece.start : piece.stop]) * piece.scale)
 
 
 # --- Flowing blocks onto screens ------------------------------------------------------------
 def paginate(blocks: list[Block], first_room: int, room: int) -> list[tuple[Piece, ...]]:
     """Blocks in order onto screens of `first_room` then `room` px. A chart that does not fit
-    what is left of a screen but fits a whole one starts the next screen; a longer list is split
-    between rows (at least MIN_SPLIT_ROWS on the screen it starts), its chrome repeated; a row
-    taller than a whole screen gets a screen alone."""
+    what is left of a screen is drawn shorter (down to CHART_MIN_SCALE) or, if it fits a whole
+    screen and less than half of this one is left, starts the next one; else it is split like a
+    list. A list is split between rows (at least MIN_SPLIT_ROWS on the screen it starts), its
+    chrome repeated; a row taller than a whole screen gets a screen alone."""
     screens: list[list[Piece]] = [[]]
     free = first_room
 
@@ -248,8 +252,14 @@ def paginate(blocks: list[Block], first_room: int, room: int) -> list[tuple[Piec
             free -= block.height
             continue
         whole = block.chrome + sum(block.rows)
-        if block.keep_together and screens[-1] and free < whole <= room:
-            free = new_screen()
+        if block.keep_together and screens[-1] and whole > free:
+            if block.chrome + sum(block.rows) * CHART_MIN_SCALE <= free:
+                scale = (free - block.chrome) / sum(block.rows)
+                screens[-1].append(Piece(block.name, 0, len(block.rows), scale))
+                free = 0
+                continue
+            if whole <= room and free < room / 2:  # else split: better than a screen half empty
+                free = new_screen()
         start = 0
         while start < len(block.rows):
             stop, used = start, block.chrome

@@ -257,6 +257,11 @@ def test_paginate_splits_lists_repeats_their_chrome_and_keeps_charts_whole():
     chart = Block("chart", rows=(100,) * 4, chrome=50, keep_together=True)
     pages = commission.paginate([Block("kpis", 300), chart], first_room=600, room=600)
     assert [[p.name for p in page] for page in pages] == [["kpis"], ["chart"]]
+    # Three quarters of it would fit: drawn shorter on the same screen.
+    pages = commission.paginate([Block("kpis", 300), chart], first_room=700, room=700)
+    assert [[(p.name, p.stop) for p in page] for page in pages] == [[("kpis", 0), ("chart", 4)]]
+    assert pages[0][1].scale == (700 - 300 - 50) / 400
+    assert commission.chart_height(chart.rows, pages[0][1]) == commission.CHART_CHROME + 350
     # A row taller than a screen still gets one (alone), never an endless loop.
     pages = commission.paginate([Block("rows", rows=(900, 100), chrome=50)], 600, 600)
     assert [(p.start, p.stop) for page in pages for p in page] == [(0, 1), (1, 2)]

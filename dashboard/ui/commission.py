@@ -173,7 +173,8 @@ def render_status_chart(status: pd.DataFrame, screen: Screen, key: str) -> None:
     shown = status[status["item_id"].isin(order[piece.start : piece.stop])]
     figure = charts.for_projector(charts.build_status_by_root_figure(shown))
     widest = status.groupby("item_id")["n_actions"].sum().max()
-    figure.update_layout(height=commission.chart_height(rows, piece))
+    # The legend even for one status (plotly hides a lone trace's): grey must say « Non renseigné ».
+    figure.update_layout(height=commission.chart_height(rows, piece), showlegend=True)
     figure.update_xaxes(range=[0, widest * 1.05])
     st.plotly_chart(figure, key=f"{key}_{screen.part}")
 
@@ -197,9 +198,9 @@ def render_item(territory: Territory, data: CommissionData, screen: Screen) -> N
     """One first-level item: its KPIs, its status by second-level item, its most late actions."""
     scoped = commission.item_actions(data, screen.topic)
     render_screen_kpis(scoped, screen)
-    render_status_chart(commission.item_status(data, screen.topic), screen, "commission_item_chart")
     if screen.piece("no_late"):
         st.success("Aucune action en retard.")
+    render_status_chart(commission.item_status(data, screen.topic), screen, "commission_item_chart")
     piece = screen.piece("late")
     if piece:
         late = commission.late_actions(scoped)
