@@ -21,8 +21,8 @@ LATE_COLUMNS.append(("is_demo", "Données", "demo"))
 # % of the A4 text width: the action's title wide enough for three or four lines, the other
 # columns just wide enough for their words (templates/report/report.css, table.late).
 LATE_WIDTHS = {
-    "code": 10.5,
-    "title": 44,
+    "code": 11.5,
+    "title": 43,
     "status": 7.5,
     "progress": 7,
     "days_late": 6.5,
