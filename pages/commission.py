@@ -1,13 +1,16 @@
 """Mode commission — for elected officials on a projector: one topic per screen, printable.
 
-Arrow keys (← →) or the buttons move between screens; `?ecran=` keeps the screen in the URL."""
+The agenda (« Ordre du jour », `?ordre=`) chooses the points and their order; arrow keys (← →)
+or the buttons move between screens; `?ecran=` keeps the screen in the URL."""
 
+from dashboard.commission import build_screens
 from dashboard.ui import commission, context
 
 territory = context.current_territory()
 commission.apply_projector_style()
-screens = commission.load_screens(territory)
-index = commission.select_commission_screen(screens, territory.siren)
+data = commission.load_commission_data(territory)
+screens = build_screens(data, commission.select_agenda(data))
+index = commission.select_commission_screen(screens, territory.siren, data)
 screen = screens[index]
-commission.render_commission_header(territory, screen.title, index, len(screens))
-commission.render_screen(territory, screen)
+commission.render_commission_header(territory, screen, index, len(screens), data.provenance_notice)
+commission.render_screen(territory, data, screen)

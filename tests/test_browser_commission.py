@@ -1,11 +1,14 @@
 """Commission mode and Évolutions in headless Chromium: keyboard navigation, no sidebar, the
-screen in the URL, and the change list of the demo's last commission."""
+screen in the URL, every screen of every demo territory's default agenda within a 1920×1080
+projector, and the change list of the demo's last commission."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from tests.browser_support import open_page
+from tests.browser_support import SCREENSHOTS, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -72,3 +75,91 @@ def test_evolutions_lists_the_demo_changes_and_a_link_keeps_the_pair(server, bro
         assert watch.failed == [], watch.failed
     finally:
         page.close()
+
+
+DEMO_SIRENS = ["200068666", "245400601", "242100410", "200053742"]
+PROJECTOR = {"width": 1920, "height": 1080}
+# How far the screen's content reaches: the document, any scrolling box of the main area, the
+# lowest element of the main block, and whether a table is wider than its box (cut text).
+MEASURE = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const boxes = [document.scrollingElement, main, ...main.querySelectorAll('*')].filter(e => {
+    const style = getComputedStyle(e);
+    return e === document.scrollingElement || /(auto|scroll)/.test(style.overflowY);
+  });
+  const block = main.querySelector('[data-testid="stMainBlockContainer"]');
+  const bottoms = [...block.querySelectorAll('[data-testid="stElementContainer"]')]
+    .map(e => e.getBoundingClientRect()).filter(r => r.height > 0).map(r => r.bottom);
+  const tables = [...main.querySelectorAll('table')];
+  return {
+    scroll: Math.max(...boxes.map(e => e.scrollHeight - e.clientHeight)),
+    bottom: Math.max(...bottoms),
+    wide: tables.filter(t => t.scrollWidth > t.parentElement.clientWidth + 1).length,
+    title: main.querySelector('h1')?.innerText,
+  };
+}"""
+DRAWN = """() => !document.querySelector('[data-testid="stStatusWidget"]')
+    && !document.querySelector('[data-stale="true"]')
+    && !document.querySelector('[data-testid="stMain"] [data-testid="stSkeleton"]')
+    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+         .every(c => c.querySelector('.main-svg'))"""
+
+
+LAYOUT = """() => [...document.querySelectorAll(
+    '[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]')]
+    .map(e => Math.round(e.getBoundingClientRect().height)).join(',')"""
+
+
+def settle_drawn(page) -> None:
+    """Wait until the screen is drawn and stays so: the status widget can be absent for a moment
+    before a run starts, and a chart is a placeholder until plotly has drawn it."""
+    previous = None
+    for _ in range(60):
+        page.wait_for_function(DRAWN, timeout=60_000)
+        layout = page.evaluate(LAYOUT)
+        if layout == previous:
+            return
+        previous = layout
+        page.wait_for_timeout(600)
+    raise AssertionError("l'écran ne se stabilise pas")
+
+
+def screen_number(page) -> tuple[int, int]:
+    """(current, total) from the screen list's shown value « i / n — title »."""
+    shown = page.get_by_role("combobox", name="Écran").input_value()
+    found = re.search(r"(\d+) / (\d+) — ", shown)
+    assert found, shown
+    return int(found[1]), int(found[2])
+
+
+def test_every_screen_of_every_default_agenda_fits_a_projector(server, browser):
+    """One page, one session per territory: ← → through the whole default agenda, measuring
+    each screen once drawn (charts included)."""
+    page = browser.new_page(viewport=PROJECTOR, locale="fr-FR")
+    too_tall, walked = [], {}
+    try:
+        for siren in DEMO_SIRENS:
+            page.goto(f"{server}/mode-commission?territoire={siren}")
+            page.locator('[data-testid="stMain"] h1').first.wait_for(timeout=60_000)
+            settle_drawn(page)
+            _, total = screen_number(page)
+            walked[siren] = total
+            for number in range(1, total + 1):
+                settle_drawn(page)
+                assert screen_number(page) == (number, total)
+                assert f"ecran={number}" in page.url
+                measured = page.evaluate(MEASURE)
+                assert page.locator('[data-testid="stException"]').count() == 0
+                if measured["scroll"] > 0 or measured["bottom"] > 1080 or measured["wide"]:
+                    too_tall.append((siren, number, measured))
+                    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=str(SCREENSHOTS / f"commission_{siren}_{number}.png"))
+                if number < total:
+                    page.keyboard.press("ArrowRight")
+                    page.wait_for_url(f"**ecran={number + 1}**", timeout=30_000)
+    finally:
+        page.close()
+    assert too_tall == [], too_tall
+    # The default agendas are those of the issue's territories, Hauts-de-France's kept short.
+    assert set(walked) == set(DEMO_SIRENS)
+    assert walked["200053742"] < 47

@@ -18,6 +18,19 @@ LATE_COLUMNS = [
 ]
 LATE_COLUMNS.insert(4, ("days_late", "Jours de retard", "number"))
 LATE_COLUMNS.append(("is_demo", "Données", "demo"))
+# % of the A4 text width: the action's title wide enough for three or four lines, the other
+# columns just wide enough for their words (templates/report/report.css, table.late).
+LATE_WIDTHS = {
+    "code": 11.5,
+    "title": 43,
+    "status": 7.5,
+    "progress": 7,
+    "days_late": 6.5,
+    "planned_end": 9.5,
+    "pilot_service": 9,
+    "is_demo": 6,
+    "provenance": 6,
+}
 REPORT_FUNDING_COLUMNS = [
     ("contract", "Contrat", "text"),
     ("funder", "Financeur", "text"),

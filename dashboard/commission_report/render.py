@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 from dashboard import changes, charts, funding_charts, kpis, summaries, tables
 from dashboard.commission_report.data import (
     LATE_COLUMNS,
+    LATE_WIDTHS,
     REPORT_FUNDING_COLUMNS,
     ReportData,
     build_funder_totals,
@@ -21,6 +22,8 @@ from dashboard.templates import markup, read_static, render_template
 
 CHART_WIDTH = 1000  # px, scaled down to the A4 text width
 NUMERIC_KINDS = {"euros", "number", "decimal", "percent", "ratio"}
+# Where a long header word may break in a narrow fixed-width column (a soft hyphen).
+HEADER_BREAKS = {"Avancement": "Avance\u00adment", "Provenance": "Prove\u00adnance"}
 
 
 def build_report_figures(data: ReportData) -> list[tuple[str, go.Figure]]:
@@ -73,30 +76,45 @@ def render_figures(figures: list[tuple[str, go.Figure]]) -> list[tuple[str, str]
         kaleido.stop_sync_server(silence_warnings=True)
 
 
-def html_table(frame, spec: list[tuple[str, str, str]], css: str = "") -> str:
-    """French-formatted table; every cell escaped by the template."""
+def html_table(
+    frame, spec: list[tuple[str, str, str]], css: str = "", widths: dict[str, float] | None = None
+) -> str:
+    """French-formatted table, numbers right-aligned; every cell escaped by the template.
+    `widths` (column -> % of the table) fixes each column's width (table-layout: fixed)."""
     spec = tables.with_provenance(frame, spec)
     shown = tables.to_display(frame, spec)
     kinds = {label: kind for _, label, kind in spec}
     names = {label: column for column, label, _ in spec}
 
     def numeric(label: str) -> str:
-        return "num" if kinds[label] in NUMERIC_KINDS else ""
+        return "num" if kinds[label] in NUMERIC_KINDS else "date" if kinds[label] == "date" else ""
 
-    heads = [{"label": c, "css": f"{numeric(c)} col-{names[c]}"} for c in shown.columns]
+    def header(label: str) -> str:
+        if not widths:
+            return label
+        return " ".join(HEADER_BREAKS.get(word, word) for word in label.split(" "))
+
+    heads = [{"label": header(c), "css": f"{numeric(c)} col-{names[c]}"} for c in shown.columns]
     rows = [
         [{"value": v, "css": numeric(c)} for c, v in zip(shown.columns, values, strict=True)]
         for values in shown.itertuples(index=False)
     ]
-    return render_template("report/table.html", heads=heads, rows=rows, css=css)
+    shown_widths = None
+    if widths:
+        chosen = [widths.get(names[c], 10) for c in shown.columns]
+        shown_widths = [round(100 * w / sum(chosen), 2) for w in chosen]
+        css = f"{css} fixed".strip()
+    return render_template(
+        "report/table.html", heads=heads, rows=rows, css=css, widths=shown_widths
+    )
 
 
-def source_line(data: ReportData) -> str:
-    """Source and dates printed in every page's footer."""
+def source_line(data: ReportData) -> tuple[str, str]:
+    """Dates, then the source, printed in every page's footer (the source on a line of its own,
+    wrapped rather than cut when long)."""
     source = data.territory.source_document or "plan saisi par le territoire"
     built = format_datetime(data.built_at) if data.built_at is not None else "—"
-    # Dates first: a long source name is the part the footer may shorten.
-    return f"Édité le {format_date(data.today)} · données chargées le {built} · source : {source}"
+    return f"Édité le {format_date(data.today)} · données chargées le {built}", f"source : {source}"
 
 
 def build_report_html(data: ReportData, with_charts: bool = True) -> str:
@@ -124,7 +142,11 @@ def build_report_html(data: ReportData, with_charts: bool = True) -> str:
         ],
         charts=render_figures(build_report_figures(data)) if with_charts else [],
         n_late=format_number(len(late)),
-        late_table=markup(html_table(late, LATE_COLUMNS)) if not late.empty else None,
+        late_table=(
+            markup(html_table(late, LATE_COLUMNS, "late", widths=LATE_WIDTHS))
+            if not late.empty
+            else None
+        ),
         changes_since=data.changes_since,
         n_changed=format_number(found["action_id"].nunique()) if counted else None,
         change_counts=" · ".join(f"{label} : {count}" for label, count in counted if count),
@@ -147,4 +169,5 @@ def build_header_html(data: ReportData) -> str:
 
 def build_footer_html(data: ReportData) -> str:
     """Chromium's footer template: source and dates, page X / Y (escaped like the body)."""
-    return render_template("report/footer.html", source_line=source_line(data))
+    dates, source = source_line(data)
+    return render_template("report/footer.html", dates=dates, source=source)

@@ -86,7 +86,7 @@ def render_report_download(
         key,
         ":material/picture_as_pdf:",
         f"Périmètre : {data.scope_label}. Couverture, synthèse, indicateurs, graphiques, "
-        "actions en retard, changements depuis l'instantané précédent et financements.",
+        "actions en retard, changements depuis le point d'étape précédent et financements.",
         container,
     )
 
