@@ -30,6 +30,9 @@ TABLE_ORDER = (
     "funding",
     "followups",
     "declared_states",
+    "result_indicators",
+    "result_measures",
+    "alert_rules",
 )
 
 
