@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import queries
 from dashboard.ui import action as fiche
 from dashboard.ui import context
+from dashboard.ui import results as results_view
 
 territory = context.current_territory()
 context.render_page_header("Fiche action", territory)
@@ -16,5 +17,7 @@ fiche.render_action_summary(action)
 fiche.render_action_money(territory, action)
 st.subheader("Communes concernées")
 fiche.render_action_communes(territory, action)
+st.subheader("Résultats")
+results_view.render_action_results(territory, action)
 st.subheader("Suivi")
 fiche.render_action_followups(territory, action)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard.ui import context, overview
+from dashboard.ui import results as results_view
 
 territory = context.current_territory()
 context.render_page_header("Vue d'ensemble", territory)
@@ -15,3 +16,5 @@ overview.render_status_by_root(territory)
 
 st.subheader("À surveiller")
 overview.render_watchlist(territory)
+st.markdown("**Résultats et météo** — règles d'alerte")
+results_view.render_result_alerts(territory)

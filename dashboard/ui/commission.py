@@ -15,6 +15,7 @@ from dashboard.formatting import (
 )
 from dashboard.templates import read_static
 from dashboard.territory import Territory
+from dashboard.ui import results as results_view
 from dashboard.ui.context import load_provenance_notice
 from dashboard.ui.widgets import (
     render_change_counts,
@@ -128,6 +129,7 @@ def render_commission_summary(territory: Territory, actions: pd.DataFrame) -> No
 def render_commission_item(territory: Territory, actions: pd.DataFrame, root_id: str) -> None:
     """One first-level item: its KPIs, its status by second-level item, its most late actions."""
     scoped = actions[actions["root_item_id"] == root_id]
+    results_view.render_commission_glance(territory, root_id)
     render_scope_kpis(scoped)
     items = queries.load_plan_items(territory.territory_id)
     figure = charts.build_status_by_root_figure(kpis.build_status_by_item(scoped, items, depth=2))
