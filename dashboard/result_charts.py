@@ -67,5 +67,4 @@ def build_trajectory_figure(
     _layout(figure, height, yaxis_title=unit or None)
     figure.update_xaxes(gridcolor="#e0e0e0", tickformat="%Y")
     figure.update_yaxes(gridcolor="#e0e0e0", tickformat=",.0f")
-    figure.update_layout(legend={"orientation": "h", "y": -0.2})
     return figure

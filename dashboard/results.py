@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import queries
+from dashboard import queries, tables
 from dashboard.formatting import format_date, format_number, format_provenance
 from etl.schema import ALERT_RULES
 
@@ -48,6 +48,23 @@ POINT_COLUMNS = [
     ("source", "Source", "text"),
     ("is_demo", "Données", "demo"),
 ]
+REPORT_COLUMNS = [
+    c
+    for c in RESULT_COLUMNS
+    if c[0]
+    in (
+        "label",
+        "latest_value",
+        "latest_date",
+        "latest_millesime",
+        "target_value",
+        "target_date",
+        "share_reached",
+        "gap_points",
+        "status_label",
+        "is_demo",
+    )
+]
 ALERT_COLUMNS = [
     ("rule_label", "Règle", "text"),
     ("code", "Code", "text"),
@@ -87,6 +104,46 @@ def load_explorer_results(territory_id: str) -> pd.DataFrame:
     """Every measured point with its indicator's dimensions: the Explorateur's dataset."""
     indicators = load_result_indicators(territory_id)
     return build_point_table(load_result_points(territory_id), indicators)
+
+
+def build_result_sheets(territory_id: str) -> dict[str, pd.DataFrame]:
+    """The « Résultats » and « Mesures » sheets of the plan workbook, with provenance."""
+    indicators = load_result_indicators(territory_id)
+    points = build_point_table(load_result_points(territory_id), indicators)
+    return {
+        "Résultats": tables.to_export(indicators, RESULT_COLUMNS),
+        "Mesures": tables.to_export(points, POINT_COLUMNS),
+    }
+
+
+def scope_results(
+    territory_id: str, root_item_id: str | None, action_ids: set[str] | None
+) -> tuple[pd.DataFrame, list[tuple[str, str, list[str]]]]:
+    """The indicators of a report's scope (a first-level item, the actions of a contract, or
+    the whole plan) and the météo of its first-level items: (title, weather, comments)."""
+    indicators = load_result_indicators(territory_id)
+    if root_item_id is not None:
+        indicators = indicators[indicators["root_item_id"] == root_item_id]
+    elif action_ids is not None:
+        indicators = indicators[indicators["action_id"].isin(action_ids)]
+    notes = load_result_notes(territory_id)
+    items = queries.load_plan_items(territory_id)
+    roots = items[items["depth"] == 1].sort_values("sort_order")
+    if root_item_id is not None:
+        roots = roots[roots["item_id"] == root_item_id]
+    elif action_ids is not None:
+        roots = roots.iloc[0:0]
+    glance = []
+    for root in roots.itertuples():
+        weather, comments = latest_weather_and_comments(notes, item_id=root.item_id)
+        glance.append(
+            (
+                f"{root.level.capitalize()} {root.code} — {root.title}",
+                describe_weather(weather),
+                [f"{describe_note(n)} — {n['text']}" for _, n in comments.iterrows()],
+            )
+        )
+    return indicators, glance
 
 
 def status_label(status: object) -> str:
