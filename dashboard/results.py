@@ -10,7 +10,8 @@ from dashboard import queries, tables
 from dashboard.formatting import format_date, format_number, format_provenance
 from etl.schema import ALERT_RULES
 
-STATUS_ICONS = {"en avance": "🟢", "sur la trajectoire": "🔵", "en retard": "🔴"}
+# Situation -> Streamlit Markdown colour of its badge (text first: never colour alone).
+STATUS_COLORS = {"en avance": "green", "sur la trajectoire": "blue", "en retard": "red"}
 NOT_COMPUTED = "non calculable"
 WEATHER_ICONS = {"soleil": "☀️", "nuageux": "⛅", "orageux": "⛈️"}
 COMMENTS_SHOWN = 2  # the commission mode shows the météo and the two most recent comments
@@ -191,6 +192,36 @@ def describe_latest(indicator: pd.Series) -> str:
         text += f" au {format_date(indicator['latest_date'])}"
     mark = format_provenance(indicator["latest_provenance"])
     return f"{text} ({mark})" if mark else text
+
+
+def format_short(value: object, provenance: object = None) -> str:
+    """The number alone with its provenance mark (« 88 (démo) »): a metric's value."""
+    if value is None or pd.isna(value):
+        return "non renseigné"
+    text = format_value(value)
+    mark = format_provenance(provenance)
+    return f"{text} ({mark})" if mark else text
+
+
+def describe_dates(indicator: pd.Series) -> str:
+    """What the metrics' numbers leave out: dates, millésime, provenance, baseline."""
+    parts = []
+    if not pd.isna(indicator["latest_value"]):
+        when = (
+            indicator["latest_millesime"]
+            if isinstance(indicator["latest_millesime"], str)
+            else f"au {format_date(indicator['latest_date'])}"
+        )
+        parts.append(f"dernière valeur {when}")
+    if not pd.isna(indicator["target_value"]):
+        parts.append(f"cible au {format_date(indicator['target_date'])}")
+    if not pd.isna(indicator["baseline_value"]):
+        parts.append(
+            f"valeur initiale {format_value(indicator['baseline_value'])} au "
+            f"{format_date(indicator['baseline_date'])}"
+        )
+    text = " ; ".join(parts)
+    return text[:1].upper() + text[1:]
 
 
 def describe_target(indicator: pd.Series) -> str:

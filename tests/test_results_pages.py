@@ -36,19 +36,19 @@ def test_fiche_action_shows_the_indicator_computed_by_sql(app_env, demo_db):
     at = run_page("action", SAINT_DIZIER, action="P2.A1.O1.a4")
     assert not at.exception
     opah = sql_status(demo_db, "saint-dizier", "I.OPAH.LOGEMENTS")
-    assert metric(at, "Dernière valeur") == (
-        f"{format_number(opah['latest_value'])} logements au "
-        f"{format_date(opah['latest_date'])} (démo)"
+    assert (
+        metric(at, "Dernière valeur (logements)") == f"{format_number(opah['latest_value'])} (démo)"
     )
-    assert metric(at, "Cible") == (
-        f"{format_number(opah['target_value'])} logements au {format_date(opah['target_date'])}"
-    )
+    assert metric(at, "Cible (logements)") == format_number(opah["target_value"])
     assert metric(at, "Part de la cible atteinte") == f"{format_number(opah['share_reached'], 1)} %"
     gap = opah["gap_points"]
-    assert metric(at, "Écart à la trajectoire") == f"−{format_number(abs(gap), 1)} points"
-    assert metric(at, "Situation") == f"🔴 {opah['trajectory_status']}"
+    assert metric(at, "Écart à la trajectoire (points)") == f"−{format_number(abs(gap), 1)}"
+    captions = " ".join(c.value for c in at.caption)
+    assert f"Dernière valeur au {format_date(opah['latest_date'])}" in captions
+    assert f"cible au {format_date(opah['target_date'])}" in captions
     markdown = " ".join(m.value for m in at.markdown)
     assert safe_text("Logements rénovés dans le périmètre de l'OPAH-RU") in markdown
+    assert f":red-badge[{opah['trajectory_status']}]" in markdown
 
 
 def test_results_view_counts_and_cards_match_sql(app_env, demo_db):
@@ -82,11 +82,12 @@ def test_results_view_of_pompey_shows_sourced_values_and_the_series_millesime(ap
     at = run_page("results", POMPEY, element="E3")
     assert not at.exception
     population = sql_status(demo_db, "pompey", "I.POPULATION")
-    assert metric(at, "Dernière valeur") == (
-        f"{format_number(population['latest_value'])} habitants, {population['latest_millesime']}"
-    )
-    assert metric(at, "Situation") == "non calculable"
-    assert metric(at, "Cible") == "non renseignée"
+    assert metric(at, "Dernière valeur (habitants)") == format_number(population["latest_value"])
+    captions = " ".join(c.value for c in at.caption)
+    assert f"Dernière valeur {population['latest_millesime']}" in captions
+    assert metric(at, "Cible (habitants)") == "non renseigné"
+    markdown = " ".join(m.value for m in at.markdown)
+    assert ":gray-badge[non calculable]" in markdown
 
 
 def test_watch_list_lists_every_alert_with_its_rule(app_env, demo_db):

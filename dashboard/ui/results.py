@@ -25,7 +25,9 @@ def render_indicator(
     mine = points[points["indicator_id"] == indicator["indicator_id"]]
     path = anchors[anchors["indicator_id"] == indicator["indicator_id"]]
     with st.container(border=True):
-        title = f"**{safe_text(indicator['label'])}**"
+        status = results.status_label(indicator["trajectory_status"])
+        color = results.STATUS_COLORS.get(status, "gray")
+        title = f"**{safe_text(indicator['label'])}** · :{color}-badge[{status}]"
         if indicator["is_demo"]:
             title += " · *démo*"
         st.markdown(title)
@@ -36,33 +38,36 @@ def render_indicator(
         if isinstance(indicator["series"], str):
             caption += f" — valeurs de la série « {safe_text(indicator['series'])} »"
         st.caption(caption)
-        status = results.status_label(indicator["trajectory_status"])
+        unit = f" ({indicator['unit']})" if isinstance(indicator["unit"], str) else ""
         share = indicator["share_reached"]
+        gap = indicator["gap_points"]
         render_kpis(
             [
-                ("Dernière valeur", results.describe_latest(indicator), None),
-                ("Cible", results.describe_target(indicator), None),
+                (
+                    f"Dernière valeur{unit}",
+                    results.format_short(indicator["latest_value"], indicator["latest_provenance"]),
+                    None,
+                ),
+                (f"Cible{unit}", results.format_short(indicator["target_value"]), None),
                 (
                     "Part de la cible atteinte",
                     "non calculable" if pd.isna(share) else f"{format_number(share, 1)} %",
                     "(dernière valeur − valeur initiale) / (cible − valeur initiale)",
                 ),
                 (
-                    "Écart à la trajectoire",
-                    results.describe_gap(indicator),
+                    "Écart à la trajectoire (points)",
+                    results.describe_gap(indicator).removesuffix(" points"),
                     "Part atteinte moins la part que la trajectoire (linéaire de la valeur "
                     "initiale à la cible, par les jalons) attend à la date de la dernière "
-                    "valeur.",
-                ),
-                (
-                    "Situation",
-                    f"{results.STATUS_ICONS.get(status, '')} {status}".strip(),
-                    f"Sur la trajectoire à ± {format_number(indicator['tolerance_points'])} "
-                    "points près ; au-delà : en avance ou en retard.",
+                    f"valeur. Sur la trajectoire à ± {format_number(indicator['tolerance_points'])}"
+                    " points près ; au-delà : en avance ou en retard."
+                    if not pd.isna(gap)
+                    else None,
                 ),
             ],
-            columns=5,
+            columns=4,
         )
+        st.caption(safe_text(results.describe_dates(indicator)))
         if mine.empty and path.empty:
             st.caption("Ni valeur mesurée ni trajectoire : rien à tracer.")
             return
@@ -150,7 +155,7 @@ def render_results_overview(territory: Territory, indicators: pd.DataFrame) -> N
             ("Indicateurs", format_number(len(indicators)), None),
             *[
                 (label.capitalize(), format_number(counts.get(label, 0)), None)
-                for label in (*results.STATUS_ICONS, results.NOT_COMPUTED)
+                for label in (*results.STATUS_COLORS, results.NOT_COMPUTED)
             ],
         ],
         columns=5,
