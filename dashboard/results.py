@@ -13,7 +13,8 @@ from etl.schema import ALERT_RULES
 # Situation -> Streamlit Markdown colour of its badge (text first: never colour alone).
 STATUS_COLORS = {"en avance": "green", "sur la trajectoire": "blue", "en retard": "red"}
 NOT_COMPUTED = "non calculable"
-WEATHER_ICONS = {"soleil": "☀️", "nuageux": "⛅", "orageux": "⛈️"}
+# Météo -> colour of its badge on screen (Chromium has no emoji font on a server).
+WEATHER_COLORS = {"soleil": "green", "nuageux": "orange", "orageux": "red"}
 COMMENTS_SHOWN = 2  # the commission mode shows the météo and the two most recent comments
 
 RESULT_COLUMNS = [
@@ -294,11 +295,10 @@ def latest_weather_and_comments(
 
 
 def describe_weather(weather: pd.Series | None) -> str:
-    """« ⛅ nuageux le 01/10/2026 — Direction générale des services : raison (démo) »."""
+    """« nuageux le 01/10/2026 — Direction générale des services : raison (démo) »."""
     if weather is None:
         return "Météo non renseignée"
-    text = f"{WEATHER_ICONS.get(weather['weather'], '')} {weather['weather']} le "
-    text += format_date(weather["note_date"])
+    text = f"{weather['weather']} le {format_date(weather['note_date'])}"
     if isinstance(weather["author"], str):
         text += f" — {weather['author']}"
     if isinstance(weather["weather_reason"], str):

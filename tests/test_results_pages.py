@@ -42,7 +42,7 @@ def test_fiche_action_shows_the_indicator_computed_by_sql(app_env, demo_db):
     assert metric(at, "Cible (logements)") == format_number(opah["target_value"])
     assert metric(at, "Part de la cible atteinte") == f"{format_number(opah['share_reached'], 1)} %"
     gap = opah["gap_points"]
-    assert metric(at, "Écart à la trajectoire (points)") == f"−{format_number(abs(gap), 1)}"
+    assert metric(at, "Écart (points)") == f"−{format_number(abs(gap), 1)}"
     captions = " ".join(c.value for c in at.caption)
     assert f"Dernière valeur au {format_date(opah['latest_date'])}" in captions
     assert f"cible au {format_date(opah['target_date'])}" in captions

@@ -55,10 +55,11 @@ def render_indicator(
                     "(dernière valeur − valeur initiale) / (cible − valeur initiale)",
                 ),
                 (
-                    "Écart à la trajectoire (points)",
+                    "Écart (points)",
                     results.describe_gap(indicator).removesuffix(" points"),
-                    "Part atteinte moins la part que la trajectoire (linéaire de la valeur "
-                    "initiale à la cible, par les jalons) attend à la date de la dernière "
+                    "Écart à la trajectoire : part atteinte moins la part que la trajectoire "
+                    "(linéaire de la valeur initiale à la cible, par les jalons) attend à la "
+                    "date de la dernière "
                     f"valeur. Sur la trajectoire à ± {format_number(indicator['tolerance_points'])}"
                     " points près ; au-delà : en avance ou en retard."
                     if not pd.isna(gap)
@@ -105,7 +106,11 @@ def render_weather(
     weather, comments = results.latest_weather_and_comments(
         notes, item_id=item_id, action_id=action_id
     )
-    st.markdown(f"**Météo** : {safe_text(results.describe_weather(weather))}")
+    badge = ""
+    if weather is not None:
+        color = results.WEATHER_COLORS.get(weather["weather"], "gray")
+        badge = f":{color}-badge[{safe_text(weather['weather'])}] "
+    st.markdown(f"**Météo** : {badge}{safe_text(results.describe_weather(weather))}")
     if comments.empty:
         st.caption("Aucun commentaire.")
     for _, note in comments.iterrows():
