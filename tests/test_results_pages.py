@@ -169,3 +169,18 @@ def test_explorer_offers_the_measured_values(app_env, demo_db):
 @pytest.mark.parametrize("siren", [SAINT_DIZIER, POMPEY, "242100410", "200053742"])
 def test_results_page_runs_on_every_territory(app_env, siren):
     assert not run_page("results", siren).exception
+
+
+def test_provenance_notice_counts_invented_indicators_and_values(app_env, demo_db):
+    from dashboard import queries, summaries
+
+    notice = summaries.build_provenance_notice(
+        queries.load_provenance_summary("saint-dizier"), None
+    )
+    n_indicators, n_measures = demo_db.execute(
+        "select (select count(*) from result_indicators where territory_id = 'saint-dizier' "
+        "and provenance = 'demo'), (select count(*) from result_measures "
+        "where territory_id = 'saint-dizier' and provenance = 'demo')"
+    ).fetchone()
+    assert f"{n_indicators} indicateurs de résultat" in notice
+    assert f"{n_measures} valeurs mesurées et jalons" in notice
