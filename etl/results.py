@@ -11,7 +11,7 @@ import pandas as pd
 
 from etl.extract import RawSheet
 from etl.issues import IssueList
-from etl.schema import ALERT_RULES, SHEETS_BY_NAME
+from etl.schema import ALERT_RULES
 
 if TYPE_CHECKING:  # etl.validate calls this module
     from etl.validate import ParsedTerritory
@@ -219,18 +219,6 @@ def check_series(
             )
 
 
-def _stacked(territories: list[ParsedTerritory], sheet: str) -> pd.DataFrame:
-    columns = ["_row", *SHEETS_BY_NAME[sheet].column_names]
-    frames = [
-        p.tables[sheet].assign(_tid=p.territory_id)
-        for p in territories
-        if sheet in p.tables and not p.tables[sheet].empty
-    ]
-    if not frames:
-        return pd.DataFrame(columns=[*columns, "_tid"], dtype=object)
-    return pd.concat(frames, ignore_index=True)
-
-
 def _ids(tids: pd.Series, codes: pd.Series) -> list[str | None]:
     return [None if c is None else f"{t}:{c}" for t, c in zip(tids, codes, strict=True)]
 
@@ -320,10 +308,12 @@ def build_result_tables(
     territories: list[ParsedTerritory], tables: dict[str, pd.DataFrame]
 ) -> dict[str, pd.DataFrame]:
     """The three warehouse tables of results (called by etl.transform.build_plan_tables)."""
+    from etl.transform import _stacked_sheet
+
     return {
         "result_indicators": build_result_indicators(
-            _stacked(territories, "indicateurs"), tables["plan_items"], tables["actions"]
+            _stacked_sheet(territories, "indicateurs"), tables["plan_items"], tables["actions"]
         ),
-        "result_measures": build_result_measures(_stacked(territories, "mesures")),
+        "result_measures": build_result_measures(_stacked_sheet(territories, "mesures")),
         "alert_rules": build_alert_rules(territories),
     }

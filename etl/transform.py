@@ -462,6 +462,8 @@ EMPTY = {
     "suivi": SHEETS_BY_NAME["suivi"].column_names,
     "etats_anterieurs": SHEETS_BY_NAME["etats_anterieurs"].column_names,
     "actions": SHEETS_BY_NAME["actions"].column_names,
+    "indicateurs": SHEETS_BY_NAME["indicateurs"].column_names,
+    "mesures": SHEETS_BY_NAME["mesures"].column_names,
 }
 
 
