@@ -28,6 +28,7 @@ TITLE_LINE, TITLE_CHARS = 48, 90  # h1: 2.5rem bold (about 105 characters a line
 CAPTION_HEIGHT = 32  # « territoire — données au … — écran i / n »
 NOTICE_CHARS = 160  # the provenance notice, a second caption
 TEXT_LINE, TEXT_CHARS = 38, 140  # body text: 1.5rem
+GLANCE_LINES = 7  # an item's météo and its two latest comments
 KPI_ROW = 176  # one row of st.metric boxes (labels on up to two lines), with its gap
 KPI_COLUMNS = 8  # at most, in one row
 HEADING = 50  # h3 above a table, with its gap
@@ -394,7 +395,10 @@ def item_status(data: CommissionData, topic: Topic) -> pd.DataFrame:
 
 def item_blocks(data: CommissionData, topic: Topic) -> list[Block]:
     late = late_actions(item_actions(data, topic))
-    blocks = [Block("kpis", kpi_height(len(kpis.SCREEN_KPIS)))]
+    # The météo and two latest comments (dashboard/ui/results.render_commission_glance): a
+    # line of météo and up to three lines per comment, at the body's size.
+    glance = Block("glance", TEXT_LINE * GLANCE_LINES + 3 * BLOCK_GAP)
+    blocks = [glance, Block("kpis", kpi_height(len(kpis.SCREEN_KPIS)))]
     chart = chart_block("chart", item_status(data, topic))
     if late.empty:  # said before the chart, which may go on to another screen
         return [*blocks, Block("no_late", TEXT_LINE + 2 * BLOCK_GAP), chart]

@@ -97,6 +97,22 @@ DATASETS = {
         {"value": "Valeur"},
         ("year",),
     ),
+    "results": Dataset(
+        "Indicateurs de résultat (valeurs mesurées)",
+        "load_explorer_results",
+        {
+            "indicator_label": "Indicateur",
+            "subject": "Porte sur",
+            "root_title": "Premier niveau du plan",
+            "unit": "Unité",
+            "year": "Année",
+            "origin": "Origine (saisie ou série)",
+            "millesime": "Millésime",
+            "is_demo": "Données de démonstration",
+        },
+        {"value": "Valeur"},
+        ("year",),
+    ),
     "communes": Dataset(
         "Communes",
         "load_explorer_communes",

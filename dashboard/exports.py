@@ -170,8 +170,9 @@ def to_excel_bytes(frame: pd.DataFrame, sheet_name: str = "données") -> bytes:
 
 
 def build_plan_workbook(territory_id: str) -> bytes:
-    """The whole plan of a territory: actions, plan items, budget and funding lines, contracts."""
-    from dashboard import queries, tables  # here: tables and queries need no Excel at import
+    """The whole plan of a territory: actions, plan items, budget and funding lines, contracts,
+    result indicators and their measured values."""
+    from dashboard import queries, results, tables  # here: they need no Excel at import
 
     actions = queries.load_actions(territory_id)
     items = tables.build_plan_item_table(queries.load_plan_items(territory_id), actions)
@@ -188,5 +189,6 @@ def build_plan_workbook(territory_id: str) -> bytes:
             "Contrats": tables.to_export(
                 queries.load_contracts(territory_id), tables.CONTRACT_LIST_COLUMNS
             ),
+            **results.build_result_sheets(territory_id),
         }
     )

@@ -10,6 +10,7 @@ PAGE_SPECS = [
     ("my_actions", "Mes actions", "person", "mes-actions"),
     ("plan", "Plan d'action", "account_tree", "plan-d-action"),
     ("action", "Fiche action", "description", "fiche-action"),
+    ("results", "Résultats", "trending_up", "resultats"),
     ("calendar", "Calendrier", "calendar_month", "calendrier"),
     ("funding", "Financements", "euro", "financements"),
     ("map", "Carte des communes", "map", "carte"),

@@ -227,3 +227,10 @@ def load_explorer_indicators(territory_id: str) -> pd.DataFrame:
 
 def load_explorer_communes(territory_id: str) -> pd.DataFrame:
     return load("explorer_communes", territory=territory_id)
+
+
+def load_explorer_results(territory_id: str) -> pd.DataFrame:
+    """Measured values of the result indicators (the Explorateur's dataset)."""
+    from dashboard import results  # it reads this module's loaders
+
+    return results.load_explorer_results(territory_id)

@@ -54,6 +54,8 @@ PARTS = {
     "financements": ("ligne de financement", "lignes de financement"),
     "contrats": ("contrat", "contrats"),
     "suivi": ("note de suivi", "notes de suivi"),
+    "indicateurs": ("indicateur de résultat (cible, valeur initiale)", "indicateurs de résultat"),
+    "mesures": ("valeur mesurée ou jalon", "valeurs mesurées et jalons"),
 }
 
 

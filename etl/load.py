@@ -32,6 +32,9 @@ TABLE_ORDER = (
     "declared_states",
     "action_history",
     "journal_positions",
+    "result_indicators",
+    "result_measures",
+    "alert_rules",
 )
 
 

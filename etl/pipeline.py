@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from etl import extract, insee, load, transform, update_journal
+from etl import extract, insee, load, results, transform, update_journal
 from etl.issues import IssueList, ValidationError
 from etl.reference import MANIFEST
 from etl.validate import ParsedTerritory, ReferenceIndex, validate_territory
@@ -142,6 +142,11 @@ def check_sources(
         result.insee, result.insee_files = insee.read_insee_folder(
             sources_dir.parent / "indicators", set(ref.commune_epci), issues
         )
+    series = {transform.POPULATION_INDICATOR}  # always loaded
+    if not result.insee.empty:
+        series |= set(result.insee["indicator"])
+    for source, parsed in zip(result.sources, result.territories, strict=True):
+        results.check_series(parsed, source.sheets.get("indicateurs"), series, issues)
     return result
 
 

@@ -108,6 +108,53 @@ LEVEL_SUGGESTIONS = (
     "contrat",
 )
 YES_NO = ("oui", "non")
+# Result indicators (sheet `indicateurs`): « hausse » = the higher the better, « baisse » = the
+# lower the better.
+INDICATOR_DIRECTIONS = ("hausse", "baisse")
+# Rows of sheet `mesures`: a measured value, or an intermediate milestone of the trajectory.
+MEASURE_KINDS = ("mesure", "jalon")
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """One rule of « À surveiller » on results: the only declaration of its default threshold,
+    read by the ETL (sheet `alertes` overrides it per territory), written to the warehouse's
+    `alert_rules` table (the view `result_alerts` reads the threshold there)."""
+
+    key: str  # in the warehouse
+    typed: str  # in the template (sheet `alertes`, column `regle`)
+    label: str  # French, shown with every alert it fires
+    default: float
+    unit: str  # of the threshold, in French
+    fires: bool = True  # False: a setting of the computation, not a rule of « À surveiller »
+
+
+ALERT_RULES = (
+    # An indicator is « sur la trajectoire » while its share of the target reached is within
+    # this many points of the share the trajectory expects at its latest value's date; above:
+    # « en avance », below: « en retard » (warehouse view result_status).
+    AlertRule(
+        "trajectory_tolerance",
+        "tolerance_trajectoire",
+        "Tolérance « sur la trajectoire »",
+        5.0,
+        "points",
+        fires=False,
+    ),
+    AlertRule(
+        "behind_trajectory", "retard_trajectoire", "En retard sur la trajectoire", 10.0, "points"
+    ),
+    AlertRule(
+        "target_missed", "cible_non_atteinte", "Échéance passée, cible non atteinte", 0, "jours"
+    ),
+    AlertRule("falling_trend", "tendance_defavorable", "Tendance défavorable", 3, "valeurs"),
+    AlertRule(
+        "stale_indicator", "indicateur_non_mis_a_jour", "Indicateur non mis à jour", 12, "mois"
+    ),
+    AlertRule("weather_missing", "meteo_absente", "Météo non renseignée", 6, "mois"),
+    AlertRule("funding_gap", "besoin_financement", "Besoin de financement", 60.0, "%"),
+)
+ALERT_RULE_BY_KEY = {rule.key: rule for rule in ALERT_RULES}
 
 
 @dataclass(frozen=True)
@@ -307,6 +354,75 @@ SHEETS: tuple[Sheet, ...] = (
             "tenu avant l'outil) : chaque date devient un instantané à comparer."
         ),
         key=("date_etat", "action"),
+    ),
+    Sheet(
+        "indicateurs",
+        (
+            Column("code", "code", True, label="Code de l'indicateur"),
+            Column("action", "code", label="Code de l'action (ou bien `element`)"),
+            Column("element", "code", label="Code de l'élément du plan (ou bien `action`)"),
+            Column("intitule", required=True, label="Ce qui est mesuré"),
+            Column("unite", label="Unité (logements, %, habitants…)"),
+            Column(
+                "sens",
+                "enum",
+                True,
+                INDICATOR_DIRECTIONS,
+                label="hausse : plus c'est haut, mieux c'est ; baisse : l'inverse",
+            ),
+            Column("valeur_initiale", "number", label="Valeur initiale (point de départ)"),
+            Column("date_initiale", "date", label="Date de la valeur initiale"),
+            Column("cible", "number", label="Valeur cible"),
+            Column("date_cible", "date", label="Date de la cible"),
+            Column(
+                "serie",
+                "code",
+                label="Série de référence (ex. population_legale) : ses valeurs sont les mesures",
+            ),
+            _SOURCE,
+            _DEMO,
+            _PROVENANCE,
+        ),
+        description=(
+            "Indicateurs de résultat d'une action ou d'un élément du plan : point de départ, "
+            "cible, sens ; les valeurs mesurées sont dans « mesures » ou viennent d'une série."
+        ),
+        key=("code",),
+    ),
+    Sheet(
+        "mesures",
+        (
+            Column("indicateur", "code", True, label="Code de l'indicateur"),
+            Column(
+                "type",
+                "enum",
+                choices=MEASURE_KINDS,
+                label="mesure (valeur constatée, défaut) ou jalon (étape de la trajectoire)",
+            ),
+            Column("date", "date", True, label="Date de la mesure ou du jalon"),
+            Column("valeur", "number", True, label="Valeur"),
+            _SOURCE,
+            _DEMO,
+            _PROVENANCE,
+        ),
+        description="Valeurs mesurées des indicateurs dans le temps, et jalons intermédiaires.",
+        key=("indicateur", "type", "date"),
+    ),
+    Sheet(
+        "alertes",
+        (
+            Column(
+                "regle",
+                "enum",
+                True,
+                tuple(rule.typed for rule in ALERT_RULES),
+                label="Règle de « À surveiller » dont le seuil change",
+            ),
+            Column("seuil", "number", label="Seuil (vide : celui par défaut)"),
+            Column("active", "bool", choices=YES_NO, label="Règle active (oui/non, défaut oui)"),
+        ),
+        description="Seuils des règles d'alerte du territoire (optionnel : défauts sinon).",
+        key=("regle",),
     ),
 )
 

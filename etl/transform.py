@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 import pyproj
 import shapely
 
-from etl import parsing
+from etl import parsing, results
 from etl.schema import PROVENANCES, SHEETS_BY_NAME
 from etl.validate import ParsedTerritory
 
@@ -403,7 +403,17 @@ def territory_communes(
     return pd.DataFrame({"territory_id": parsed.territory_id, "insee_code": sorted(codes)})
 
 
-DEMO_SHEETS = ("plan", "actions", "budget", "financements", "contrats", "suivi", "etats_anterieurs")
+DEMO_SHEETS = (
+    "plan",
+    "actions",
+    "budget",
+    "financements",
+    "contrats",
+    "suivi",
+    "etats_anterieurs",
+    "indicateurs",
+    "mesures",
+)
 
 
 def build_territory_row(
@@ -454,6 +464,8 @@ EMPTY = {
     "suivi": SHEETS_BY_NAME["suivi"].column_names,
     "etats_anterieurs": SHEETS_BY_NAME["etats_anterieurs"].column_names,
     "actions": SHEETS_BY_NAME["actions"].column_names,
+    "indicateurs": SHEETS_BY_NAME["indicateurs"].column_names,
+    "mesures": SHEETS_BY_NAME["mesures"].column_names,
 }
 
 
@@ -507,6 +519,7 @@ def build_plan_tables(
     tables["action_communes"] = build_action_communes(sheet)
     for name, (sheet_name, build) in LINE_TABLES.items():
         tables[name] = build(_stacked_sheet(territories, sheet_name))
+    tables.update(results.build_result_tables(territories, tables))
     # Without the geometries: selecting rows of the full frame would copy every shape.
     members = communes[["insee_code", "epci_siren", "population", "area_km2"]]
     actions, placed = tables["actions"], tables["action_communes"]

@@ -577,6 +577,9 @@ def validate_territory(
                 issues,
                 "action inconnue dans « actions »",
             )
+    from etl import results  # it reads this module's types
+
+    results.check_territory(tables, sheets, plan_codes, action_codes, issues)
     if "financements" in tables:
         funding, raw = tables["financements"], sheets["financements"]
         _check_refs(

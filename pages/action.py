@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import auth, queries
 from dashboard.ui import action as fiche
 from dashboard.ui import action_update, context
+from dashboard.ui import results as results_view
 
 territory = context.current_territory()
 context.render_page_header("Fiche action", territory)
@@ -17,6 +18,8 @@ action_update.render_update_form(territory, action["code"], auth.current_user(),
 fiche.render_action_money(territory, action)
 st.subheader("Communes concernées")
 fiche.render_action_communes(territory, action)
+st.subheader("Résultats")
+results_view.render_action_results(territory, action)
 st.subheader("Suivi")
 fiche.render_action_followups(territory, action)
 st.subheader("Historique des modifications")

@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from dashboard import exports, tables
+from dashboard import exports, results, tables
 from tests.conftest import FORMULA_TITLE
 
 EURO_FORMAT = '#,##0 "€"'
@@ -42,6 +42,8 @@ def test_one_sheet_per_table_with_french_headers_frozen_and_filtered(workbook):
         "Budget": tables.BUDGET_LINE_COLUMNS,
         "Financements": tables.FUNDING_LINE_COLUMNS,
         "Contrats": tables.CONTRACT_LIST_COLUMNS,
+        "Résultats": results.RESULT_COLUMNS,
+        "Mesures": results.POINT_COLUMNS,
     }
     assert workbook.sheetnames == list(specs)
     for name, spec in specs.items():

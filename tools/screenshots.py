@@ -23,6 +23,7 @@ PAGES = {
     "mes-actions": "mes-actions",
     "plan-d-action": "plan-d-action",
     "fiche-action": "fiche-action",
+    "resultats": "resultats",
     "calendrier": "calendrier",
     "financements": "financements",
     "carte": "carte",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import changes, kpis, queries, summaries, tables, watchlist
+from dashboard import changes, kpis, queries, results, summaries, tables, watchlist
 from dashboard.commission_report.scope import ReportScope, select_scope
 from dashboard.territory import Territory
 
@@ -61,6 +61,8 @@ class ReportData:
     changes: pd.DataFrame | None  # None: no previous snapshot to compare with
     changes_since: str | None  # the previous snapshot, in French
     provenance_notice: str | None  # where the values come from (summaries)
+    results: pd.DataFrame | None = None  # result indicators of the scope (dashboard.results)
+    weather: list | None = None  # (first-level item, météo, latest comments)
 
 
 def build_funder_totals(funding: pd.DataFrame) -> pd.DataFrame:
@@ -138,6 +140,9 @@ def build_report_data(
     root_id = roots["item_id"].iloc[0] if scope.kind == "element" else None
     found, since = load_changes(territory, set(actions["action_id"]), root_id)
     watch = watchlist.build_watchlist(actions, today)
+    indicators, weather = results.scope_results(
+        territory_id, root_id, set(actions["action_id"]) if scope.kind == "contrat" else None
+    )
     info = queries.load_build_info()
     return ReportData(
         territory=territory,
@@ -156,4 +161,6 @@ def build_report_data(
         provenance_notice=summaries.build_provenance_notice(
             queries.load_provenance_summary(territory_id), territory.source_document
         ),
+        results=indicators,
+        weather=weather,
     )

@@ -8,7 +8,16 @@ import warnings
 
 import plotly.graph_objects as go
 
-from dashboard import changes, charts, funding_charts, kpis, summaries, tables
+from dashboard import (
+    changes,
+    charts,
+    funding_charts,
+    kpis,
+    result_charts,
+    results,
+    summaries,
+    tables,
+)
 from dashboard.commission_report.data import (
     LATE_COLUMNS,
     LATE_WIDTHS,
@@ -48,6 +57,27 @@ def build_report_figures(data: ReportData) -> list[tuple[str, go.Figure]]:
             ("Dépenses par année", funding_charts.build_budget_by_year_figure(data.budget))
         )
     return figures
+
+
+REPORT_RESULT_CHARTS = 8  # trajectory charts drawn in one report at most (kaleido time)
+
+
+def build_result_figures(data: ReportData) -> list[tuple[str, go.Figure]]:
+    """(heading, figure) of the scope's indicators that have something to draw."""
+    if data.results is None or data.results.empty:
+        return []
+    territory_id = data.territory.territory_id
+    points = results.load_result_points(territory_id)
+    anchors = results.load_result_anchors(territory_id)
+    figures = []
+    for _, indicator in data.results.iterrows():
+        mine = points[points["indicator_id"] == indicator["indicator_id"]]
+        path = anchors[anchors["indicator_id"] == indicator["indicator_id"]]
+        if mine.empty and path.empty:
+            continue
+        figure = result_charts.build_trajectory_figure(indicator, mine, path, height=300)
+        figures.append((results.indicator_summary(indicator), figure))
+    return figures[:REPORT_RESULT_CHARTS]
 
 
 def figure_to_svg(figure: go.Figure) -> str:
@@ -125,6 +155,10 @@ def build_report_html(data: ReportData, with_charts: bool = True) -> str:
     late = data.late.sort_values("days_late", ascending=False)
     found = data.changes
     counted = changes.count_changes(found) if found is not None and not found.empty else []
+    main_figures = build_report_figures(data) if with_charts else []
+    result_figures = build_result_figures(data) if with_charts else []
+    # One kaleido browser draws every chart of the report.
+    charts_drawn = render_figures(main_figures + result_figures)
     return render_template(
         "report/report.html",
         css=markup(read_static("report/report.css")),
@@ -140,7 +174,14 @@ def build_report_html(data: ReportData, with_charts: bool = True) -> str:
             (label, value)
             for label, value, _ in kpis.build_kpi_items(data.kpis, data.territory.has_money)
         ],
-        charts=render_figures(build_report_figures(data)) if with_charts else [],
+        charts=charts_drawn[: len(main_figures)],
+        result_charts=charts_drawn[len(main_figures) :],
+        results_table=(
+            markup(html_table(data.results, results.REPORT_COLUMNS))
+            if data.results is not None and not data.results.empty
+            else None
+        ),
+        weather=data.weather or [],
         n_late=format_number(len(late)),
         late_table=(
             markup(html_table(late, LATE_COLUMNS, "late", widths=LATE_WIDTHS))

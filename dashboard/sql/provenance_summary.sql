@@ -19,6 +19,12 @@ with counted as (
     select 'suivi', provenance, count(*)
     from followups where territory_id = $territory group by all
     union all
+    select 'indicateurs', provenance, count(*)
+    from result_indicators where territory_id = $territory group by all
+    union all
+    select 'mesures', provenance, count(*)
+    from result_measures where territory_id = $territory group by all
+    union all
     select 'statuts', 'not_given', count(*)
     from actions where territory_id = $territory and not status_given
 )

@@ -13,6 +13,7 @@ from dashboard.commission_report.render import html_table
 from dashboard.formatting import format_date
 from dashboard.templates import read_static
 from dashboard.territory import Territory
+from dashboard.ui import results as results_view
 from dashboard.ui.context import load_provenance_notice
 from dashboard.ui.widgets import (
     render_change_counts,
@@ -197,6 +198,9 @@ def render_summary(territory: Territory, data: CommissionData, screen: Screen) -
 def render_item(territory: Territory, data: CommissionData, screen: Screen) -> None:
     """One first-level item: its KPIs, its status by second-level item, its most late actions."""
     scoped = commission.item_actions(data, screen.topic)
+    if screen.piece("glance"):
+        roots = data.items[(data.items["depth"] == 1) & (data.items["code"] == screen.topic.key)]
+        results_view.render_commission_glance(territory, roots["item_id"].iloc[0])
     render_screen_kpis(scoped, screen)
     if screen.piece("no_late"):
         st.success("Aucune action en retard.")

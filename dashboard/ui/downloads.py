@@ -120,6 +120,7 @@ def render_plan_workbook_download(territory: Territory, key: str, container=st) 
         XLSX_MIME,
         key,
         ":material/table_view:",
-        "Feuilles : actions, plan, lignes de budget, lignes de financement, contrats.",
+        "Feuilles : actions, plan, lignes de budget, lignes de financement, contrats, "
+        "résultats, mesures.",
         container,
     )
