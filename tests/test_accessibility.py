@@ -78,8 +78,8 @@ CHART_SUMMARIES_JS = """() => [...document.querySelectorAll('[data-testid="stPlo
         const before = box && box.previousElementSibling;
         const summary = before && before.querySelector('.pilotage-sr-only');
         return summary ? summary.textContent : null; })"""
-# The Mode commission still draws its charts by st.plotly_chart (accessibility_audit.json).
-CHARTS_WITHOUT_SUMMARY = {"mode-commission"}
+# Every chart, the Mode commission's included, is drawn by chart_view.render_chart.
+CHARTS_WITHOUT_SUMMARY: set[str] = set()  # every chart has its summary
 
 
 MODEBAR_STOPS_JS = """() => [...document.querySelectorAll('.modebar a, .modebar button')]

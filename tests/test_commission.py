@@ -238,7 +238,7 @@ def test_next_button_moves_and_wraps(app_env):
 def test_changes_screen_lists_notable_changes_first(app_env):
     at = run_page("commission", SAINT_DIZIER, ordre="changements")
     listed = projector_tables(at)[0]
-    assert list(listed.columns) == ["Code", "Action", "Changement", "Avant", "Après"]
+    assert list(listed.columns) == ["Code", "Action", "Changement", "Avant", "Après", "Par"]
     assert "Avancement modifié" not in set(listed["Changement"])
     assert listed["Changement"].iloc[0] == "Terminée"
 

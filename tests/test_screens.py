@@ -200,9 +200,8 @@ def test_funding_provenance_never_says_zero_lines(app_env):
 
 def test_every_plotly_chart_goes_through_render_chart():
     """st.plotly_chart is called only by chart_view.render_chart (French config, summary for
-    screen readers): a chart added without it makes this test fail. The commission mode
-    (dashboard/ui/commission.py) is the one screen still to move (accessibility_audit.json)."""
-    pending = {"dashboard/ui/commission.py"}
+    screen readers): a chart added without it makes this test fail."""
+    pending: set[str] = set()
     callers = {
         str(path.relative_to(ROOT))
         for folder in ("dashboard", "pages")

@@ -7,13 +7,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import changes, charts, commission, kpis, queries
+from dashboard import changes, charts, commission, kpis, queries, summaries
 from dashboard.commission import CommissionData, Screen, Topic
 from dashboard.commission_report.render import html_table
 from dashboard.formatting import format_date
 from dashboard.templates import read_static
 from dashboard.territory import Territory
 from dashboard.ui import results as results_view
+from dashboard.ui.chart_view import render_chart
 from dashboard.ui.context import load_provenance_notice
 from dashboard.ui.widgets import (
     render_change_counts,
@@ -177,7 +178,7 @@ def render_status_chart(status: pd.DataFrame, screen: Screen, key: str) -> None:
     # The legend even for one status (plotly hides a lone trace's): grey must say « Non renseigné ».
     figure.update_layout(height=commission.chart_height(rows, piece), showlegend=True)
     figure.update_xaxes(range=[0, widest * 1.05])
-    st.plotly_chart(figure, key=f"{key}_{screen.part}")
+    render_chart(figure, summaries.build_status_by_root_summary(shown), key=f"{key}_{screen.part}")
 
 
 def render_screen_kpis(actions: pd.DataFrame, screen: Screen) -> None:
