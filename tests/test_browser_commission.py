@@ -69,8 +69,10 @@ def test_evolutions_lists_the_demo_changes_and_a_link_keeps_the_pair(server, bro
         assert "apres=" in page.url
         before = page.get_by_role("combobox", name="Avant").input_value()
         assert before == "État saisi au 22/09/2026 (démo)"
-        grid = page.locator('[data-testid="stDataFrame"]').first
-        grid.wait_for(timeout=30_000)
+        # The change list is an HTML table (dashboard/templates/action_table.html).
+        page.locator("table.pilotage-table th", has_text="Changement").first.wait_for(
+            timeout=30_000
+        )
         assert page.locator('[data-testid="stException"]').count() == 0
         assert watch.failed == [], watch.failed
     finally:

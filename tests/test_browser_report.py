@@ -46,7 +46,15 @@ def test_plan_page_downloads_the_whole_plan_workbook(server, browser):
         download = click_download(page, "Exporter tout le plan (Excel)")
         content = Path(download.path()).read_bytes()
         workbook = openpyxl.load_workbook(io.BytesIO(content))
-        assert workbook.sheetnames == ["Actions", "Plan", "Budget", "Financements", "Contrats"]
+        assert workbook.sheetnames == [
+            "Actions",
+            "Plan",
+            "Budget",
+            "Financements",
+            "Contrats",
+            "Résultats",
+            "Mesures",
+        ]
         assert workbook["Actions"].max_row == 57  # 56 actions of Saint-Dizier + header
     finally:
         page.close()

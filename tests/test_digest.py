@@ -86,10 +86,9 @@ def sent(demo_warehouse: Path, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def con(demo_warehouse: Path):
-    connection = duckdb.connect(str(demo_warehouse), read_only=True)
-    yield connection
-    connection.close()
+def con(demo_db):
+    """The session's read-only connection (DuckDB refuses a second one of another config)."""
+    return demo_db
 
 
 def by_recipient(messages) -> dict[str, object]:

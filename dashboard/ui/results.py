@@ -100,9 +100,14 @@ def render_indicators(
 
 
 def render_weather(
-    notes: pd.DataFrame, *, item_id: str | None = None, action_id: str | None = None
+    notes: pd.DataFrame,
+    *,
+    item_id: str | None = None,
+    action_id: str | None = None,
+    comments_shown: bool = True,
 ) -> None:
-    """The latest météo and the two most recent comments, dated and authored."""
+    """The latest météo and (unless the page lists every note already, as the fiche action's
+    « Suivi » does) the two most recent comments, dated and authored."""
     weather, comments = results.latest_weather_and_comments(
         notes, item_id=item_id, action_id=action_id
     )
@@ -111,6 +116,8 @@ def render_weather(
         color = results.WEATHER_COLORS.get(weather["weather"], "gray")
         badge = f":{color}-badge[{safe_text(weather['weather'])}] "
     st.markdown(f"**Météo** : {badge}{safe_text(results.describe_weather(weather))}")
+    if not comments_shown:
+        return
     if comments.empty:
         st.caption("Aucun commentaire.")
     for _, note in comments.iterrows():
@@ -120,7 +127,7 @@ def render_weather(
 def render_action_results(territory: Territory, action: pd.Series) -> None:
     """The fiche action's « Résultats »: its météo, its comments and its indicators."""
     notes = results.load_result_notes(territory.territory_id)
-    render_weather(notes, action_id=action["action_id"])
+    render_weather(notes, action_id=action["action_id"], comments_shown=False)
     indicators = results.load_result_indicators(territory.territory_id)
     render_indicators(
         territory,
