@@ -259,7 +259,7 @@ def add_changes(deck: Deck) -> None:
     # A change is as demo as the action it is about (snapshot rows carry no flag of their own).
     demo = dict(zip(deck.data.actions["action_id"], deck.data.actions["is_demo"], strict=True))
     notable = notable.assign(is_demo=notable["action_id"].map(demo).fillna(False).astype(bool))
-    title = "Changements depuis l'instantané précédent"
+    title = "Changements depuis le point d'étape précédent"
     add_table_slides(deck, title, notable, CHANGE_COLUMNS, "changes", note)
 
 
