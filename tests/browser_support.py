@@ -221,3 +221,13 @@ def open_viewport(browser, url: str, title: str, size: tuple[int, int]):
     )
     page.wait_for_timeout(1500)
     return page
+
+
+def click_download(page, button: str):
+    """Click the first download button of that name and wait for its file (a PDF is made on
+    the click; a loaded 2-core machine may take long to serve a file)."""
+    target = page.get_by_role("button", name=button).first
+    target.wait_for(state="visible", timeout=60_000)
+    with page.expect_download(timeout=120_000) as download_info:
+        target.click()
+    return download_info.value

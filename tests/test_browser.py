@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import PAGES, SCREENSHOTS, open_page
+from tests.browser_support import PAGES, SCREENSHOTS, click_download, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -77,9 +77,7 @@ def test_shared_filtered_link_shows_the_same_rows(server, browser, demo_db):
     page, watch = open_page(browser, url, PAGES["plan-d-action"], "plan-filtre")
     try:
         assert page.get_by_text(f"{len(expected)} action(s) sur 56").first.is_visible()
-        with page.expect_download() as download_info:
-            page.get_by_role("button", name="Télécharger (CSV)").first.click()
-        path = download_info.value.path()
+        path = click_download(page, "Télécharger (CSV)").path()
         rows = Path(path).read_text(encoding="utf-8-sig").splitlines()
         assert rows[0].startswith("Code;Action;Statut")
         assert {line.split(";")[0] for line in rows[1:]} == expected

@@ -10,17 +10,10 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from tests.browser_support import PAGES, open_page
+from tests.browser_support import PAGES, click_download, open_page
 
 pytestmark = pytest.mark.browser
 SIREN = "200068666"
-
-
-def click_download(page, button: str):
-    """Click a download button and wait for the file (the PDF is made on the click)."""
-    with page.expect_download(timeout=120_000) as download_info:
-        page.get_by_role("button", name=button).click()
-    return download_info.value
 
 
 def test_plan_page_downloads_the_report_of_the_filtered_item(server, browser):
