@@ -294,11 +294,14 @@ def latest_weather_and_comments(
     return weather, mine.head(COMMENTS_SHOWN)
 
 
-def describe_weather(weather: pd.Series | None) -> str:
-    """« nuageux le 01/10/2026 — Direction générale des services : raison (démo) »."""
+def describe_weather(weather: pd.Series | None, named: bool = True) -> str:
+    """« nuageux le 01/10/2026 — Direction générale des services : raison (démo) »; without the
+    météo's word when `named` is false (a badge beside it says it already)."""
     if weather is None:
-        return "Météo non renseignée"
-    text = f"{weather['weather']} le {format_date(weather['note_date'])}"
+        return "Météo non renseignée" if named else "non renseignée"
+    text = f"le {format_date(weather['note_date'])}"
+    if named:
+        text = f"{weather['weather']} {text}"
     if isinstance(weather["author"], str):
         text += f" — {weather['author']}"
     if isinstance(weather["weather_reason"], str):

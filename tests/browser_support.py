@@ -27,12 +27,15 @@ PAGES = {
     "mes-actions": "Mes actions",
     "plan-d-action": "Plan d'action",
     "fiche-action": "Fiche action",
+    "resultats": "Résultats",
     "calendrier": "Calendrier",
     "financements": "Financements",
     "carte": "Carte des communes",
     "indicateurs": "Indicateurs",
     "explorateur": "Explorateur",
+    "echanges": "Échanges de données",
     "importer": "Importer des données",
+    "resumes-courriel": "Résumés par courriel",
     "qualite": "Qualité des données",
     "accessibilite": "Déclaration d'accessibilité",
 }
@@ -69,7 +72,14 @@ def running_app(warehouse: Path) -> Iterator[str]:
         **os.environ,
         "PILOTAGE_WAREHOUSE": str(warehouse),
         "PILOTAGE_FAVORITES_DIR": str(warehouse.parent / "favorites"),
+        "PILOTAGE_JOURNAL": os.environ.get(
+            "PILOTAGE_JOURNAL", str(warehouse.parent / "journal.jsonl")
+        ),
     }
+    # The server's output goes to a file: a pipe nobody reads fills up (64 KB) and blocks the
+    # server at its next log line.
+    log_path = warehouse.parent / f"streamlit-{port}.log"
+    log = log_path.open("wb")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -86,7 +96,7 @@ def running_app(warehouse: Path) -> Iterator[str]:
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -100,12 +110,17 @@ def running_app(warehouse: Path) -> Iterator[str]:
             time.sleep(0.3)
     else:
         process.kill()
+        log.close()
         pytest.fail(
-            "le serveur Streamlit n'a pas démarré : " + process.stdout.read().decode()[-2000:]
+            "le serveur Streamlit n'a pas démarré : "
+            + log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
         )
-    yield base
-    process.terminate()
-    process.wait(timeout=20)
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
 
 
 @contextlib.contextmanager

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from dashboard import journal
 from tests.browser_support import PAGES, SCREENSHOTS, click_download, open_page
 
 pytestmark = pytest.mark.browser
@@ -65,7 +66,7 @@ def test_territory_link_opens_the_same_territory(server, browser):
         page.close()
 
 
-def test_shared_filtered_link_shows_the_same_rows(server, browser, demo_db):
+def test_shared_filtered_link_shows_the_same_rows(server, browser, demo_db, demo_warehouse):
     expected = {
         r[0]
         for r in demo_db.execute(
@@ -83,6 +84,10 @@ def test_shared_filtered_link_shows_the_same_rows(server, browser, demo_db):
         assert {line.split(";")[0] for line in rows[1:]} == expected
         assert "element=P1" in page.url
         assert watch.outside == []
+        exports = journal.read(demo_warehouse.parent / "journal.jsonl")
+        assert exports[-1]["event"] == "export"
+        assert exports[-1]["file"].endswith(".csv")
+        assert exports[-1]["territory"] == "200068666"
     finally:
         page.close()
 

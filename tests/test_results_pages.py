@@ -73,8 +73,8 @@ def test_results_view_counts_and_cards_match_sql(app_env, demo_db):
     (sql_weather, sql_date) = demo_db.execute(
         "select weather, weather_date from latest_weather where item_id = 'saint-dizier:P2'"
     ).fetchone()
-    assert sql_weather in weather
-    assert format_date(sql_date) in weather
+    assert weather.count(sql_weather) == 1  # in its badge, not repeated in the text beside it
+    assert f"[{sql_weather}] le {format_date(sql_date)}" in weather
     assert safe_text("(démo)") in weather
 
 

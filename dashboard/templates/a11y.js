@@ -46,6 +46,7 @@
     [/^Add: (.*)$/, "Ajouter : $1"],
     [/^Help for (.*)$/, "Aide : $1"],
     [/^Limit (\d+)\s?MB per file(.*)$/, "$1 Mo au plus par fichier$2"],
+    [/^(\d+)\s?MB per file(.*)$/, "$1 Mo au plus par fichier$2"],
     [/^You have requested page \/(.*), but no corresponding file was found.*$/,
       "La page /$1 demandée n'existe pas : la page d'accueil est affichée."],
   ];
@@ -75,7 +76,8 @@
   const SKIPPED = "script, style, pre, textarea, [data-testid='stTable']";
   const skipped = (element) =>
     element.matches(SKIPPED) ||
-    (element.matches("[data-testid='stMarkdownContainer']") && !element.closest("[role='dialog']"));
+    (element.matches("[data-testid='stMarkdownContainer']") &&
+      !element.closest("[role='dialog'], [data-testid='stFileUploaderDropzone']"));
   const LABELLED = ATTRIBUTES.map((name) => `[${name}]`).join(",");
   const fixTree = (node) => {
     if (node.nodeType === Node.TEXT_NODE) node = node.parentElement;

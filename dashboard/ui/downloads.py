@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, commission_report, exports
+from dashboard import auth, commission_report, exports, journal
 from dashboard.exports import to_csv_bytes, to_excel_bytes
 from dashboard.formats import deck
 from dashboard.territory import Territory
@@ -18,38 +19,49 @@ PDF_MIME = "application/pdf"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def journal_export(file_name: str) -> None:
-    """Every download is journalled (who, when, which file, which territory): #24."""
-    auth.record(
-        "export",
-        auth.current_user(),
-        file=file_name,
-        territory=st.session_state.get("territory_siren"),
-    )
+def journalled(build: Callable[[], bytes | str], file_name: str) -> Callable[[], bytes | str]:
+    """`build`, journalled when the file is made (who, when, which file, which territory: #24).
+
+    Who and from where are read now, in the script run: the file is made later, in Streamlit's
+    download thread, where there is no session to ask. The buttons do not rerun the app on
+    click (`on_click="ignore"`): a rerun then would drop the file being made (its id is renewed
+    at every run), and the browser would wait for a download that never comes."""
+    user = auth.current_user()
+    address = auth.client_address()
+    territory = st.session_state.get("territory_siren")
+
+    def build_and_record() -> bytes | str:
+        content = build()
+        journal.record(
+            "export",
+            user.login if user else None,
+            user.provider if user else None,
+            address,
+            file=file_name,
+            territory=territory,
+        )
+        return content
+
+    return build_and_record
 
 
 def render_downloads(frame: pd.DataFrame, basename: str, key: str) -> None:
     left, right = st.columns(2)
     # Files built on click: writing them at every rerun was a third of a page's run (Excel)
     # and a few percent of the server's CPU per new session (CSV).
-    left.download_button(
-        "Télécharger (CSV)",
-        functools.partial(to_csv_bytes, frame),
-        f"{basename}.csv",
-        "text/csv",
-        key=f"{key}_csv",
-        on_click=journal_export,
-        args=(f"{basename}.csv",),
-    )
-    right.download_button(
-        "Télécharger (Excel)",
-        functools.partial(to_excel_bytes, frame),
-        f"{basename}.xlsx",
-        XLSX_MIME,
-        key=f"{key}_xlsx",
-        on_click=journal_export,
-        args=(f"{basename}.xlsx",),
-    )
+    for column, label, builder, suffix, mime in (
+        (left, "Télécharger (CSV)", to_csv_bytes, "csv", "text/csv"),
+        (right, "Télécharger (Excel)", to_excel_bytes, "xlsx", XLSX_MIME),
+    ):
+        name = f"{basename}.{suffix}"
+        column.download_button(
+            label,
+            journalled(functools.partial(builder, frame), name),
+            name,
+            mime,
+            key=f"{key}_{suffix}",
+            on_click="ignore",
+        )
 
 
 def render_file_download(
@@ -58,12 +70,11 @@ def render_file_download(
     """A download button whose file is built when clicked (`build()`), journalled."""
     container.download_button(
         label,
-        build,
+        journalled(build, name),
         name,
         mime,
         key=key,
-        on_click=journal_export,
-        args=(name,),
+        on_click="ignore",
         icon=icon,
         help=help_text,
     )

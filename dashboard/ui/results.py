@@ -115,7 +115,8 @@ def render_weather(
     if weather is not None:
         color = results.WEATHER_COLORS.get(weather["weather"], "gray")
         badge = f":{color}-badge[{safe_text(weather['weather'])}] "
-    st.markdown(f"**Météo** : {badge}{safe_text(results.describe_weather(weather))}")
+    described = results.describe_weather(weather, named=False)
+    st.markdown(f"**Météo** : {badge}{safe_text(described)}")
     if not comments_shown:
         return
     if comments.empty:
