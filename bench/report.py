@@ -278,6 +278,33 @@ def targets(results: dict) -> list[tuple[str, str, str, bool]]:
             publish["readers_see_new_data"],
         ),
     ]
+    if "upload" in results:  # bench/upload.py
+        from bench.upload import TARGETS
+
+        upload = results["upload"]
+        rows.append(
+            (
+                "upload check of a 20 MB workbook: wall time / peak memory",
+                f"{s(upload['seconds'], 1)} s / {upload['peak_rss_mb']:.0f} Mo",
+                f"≤ {TARGETS['seconds']:.0f} s / ≤ {TARGETS['peak_rss_mb']:.0f} Mo",
+                upload["seconds"] <= TARGETS["seconds"]
+                and upload["peak_rss_mb"] <= TARGETS["peak_rss_mb"],
+            )
+        )
+    if "updates" in results:  # bench/updates.py
+        from bench.updates import TARGET_S
+
+        updates = results["updates"]
+        floor = updates["floor_build_s"] + updates["poll_s"]
+        rows.append(
+            (
+                "online update: « Enregistrer » → another session shows it (median; floor: "
+                "plan-only build + polling)",
+                f"{s(updates['median_s'], 1)} s (floor {s(floor, 1)} s)",
+                f"≤ {s(TARGET_S, 0)} s",
+                updates["median_s"] <= TARGET_S,
+            )
+        )
     return rows
 
 

@@ -68,10 +68,12 @@ def bench_updates(tmp: Path, runs: int = RUNS) -> dict:
 
 def report_lines(updates: dict) -> list[str]:
     """The section of docs/benchmarks.md."""
+    from bench.report import s
+
     ok = updates["median_s"] <= TARGET_S
     floor = updates["floor_build_s"] + updates["poll_s"]
-    load = ", ".join(f"{v:.1f}" for v in updates.get("load_average", ()))
-    runs = ", ".join(f"{v:.1f}" for v in updates["runs_s"])
+    load = ", ".join(s(v, 1) for v in updates.get("load_average", ()))
+    runs = ", ".join(s(v, 1) for v in updates["runs_s"])
     verdict = "Met." if ok else "Missed."
     if not ok and updates["median_s"] <= floor + 1.0:
         verdict = (
@@ -91,10 +93,10 @@ def report_lines(updates: dict) -> list[str]:
         "| measure | value | floor / target |",
         "|---|---|---|",
         f"| « Enregistrer » → other session shows it (median of {len(updates['runs_s'])}) "
-        f"| {updates['median_s']:.1f} s | ≤ {TARGET_S:.0f} s |",
+        f"| {s(updates['median_s'], 1)} s | ≤ {s(TARGET_S, 0)} s |",
         f"| runs | {runs} s | |",
-        f"| plan-only build, same files, same run (floor) | {updates['floor_build_s']:.1f} s "
-        f"| + polling {updates['poll_s']:g} s = {floor:.1f} s |",
+        f"| plan-only build, same files, same run (floor) | {s(updates['floor_build_s'], 1)} s "
+        f"| + polling {s(updates['poll_s'], 0)} s = {s(floor, 1)} s |",
         "",
         verdict
         + f" Measured {updates['date']} on {updates['machine']}"
@@ -103,33 +105,18 @@ def report_lines(updates: dict) -> list[str]:
     ]
 
 
-HEADING = "## Online update visible in another session"
-BEFORE = "## Profiles, changes and plans"
-
-
-def replace_section(report: str, section: str) -> str:
-    """This section in place of its previous text (or before the profiles), the rest kept."""
-    if HEADING in report:
-        start = report.index(HEADING)
-        end = report.find("\n## ", start + len(HEADING))
-        return report[:start] + section + (report[end + 1 :] if end >= 0 else "")
-    if BEFORE in report:
-        at = report.index(BEFORE)
-        return report[:at] + section + "\n" + report[at:]
-    return report.rstrip("\n") + "\n\n" + section
-
-
 def main() -> None:
     from bench.__main__ import REPORT, RESULTS
+    from bench.report import build_report
 
     with tempfile.TemporaryDirectory() as tmp:
         updates = bench_updates(Path(tmp))
     results = json.loads(RESULTS.read_text(encoding="utf-8"))
     results["updates"] = updates
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    section = "\n".join(report_lines(updates))
-    REPORT.write_text(replace_section(REPORT.read_text(encoding="utf-8"), section), "utf-8")
-    print(section)
+    # The whole report again from the raw values: the summary table carries this figure too.
+    REPORT.write_text(build_report(results), encoding="utf-8")
+    print("\n".join(report_lines(updates)))
 
 
 if __name__ == "__main__":

@@ -139,23 +139,27 @@ def _n(value: float) -> str:
     return f"{value:,.0f}".replace(",", "\u202f")
 
 
+def _d(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
+
+
 def report_lines(upload: dict) -> list[str]:
     """The section of docs/benchmarks.md."""
     ok = upload["seconds"] <= TARGETS["seconds"] and upload["peak_rss_mb"] <= TARGETS["peak_rss_mb"]
     mb = upload["bytes"] / 1024 / 1024
-    load = ", ".join(f"{v:.1f}" for v in upload.get("load_average", ()))
+    load = ", ".join(f"{v:.1f}".replace(".", ",") for v in upload.get("load_average", ()))
     return [
         "## Upload check of a 20 MB workbook",
         "",
         f"`python -m bench.upload`: the Saint-Dizier workbook with {_n(upload['junk_rows'])} junk "
-        f"rows of {upload['columns']} columns ({mb:.1f} MB, every cell wrong), checked by "
+        f"rows of {upload['columns']} columns ({_d(mb)} MB, every cell wrong), checked by "
         "`publish.prepare` as the import page does, in a fresh process, the prepared reference "
         "already cached (as on a running server).",
         "",
         "| measure | value | target |",
         "|---|---|---|",
-        f"| check time (wall) | {upload['seconds']:.1f} s | ≤ {TARGETS['seconds']:.0f} s |",
-        f"| check time (CPU of the process) | {upload['cpu_seconds']:.1f} s | |",
+        f"| check time (wall) | {_d(upload['seconds'])} s | ≤ {TARGETS['seconds']:.0f} s |",
+        f"| check time (CPU of the process) | {_d(upload['cpu_seconds'])} s | |",
         f"| peak resident memory | {_n(upload['peak_rss_mb'])} Mo "
         f"| ≤ {_n(TARGETS['peak_rss_mb'])} Mo |",
         f"| errors found / listed | {_n(upload['errors'])} / {_n(upload['errors_listed'])} "
@@ -165,6 +169,10 @@ def report_lines(upload: dict) -> list[str]:
         _verdict(upload, ok)
         + (f" Measured {upload['date']} on {upload['machine']}" if "date" in upload else "")
         + (f", load average {load} at the start." if load else "."),
+        "Before (issue 20): a 19 MB workbook of 200 000 junk rows took 104 s to check and 1,2 GB,",
+        "was read twice and listed 2,2 million errors. Now: one streaming pass over each sheet",
+        "(lxml), at most 50 000 rows and 1 000 000 filled cells per sheet, findings counted past",
+        "the first 1 000.",
         "",
     ]
 
@@ -198,7 +206,14 @@ def main() -> None:
     upload["date"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     upload["machine"] = f"{platform.machine()}, {os.cpu_count()} cœurs, Python "
     upload["machine"] += platform.python_version()
-    print(json.dumps(upload, indent=2, ensure_ascii=False))
+    from bench.__main__ import REPORT, RESULTS
+    from bench.report import build_report
+
+    # Kept beside the other figures; the whole report is written again from the raw values.
+    results = json.loads(RESULTS.read_text(encoding="utf-8"))
+    results["upload"] = upload
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    REPORT.write_text(build_report(results), encoding="utf-8")
     print("\n".join(report_lines(upload)))
 
 

@@ -6,25 +6,30 @@ e-mail, or their service for that territory is its pilot service). The values go
 template's parsers and rules, then under the territory's journal lock the journal is read again:
 a change of the same action made since the version the person saw refuses the save with what
 the other person did. The entry is appended (fsync) to `mises_a_jour.jsonl` and published by the
-ETL's own build, swapped in atomically. No Streamlit here besides `auth`'s role lookup.
+ETL's own build, swapped in atomically; a person saving more than `SAVES_PER_MINUTE` times a
+minute is asked to wait. No Streamlit here besides `auth`'s role lookup.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from dashboard import auth
+from dashboard import auth, sessions
 from etl import pipeline, publish, update_journal
 from etl.issues import ValidationError
 from etl.load import LoadCheckError
 from etl.update_journal import LOCAL_ZONE, UPDATABLE, Entry
 
 RANK = auth.RANK
+# Each save rebuilds the warehouse (about 1,5 s of a core): a person may save this many times
+# per minute, on every process of the deployment together; more is refused, nothing written.
+SAVES_PER_MINUTE = 6
 # Warehouse column of each updatable template field.
 COLUMNS = {name: column for name, (column, _) in UPDATABLE.items()}
 
@@ -193,6 +198,16 @@ def save_update(
     problems = check_values({**published, **values}, note)
     if problems:
         return SaveResult(False, "Mise à jour refusée : " + " ; ".join(problems) + ".")
+    wait = sessions.take_turn(f"save:{user.login}", SAVES_PER_MINUTE, 60.0)
+    if wait > 0:
+        auth.record(
+            "action_update_refused", user, territory=territory_id, action=code, reason="throttled"
+        )
+        return SaveResult(
+            False,
+            f"Trop d'enregistrements en une minute ({SAVES_PER_MINUTE} au plus) : rien n'a été "
+            f"enregistré, réessayez dans {math.ceil(wait)} s.",
+        )
     folder = sources_dir / territory_id
     with update_journal.journal_lock(sources_dir, territory_id):
         journal = update_journal.read_quietly(folder)

@@ -41,6 +41,8 @@ create table if not exists failures (
     key text primary key, count integer not null, last real not null
 );
 create table if not exists seen (key text primary key, at real not null);
+create table if not exists turns (key text not null, at real not null);
+create index if not exists turns_by_key on turns (key, at);
 """
 
 
@@ -188,6 +190,29 @@ def record_success(login: str) -> None:
     """A right password clears the account's count (the address's runs out by itself)."""
     with _store() as con:
         con.execute("delete from failures where key = ?", (_keys(login, None)["account"],))
+
+
+def take_turn(key: str, limit: int, window_s: float, now: float | None = None) -> float:
+    """One more costly request of `key` (e.g. a save that rebuilds the warehouse): 0 and
+    counted when fewer than `limit` were made in the last `window_s` seconds, else the seconds
+    to wait (not counted). Shared by every process of a deployment."""
+    now = time.time() if now is None else now
+    with _store() as con:
+        con.execute("begin immediate")
+        try:
+            con.execute("delete from turns where key = ? and at <= ?", (key, now - window_s))
+            taken = [
+                at
+                for (at,) in con.execute(
+                    "select at from turns where key = ? order by at", (key,)
+                ).fetchall()
+            ]
+            if len(taken) >= limit:
+                return max(0.0, taken[len(taken) - limit] + window_s - now)
+            con.execute("insert into turns values (?, ?)", (key, now))
+            return 0.0
+        finally:
+            con.execute("commit")
 
 
 def first_sight(key: str, now: float | None = None) -> bool:

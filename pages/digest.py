@@ -18,6 +18,7 @@ digests = digest.load_digests(territory, settings, viewer)
 chosen = digest.select_digest(digests, viewer)
 if chosen is not None:
     digest.render_preview(chosen, settings)
+    digest.render_test_send(chosen, settings, viewer)
 digest.render_receive_choice(
     chosen.recipient.address if chosen else viewer.address, viewer, territory
 )

@@ -138,6 +138,18 @@ def test_values_are_checked_with_the_templates_rules(import_env):
     assert journal_lines(import_env) == []
 
 
+def test_saves_beyond_the_limit_are_refused_and_nothing_written(import_env, monkeypatch):
+    monkeypatch.setattr(action_updates, "SAVES_PER_MINUTE", 1)
+    assert save(import_env, CAMILLE, {"avancement": 41}).ok
+    refused = save(import_env, CAMILLE, {"avancement": 42})
+    assert not refused.ok
+    assert "Trop d'enregistrements en une minute (1 au plus)" in refused.message
+    assert "réessayez dans" in refused.message
+    assert [line["changes"]["avancement"][1] for line in journal_lines(import_env)] == [41]
+    assert action(import_env)["progress"] == 41
+    assert save(import_env, SERVICE_MEMBER, {"avancement": 43}).ok  # another person's turn
+
+
 def test_second_of_two_concurrent_updates_is_refused_and_the_first_kept(import_env):
     """Both forms were made from the same version; the saves run at the same time."""
     base = action(import_env)

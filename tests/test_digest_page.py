@@ -5,6 +5,7 @@ reader without one sees none; the signed unsubscribe link of a message works wit
 from __future__ import annotations
 
 import json
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import accounts
 from dashboard.digest import preferences
+from dashboard.ui.widgets import safe_text
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 SIREN = "200068666"
@@ -161,3 +163,57 @@ def test_a_tampered_unsubscribe_link_is_refused(page_env):
     assert any("invalide" in e.value for e in at.error)
     assert not at.main.button
     assert opted_out(page_env) == {}
+
+
+def test_an_editor_sends_a_test_copy_to_themself_through_a_real_smtp_server(
+    page_env, monkeypatch
+):
+    from tests.digest_support import parts, start_server
+
+    controller, inbox = start_server()
+    try:
+        for name, value in {
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(controller.port),
+            "SMTP_SECURITY": "none",
+            "SMTP_FROM": "Pilotage territorial <pilotage@example.org>",
+            "SMTP_TIMEOUT": "10",
+        }.items():
+            monkeypatch.setenv(f"PILOTAGE_{name}", value)
+        at = open_page(EDITOR)
+        box = at.selectbox(key="digest_recipient")
+        box.select_index(next(i for i, o in enumerate(box.options) if "karim" in o))
+        run(at)
+        for _ in range(3):
+            at.button(key="digest_test_send").click()
+            run(at)
+            expected = f"Message d'essai envoyé à {safe_text('dgs@example.org')}."
+            assert [s.value for s in at.success] == [expected]
+        at.button(key="digest_test_send").click()
+        run(at)
+        assert "Pas plus de 3 envois d'essai en dix minutes" in at.warning[0].value
+    finally:
+        controller.stop()
+    assert len(inbox.messages) == 3  # the fourth was refused before reaching the server
+    received = inbox.messages[0]
+    assert received.rcpt_tos == ["dgs@example.org"]  # never the pilot
+    message = received.message
+    assert message["Subject"].startswith("[Essai] Pilotage territorial — ")
+    assert "dgs@example.org" in message["To"]
+    assert "desinscription=dgs%40example.org" in message["List-Unsubscribe"]
+    text, html = parts(message)
+    for body in (text, unescape(html)):
+        assert "Message d'essai" in body
+        assert "karim.benali@example.org" in body  # whose digest it is
+    sent = [e for e in journal(page_env) if e["event"] == "digest_sent"]
+    assert len(sent) == 3
+    assert sent[0]["who"] == EDITOR[0]
+    assert sent[0]["provider"] == "page"
+    assert sent[0]["recipient"] == "dgs@example.org"
+    assert "karim.benali@example.org" in sent[0]["test_of"]
+
+
+def test_without_an_smtp_server_the_test_send_says_why(page_env):
+    at = open_page(EDITOR)
+    assert not [b for b in at.button if b.key == "digest_test_send"]
+    assert any("aucun serveur SMTP n'est configuré" in c.value for c in at.caption)

@@ -241,3 +241,12 @@ def test_secret_files_are_not_in_git():
     for name in ("data/sessions.sqlite3", "data/.session_secret", "data/journal.jsonl"):
         assert name in ignored
     assert os.path.basename(str(journal.DEFAULT_JOURNAL)) == "journal.jsonl"
+
+
+def test_take_turn_allows_the_limit_per_window_then_says_how_long_to_wait():
+    now = 1_000_000.0
+    assert [sessions.take_turn("save:marie", 3, 60, now=now + i) for i in range(3)] == [0] * 3
+    assert sessions.take_turn("save:marie", 3, 60, now=now + 10) == 50  # the first turn + 60 s
+    assert sessions.take_turn("save:paul", 3, 60, now=now + 10) == 0  # one count per person
+    assert sessions.take_turn("save:marie", 3, 60, now=now + 60.5) == 0  # the first has expired
+    assert sessions.take_turn("save:marie", 3, 60, now=now + 60.5) == 0.5  # the second + 60 s

@@ -19,17 +19,18 @@ LATE_COLUMNS = [
 LATE_COLUMNS.insert(4, ("days_late", "Jours de retard", "number"))
 LATE_COLUMNS.append(("is_demo", "Données", "demo"))
 # % of the A4 text width: the action's title wide enough for three or four lines, the other
-# columns just wide enough for their words (templates/report/report.css, table.late).
+# columns wide enough for their longest word (« développement »), never cut in the middle
+# (templates/report/report.css, table.late; tests/test_report.py measures it).
 LATE_WIDTHS = {
     "code": 11.5,
-    "title": 43,
-    "status": 7.5,
-    "progress": 7,
-    "days_late": 6.5,
+    "title": 34,
+    "status": 8,
+    "progress": 8.5,
+    "days_late": 7,
     "planned_end": 9.5,
-    "pilot_service": 9,
-    "is_demo": 6,
-    "provenance": 6,
+    "pilot_service": 14,
+    "is_demo": 7.5,
+    "provenance": 7.5,
 }
 REPORT_FUNDING_COLUMNS = [
     ("contract", "Contrat", "text"),

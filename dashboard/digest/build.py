@@ -89,6 +89,8 @@ class Digest:
     has_demo: bool = False
     opted_out: bool = False
     attachments: tuple[tuple[str, bytes], ...] = field(default=(), repr=False)
+    # A test copy sent from the preview page to the editor looking at it: whose digest it is.
+    test_of: str | None = None
 
     @property
     def kind(self) -> str:
@@ -118,7 +120,7 @@ class Digest:
                 f"{plural(counts.get('decisions', 0), 'point')} à décider"
             )
         text = f"Pilotage territorial — {self.territory.name} — {what} ({format_date(self.today)})"
-        return " ".join(text.split())
+        return ("[Essai] " if self.test_of else "") + " ".join(text.split())
 
     def with_attachment(self, name: str, content: bytes) -> Digest:
         return replace(self, attachments=(*self.attachments, (name, content)))
@@ -387,7 +389,9 @@ def director_recipients(
     return [Recipient(a, name, DIRECTOR) for a, name in found.items() if is_email(a)]
 
 
-def _urls(settings: DigestSettings, territory: Territory, address: str) -> tuple[str, str, str]:
+def recipient_urls(
+    settings: DigestSettings, territory: Territory, address: str
+) -> tuple[str, str, str]:
     base = settings.base_url or PREVIEW_BASE_URL
     token = unsubscribe_token(address, settings.session_secret)
     return (
@@ -424,7 +428,9 @@ def build_digests(
     director_parts = None
     digests = []
     for recipient in recipients:
-        app_url, preferences_url, unsubscribe_url = _urls(settings, territory, recipient.address)
+        app_url, preferences_url, unsubscribe_url = recipient_urls(
+            settings, territory, recipient.address
+        )
         figures: tuple[tuple[str, str], ...] = ()
         if recipient.kind == PILOT:
             mine = actions[actions["pilot_email"].str.lower() == recipient.address]

@@ -42,8 +42,15 @@ def wording(digest: Digest) -> dict[str, str | None]:
             f"Retards et échéances jugés au {format_date(digest.as_of)}, date des données du "
             "territoire."
         )
+    test_note = None
+    if digest.test_of:
+        test_note = (
+            f"Message d'essai, envoyé depuis la page « Résumés par courriel » : le résumé "
+            f"de {digest.test_of}."
+        )
     return {
         "title": title,
+        "test_note": test_note,
         "greeting": greeting,
         "intro": intro,
         "as_of_note": as_of_note,

@@ -101,14 +101,15 @@ def _reply(reply: bytes | str) -> str:
     return " ".join(text.split())
 
 
-def _journal(digest: Digest, error: str | None, who: str | None) -> None:
+def _journal(digest: Digest, error: str | None, who: str | None, via: str) -> None:
     journal.record(
         "digest_sent" if error is None else "digest_failed",
         who,
-        "cli",
+        via,
         territory=digest.territory.siren,
         recipient=digest.recipient.address,
         kind=KIND_LABELS[digest.kind],
+        test_of=digest.test_of,
         items=digest.n_items,
         attachments=[name for name, _content in digest.attachments],
         error=error,
@@ -116,10 +117,14 @@ def _journal(digest: Digest, error: str | None, who: str | None) -> None:
 
 
 def send_messages(
-    messages: Iterable[tuple[Digest, EmailMessage]], smtp: SmtpSettings, who: str | None = None
+    messages: Iterable[tuple[Digest, EmailMessage]],
+    smtp: SmtpSettings,
+    who: str | None = None,
+    via: str = "cli",
 ) -> list[SendResult]:
     """Send each message over one session, reconnecting after a failed message; when the
-    server cannot be reached at all, the remaining messages fail with that reason."""
+    server cannot be reached at all, the remaining messages fail with that reason. Journalled
+    as sent `via` the CLI (cron) or the preview page (a test)."""
     results: list[SendResult] = []
     client: smtplib.SMTP | None = None
     unreachable: str | None = None
@@ -138,7 +143,7 @@ def send_messages(
                 except (OSError, smtplib.SMTPException) as failure:
                     error = unreachable or describe_error(failure, smtp)
                     client = _drop(client)
-            _journal(digest, error, who)
+            _journal(digest, error, who, via)
             results.append(SendResult(digest, error))
     finally:
         if client is not None:

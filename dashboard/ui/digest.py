@@ -3,19 +3,22 @@ chosen, its preview (HTML, text, .eml), the choice to receive it and the list of
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import accounts, auth
-from dashboard.digest import build, preferences, render
+from dashboard import accounts, auth, sessions
+from dashboard.digest import build, preferences, render, send
 from dashboard.digest.settings import DigestSettings, SettingsError, is_email, load_settings
 from dashboard.territory import Territory
 from dashboard.ui.widgets import safe_text
 
 UNSUBSCRIBE_PARAM, TOKEN_PARAM = "desinscription", "jeton"
+# Test sends go through the real SMTP server: a few per person and per ten minutes.
+TEST_SENDS, TEST_WINDOW_S = 3, 600.0
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,63 @@ def render_preview(digest: build.Digest, settings: DigestSettings) -> None:
         mime="message/rfc822",
         key="digest_eml",
     )
+
+
+def addressed_to_viewer(
+    digest: build.Digest, settings: DigestSettings, viewer: Viewer
+) -> build.Digest:
+    """The digest addressed to the viewer, subject marked « [Essai] », its links (preferences,
+    unsubscribe) the viewer's own: a click in the test message never unsubscribes the pilot."""
+    _app, preferences_url, unsubscribe_url = build.recipient_urls(
+        settings, digest.territory, viewer.address
+    )
+    recipient = build.Recipient(viewer.address, viewer.user.name, digest.recipient.kind)
+    return dataclasses.replace(
+        digest,
+        recipient=recipient,
+        test_of=digest.recipient.label,
+        preferences_url=preferences_url,
+        unsubscribe_url=unsubscribe_url,
+    )
+
+
+def render_test_send(digest: build.Digest, settings: DigestSettings, viewer: Viewer) -> None:
+    """Editors: send the digest shown to their own address, through the configured server."""
+    if not viewer.is_editor:
+        return
+    if settings.smtp is None:
+        st.caption(
+            "Envoi d'essai indisponible : aucun serveur SMTP n'est configuré (voir le README, "
+            "« Résumés par courriel »)."
+        )
+        return
+    if not viewer.address:
+        st.caption("Envoi d'essai indisponible : votre compte n'a pas d'adresse électronique.")
+        return
+    if not st.button(
+        f"M'envoyer ce résumé pour essai ({viewer.address})",
+        key="digest_test_send",
+        icon=":material/send:",
+        help="Le message tel que le destinataire le recevra, adressé à vous seul, objet "
+        "« [Essai] ».",
+    ):
+        return
+    wait = sessions.take_turn(f"digest-test:{viewer.user.login}", TEST_SENDS, TEST_WINDOW_S)
+    if wait > 0:
+        st.warning(
+            f"Pas plus de {TEST_SENDS} envois d'essai en dix minutes : réessayez dans "
+            f"{int(wait // 60) + 1} min."
+        )
+        return
+    copy = addressed_to_viewer(digest, settings, viewer)
+    message = render.build_message(copy, settings.smtp.sender)
+    [result] = send.send_messages(
+        [(copy, message)], settings.smtp, who=viewer.user.login, via="page"
+    )
+    if result.ok:
+        st.success(f"Message d'essai envoyé à {safe_text(viewer.address)}.")
+    else:
+        st.error(f"Message d'essai non envoyé : {safe_text(result.error)}")
 
 
 def render_receive_choice(address: str | None, viewer: Viewer, territory: Territory) -> None:
