@@ -180,10 +180,10 @@ def attach_authors(
     found: pd.DataFrame, history: pd.DataFrame, start: object, end: object
 ) -> pd.DataFrame:
     """`author` of each change: who changed that field of that action between the two
-    snapshots (« Camille Martin (en ligne) »), from the table action_history; empty when the
-    change came from the files without a recorded author."""
+    snapshots (« Camille Martin (en ligne) »), from the table action_history; None (shown
+    « — ») when the change came from the files without a recorded author."""
     found = found.copy()
-    found["author"] = ""
+    found["author"] = None
     if found.empty or history.empty or start is None or end is None:
         return found
     # Snapshot times are the server's local time without zone (etl/pipeline.py).
@@ -207,6 +207,7 @@ def attach_authors(
             for field in KIND_FIELDS.get(kind, ())
             for name in authors.get((action_id, field), [])
         )
+        or None
         for action_id, kind in zip(found["action_id"], found["kind"], strict=True)
     ]
     return found

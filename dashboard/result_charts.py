@@ -66,5 +66,6 @@ def build_trajectory_figure(
         )
     _layout(figure, height, yaxis_title=unit or None)
     figure.update_xaxes(gridcolor="#e0e0e0", tickformat="%Y")
-    figure.update_yaxes(gridcolor="#e0e0e0", tickformat=",.0f")
+    # Zero baseline: a single value or a small change is never drawn as a cliff (#21).
+    figure.update_yaxes(gridcolor="#e0e0e0", tickformat=",.0f", rangemode="tozero")
     return figure

@@ -10,6 +10,7 @@ import pytest
 
 from dashboard import charts, filters, watchlist
 from dashboard.db import READ_ONLY_CONFIG
+from dashboard.ui.widgets import safe_text
 from tests.test_pages import metric, run_page, table_with
 
 
@@ -169,6 +170,21 @@ def test_fiche_action_shows_its_numbers(app_env, demo_db):
     assert round(total) == round(float(granted))
     communes = set(table_with(at, "Code INSEE")["Code INSEE"])
     assert {"52550", "52331"} <= communes
+
+
+def test_fiche_action_names_its_pilot_or_says_none_is_given(app_env, demo_db):
+    rows = demo_db.execute(
+        "select code, pilot_name, pilot_email from actions where territory_id = 'saint-dizier' "
+        "order by pilot_name is null, sort_order"
+    ).fetchall()
+    named, unnamed = rows[0], rows[-1]
+    assert named[1]
+    assert unnamed[1] is None
+    for code, name, email in (named, unnamed):
+        at = run_page("action", "200068666", action=code)
+        [line] = [m.value for m in at.markdown if m.value.startswith("**Pilote** :")]
+        expected = f"{safe_text(name)} · {safe_text(email)}" if name else "—"
+        assert line == f"**Pilote** : {expected}"
 
 
 def test_mes_actions_lists_the_pilot_actions_by_urgency(app_env, demo_db):

@@ -225,3 +225,21 @@ def test_plan_table_sorts_from_the_link(app_env, demo_db):
     assert first == most_late
     assert table["Statut"].iloc[0].endswith("en retard")
     assert at.query_params["tri"] == "retard"
+
+
+def test_result_trajectory_axis_starts_at_zero_even_with_one_value(demo_db):
+    """Pompey's commuting indicator has one measured value and no target: its axis was
+    95 000 to 95 001, drawn as if the single point were a change."""
+    from dashboard import result_charts
+
+    indicator = demo_db.execute(
+        "select * from result_status where territory_id = 'pompey' and target_value is null"
+    ).df()
+    assert not indicator.empty
+    row = indicator.iloc[0]
+    points = demo_db.execute(
+        "select * from result_points where indicator_id = $i", {"i": row["indicator_id"]}
+    ).df()
+    figure = result_charts.build_trajectory_figure(row, points, points.iloc[0:0])
+    assert figure.layout.yaxis.rangemode == "tozero"
+    assert len(points) >= 1

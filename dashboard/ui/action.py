@@ -64,11 +64,14 @@ def render_action_identity(action: pd.Series) -> None:
     """Description, pilot, referent, priority, themes and source of one action."""
     action = action.copy()
     action["priority_label"] = format_priority(action["priority"])
+    person = [v for v in (action["pilot_name"], action["pilot_email"]) if isinstance(v, str) and v]
+    action["pilot_label"] = " · ".join(person)
     left, right = st.columns([3, 2])
     with left:
         st.markdown(safe_text(action["description"]) or "*Pas de description.*")
     with right:
         for label, column in (
+            ("Pilote", "pilot_label"),
             ("Service pilote", "pilot_service"),
             ("Élu référent", "elected_referent"),
             ("Priorité", "priority_label"),
