@@ -165,9 +165,7 @@ def test_a_tampered_unsubscribe_link_is_refused(page_env):
     assert opted_out(page_env) == {}
 
 
-def test_an_editor_sends_a_test_copy_to_themself_through_a_real_smtp_server(
-    page_env, monkeypatch
-):
+def test_an_editor_sends_a_test_copy_to_themself_through_a_real_smtp_server(page_env, monkeypatch):
     from tests.digest_support import parts, start_server
 
     controller, inbox = start_server()
