@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -78,49 +79,47 @@ def running_app(warehouse: Path) -> Iterator[str]:
     }
     # The server's output goes to a file: a pipe nobody reads fills up (64 KB) and blocks the
     # server at its next log line.
-    log_path = warehouse.parent / f"streamlit-{port}.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        log.close()
-        pytest.fail(
-            "le serveur Streamlit n'a pas démarré : "
-            + log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
+    with tempfile.TemporaryFile(prefix=f"streamlit-{port}-") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
-    try:
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            process.kill()
+            log.seek(0)
+            pytest.fail(
+                "le serveur Streamlit n'a pas démarré : "
+                + log.read().decode("utf-8", "replace")[-2000:]
+            )
+        try:
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
 
 
 @contextlib.contextmanager
