@@ -166,6 +166,11 @@ def report_lines(upload: dict) -> list[str]:
         "| listed ≤ 1 000 |",
         f"| staging folders left | {len(upload['staging_left'])} | 0 |",
         "",
+        *(
+            [f"First message of the refusal: « {upload['first_error']} »", ""]
+            if upload.get("first_error")
+            else []
+        ),
         _verdict(upload, ok)
         + (f" Measured {upload['date']} on {upload['machine']}" if "date" in upload else "")
         + (f", load average {load} at the start." if load else "."),
