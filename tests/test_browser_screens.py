@@ -134,3 +134,28 @@ def test_keyboard_alone_reaches_and_opens_a_fiche(browser, server):
         assert "fiche-action" in page.url
     finally:
         page.close()
+
+
+# Every metric label of a page: its text, and whether it is cut (« … ») in its box.
+METRIC_LABELS_JS = """() => [...document.querySelectorAll('[data-testid="stMetricLabel"]')]
+    .map(label => ({text: label.innerText.trim(), cut: [label, ...label.querySelectorAll('*')]
+        .some(e => e.scrollWidth > e.clientWidth + 1)}))"""
+
+
+@pytest.mark.parametrize("path", ["evolutions", "", "resultats"])
+def test_metric_labels_are_never_cut_on_a_laptop(browser, server, path):
+    page = open_viewport(browser, f"{server}/{path}?territoire={SAINT_DIZIER}", PAGES[path], LAPTOP)
+    try:
+        # The page's last elements may still be on their way (skeletons) after its first ones.
+        page.wait_for_function(
+            """() => document.querySelector('[data-testid="stMetricLabel"]')
+                && !document.querySelector('[data-testid="stSkeleton"]')
+                && !document.querySelector('[data-testid="stStatusWidget"]')""",
+            timeout=60_000,
+        )
+        labels = page.evaluate(METRIC_LABELS_JS)
+        assert [label["text"] for label in labels if label["cut"]] == []
+        if path == "evolutions":  # the longest labels of the demo's changes
+            assert "Fin prévue repoussée" in [label["text"] for label in labels]
+    finally:
+        page.close()
