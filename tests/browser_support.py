@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -17,8 +18,6 @@ from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import sync_playwright
-
-from deploy import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "test-results" / "screenshots"
@@ -82,7 +81,19 @@ def running_app(warehouse: Path) -> Iterator[str]:
     # server at its next log line.
     with tempfile.TemporaryFile(prefix=f"streamlit-{port}-") as log:
         process = subprocess.Popen(
-            serve.streamlit_command(port),
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+            ],
             cwd=ROOT,
             env=env,
             stdout=log,
