@@ -353,6 +353,8 @@ def test_first_deep_link_of_a_fresh_server(demo_warehouse: Path, browser):
         page = open_viewport(
             browser, f"{server}/carte?territoire={TERRITORY}", PAGES["carte"], size
         )
+        # Closed as soon as the navigation is there (a loaded server may send it late).
+        page.locator("[role='dialog']").first.wait_for(state="detached", timeout=30_000)
         assert page.locator("[role='dialog']").count() == 0
         text = frames_text(page)
         assert "Page not found" not in text

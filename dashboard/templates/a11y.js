@@ -104,7 +104,7 @@
   const dismissWrongNotFound = (dialog, attempt = 0) => {
     const asked = root.location.pathname.replace(/\/+$/, "").split("/").pop();
     const links = [...doc.querySelectorAll("[data-testid='stSidebarNavLink']")];
-    if (!links.length && 50 > attempt) {
+    if (!links.length && 300 > attempt) {  // up to 30 s: a loaded server is slow to send the navigation
       root.setTimeout(() => dismissWrongNotFound(dialog, attempt + 1), 100);
       return;
     }
