@@ -200,6 +200,9 @@ def test_an_editor_sends_a_test_copy_to_themself_through_a_real_smtp_server(page
     assert "dgs@example.org" in message["To"]
     assert "desinscription=dgs%40example.org" in message["List-Unsubscribe"]
     text, html = parts(message)
+    lines = text.replace("\r\n", "\n")  # SMTP's line ends
+    assert "\n\nMessage d'essai" in lines  # its own paragraph, between the title and greeting
+    assert ".\n\nBonjour " in lines
     for body in (text, unescape(html)):
         assert "Message d'essai" in body
         assert "karim.benali@example.org" in body  # whose digest it is

@@ -21,8 +21,8 @@ final as (
     select
         a.action_id, a.item_id, a.root_item_id, a.code, a.title, a.description, a.status,
         a.progress, a.is_late, a.days_late, a.provenance,
-        a.planned_start, a.planned_end, a.actual_start, a.actual_end, a.pilot_service, a.pilot_name, a.pilot_email,
-        a.elected_referent,
+        a.planned_start, a.planned_end, a.actual_start, a.actual_end,
+        a.pilot_service, a.pilot_name, a.pilot_email, a.elected_referent,
         a.priority, array_to_string(a.themes, ', ') as themes, a.is_demo, a.source,
         a.last_note_date, a.sort_order,
         marked_title(r.title, r.provenance) as root_title,

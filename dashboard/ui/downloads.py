@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -19,26 +20,46 @@ PDF_MIME = "application/pdf"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def journalled(build: Callable[[], bytes | str], file_name: str) -> Callable[[], bytes | str]:
+@dataclass(frozen=True)
+class ExportContext:
+    """Who exports, from where, which territory: read in the script run, once per set of
+    buttons (the file is made later, in Streamlit's download thread, with no session)."""
+
+    login: str | None
+    provider: str | None
+    address: str | None
+    territory: str | None
+
+
+def export_context() -> ExportContext:
+    user = auth.current_user()
+    return ExportContext(
+        user.login if user else None,
+        user.provider if user else None,
+        auth.client_address(),
+        st.session_state.get("territory_siren"),
+    )
+
+
+def journalled(
+    build: Callable[[], bytes | str], file_name: str, context: ExportContext | None = None
+) -> Callable[[], bytes | str]:
     """`build`, journalled when the file is made (who, when, which file, which territory: #24).
 
-    Who and from where are read now, in the script run: the file is made later, in Streamlit's
-    download thread, where there is no session to ask. The buttons do not rerun the app on
-    click (`on_click="ignore"`): a rerun then would drop the file being made (its id is renewed
-    at every run), and the browser would wait for a download that never comes."""
-    user = auth.current_user()
-    address = auth.client_address()
-    territory = st.session_state.get("territory_siren")
+    The buttons do not rerun the app on click (`on_click="ignore"`): a rerun then would drop
+    the file being made (its id is renewed at every run), and the browser would wait for a
+    download that never comes."""
+    context = context or export_context()
 
     def build_and_record() -> bytes | str:
         content = build()
         journal.record(
             "export",
-            user.login if user else None,
-            user.provider if user else None,
-            address,
+            context.login,
+            context.provider,
+            context.address,
             file=file_name,
-            territory=territory,
+            territory=context.territory,
         )
         return content
 
@@ -47,6 +68,7 @@ def journalled(build: Callable[[], bytes | str], file_name: str) -> Callable[[],
 
 def render_downloads(frame: pd.DataFrame, basename: str, key: str) -> None:
     left, right = st.columns(2)
+    context = export_context()
     # Files built on click: writing them at every rerun was a third of a page's run (Excel)
     # and a few percent of the server's CPU per new session (CSV).
     for column, label, builder, suffix, mime in (
@@ -56,7 +78,7 @@ def render_downloads(frame: pd.DataFrame, basename: str, key: str) -> None:
         name = f"{basename}.{suffix}"
         column.download_button(
             label,
-            journalled(functools.partial(builder, frame), name),
+            journalled(functools.partial(builder, frame), name, context),
             name,
             mime,
             key=f"{key}_{suffix}",
