@@ -13,6 +13,7 @@ server paths out of every message.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -38,6 +39,7 @@ DUCKDB_MEMORY_SHARE = 0.5  # DuckDB's own buffer pool, so sorts and joins fail c
 THREADS = 1  # one core per query on a shared server; at most MAX_CONCURRENT at once
 MAX_CONCURRENT = 2
 QUEUE_WAIT_S = 5.0
+WORKER_GRACE_S = 5.0  # a worker not done this long after the deadline is killed
 MAX_RESULT_BYTES = 32 << 20
 MAX_EXPRESSION_DEPTH = 1000  # DuckDB's default, kept: the console cannot change it
 ALLOWED = {duckdb.StatementType.SELECT}
@@ -253,13 +255,14 @@ def run_query(
 
 @dataclass(frozen=True)
 class WorkerOutcome:
-    """What a worker sent back and what it cost (peak RSS as the kernel measured it)."""
+    """What a worker sent back and what it cost (the query's peak RSS as the kernel measured
+    it; None when the worker itself had to be killed)."""
 
     output: bytes
     returncode: int
     timed_out: bool
     seconds: float
-    peak_memory_bytes: int
+    peak_memory_bytes: int | None
 
     def result(self, warehouse: Path, time_limit: float) -> ConsoleResult:
         """The rows, or ConsoleError with a French message free of server paths."""
@@ -327,32 +330,42 @@ def worker_request(
 def run_in_worker(
     path: str, query: str, row_limit: int, time_limit: float, memory_limit_mb: int
 ) -> WorkerOutcome:
-    """Start a worker, feed it the request, read its answer until the deadline, then reap it
-    and read its peak RSS from the kernel (`wait4`). `memory_limit_mb=0` means no limit (only
-    for measuring what a query would cost)."""
+    """Start a worker, feed it the request, read its answer, then read what the query cost from
+    the worker's report: the worker kills the query at the deadline and measures the query's own
+    peak RSS (dashboard.console_worker). A worker that outlives the deadline by `WORKER_GRACE_S`
+    is killed with its query. `memory_limit_mb=0` means no limit (only for measuring what a
+    query would cost)."""
     request = worker_request(path, query, row_limit, time_limit, memory_limit_mb)
     env = {**os.environ, "MALLOC_ARENA_MAX": "1", "PYTHONPATH": str(ROOT)}
-    started = time.perf_counter()
-    deadline = started + time_limit
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.console_worker"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        cwd=ROOT,
-        env=env,
-    )
-    timed_out = False
+    started = time.monotonic()
+    request["deadline"] = started + time_limit  # CLOCK_MONOTONIC: the same in every process
+    report_read, report_write = os.pipe()
+    request["report_fd"] = report_write
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dashboard.console_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=ROOT,
+            env=env,
+            pass_fds=(report_write,),
+            start_new_session=True,  # its own process group: killed with its query
+        )
+    finally:
+        os.close(report_write)
+    killed = False
     chunks: list[bytes] = []
     size = 0
     try:
         proc.stdin.write(json.dumps(request).encode())
         proc.stdin.close()
+        guard = request["deadline"] + WORKER_GRACE_S
         with selectors.DefaultSelector() as selector:
             selector.register(proc.stdout, selectors.EVENT_READ)
             while True:
-                remaining = deadline - time.perf_counter()
+                remaining = guard - time.monotonic()
                 if remaining <= 0:
-                    timed_out = True
+                    killed = True
                     break
                 if not selector.select(remaining):
                     continue
@@ -362,21 +375,25 @@ def run_in_worker(
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > 2 * MAX_RESULT_BYTES:  # the worker caps it; never trust it blindly
+                    killed = True
                     break
     except BrokenPipeError:
         pass
     finally:
-        if timed_out or size > 2 * MAX_RESULT_BYTES:
-            proc.send_signal(signal.SIGKILL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        if killed:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
         proc.stdout.close()
+        with os.fdopen(report_read, "rb") as report_file:
+            report_line = report_file.read()
+    report = json.loads(report_line) if report_line.strip() else {}
     return WorkerOutcome(
         output=b"".join(chunks),
-        returncode=proc.returncode,
-        timed_out=timed_out,
-        seconds=time.perf_counter() - started,
-        peak_memory_bytes=usage.ru_maxrss * 1024,
+        returncode=report.get("returncode", proc.returncode),
+        timed_out=report.get("timed_out", killed and size <= 2 * MAX_RESULT_BYTES),
+        seconds=time.monotonic() - started,
+        peak_memory_bytes=report.get("peak_memory_bytes"),
     )
 
 
