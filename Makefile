@@ -37,11 +37,11 @@ check: $(VENV)/.installed
 
 # Browser tests need Debian's Chromium, the deployment test nginx, the deck test LibreOffice,
 # the accessibility test axe-core (npm): installed here when missing.
+# One pytest run, one report: a worker per core (pytest-xdist), each test module on one worker
+# so that its fixtures are built once (docs/testing.md).
+TEST_WORKERS ?= auto
 test: lint browser nginx office axe
-	# The console's memory test reads its workers' peak from the process's children
-	# (getrusage): run it in a process of its own, before browsers and LibreOffice.
-	$(PY) -m pytest tests/test_sql_console.py
-	$(PY) -m pytest --ignore=tests/test_sql_console.py
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -66,16 +66,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(warehouse: Path) -> Iterator[str]:
-    """Streamlit serving the app on a free loopback port against `warehouse`."""
+def running_app(warehouse: Path, files: Path | None = None) -> Iterator[str]:
+    """Streamlit serving the app on a free loopback port against `warehouse`; its journal and
+    favourites in `files` (by default the test's PILOTAGE_JOURNAL, or beside the warehouse)."""
     port = free_port()
+    journal = os.environ.get("PILOTAGE_JOURNAL", str(warehouse.parent / "journal.jsonl"))
     env = {
         **os.environ,
         "PILOTAGE_WAREHOUSE": str(warehouse),
-        "PILOTAGE_FAVORITES_DIR": str(warehouse.parent / "favorites"),
-        "PILOTAGE_JOURNAL": os.environ.get(
-            "PILOTAGE_JOURNAL", str(warehouse.parent / "journal.jsonl")
-        ),
+        "PILOTAGE_FAVORITES_DIR": str((files or warehouse.parent) / "favorites"),
+        "PILOTAGE_JOURNAL": str(files / "journal.jsonl") if files else journal,
     }
     # The server's output goes to a file: a pipe nobody reads fills up (64 KB) and blocks the
     # server at its next log line.
@@ -138,12 +138,15 @@ def chromium(server: str) -> Iterator:
 
 
 class Watch:
-    """Records failed requests and blocks (and records) any request to another host."""
+    """Records failed requests and blocks (and records) any request to another host; records
+    (and dismisses) every dialog a script opens, from the page's first load."""
 
     def __init__(self, page):
         self.failed: list[str] = []
         self.outside: list[str] = []
+        self.dialogs: list[str] = []
         page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
         page.route("**/*", self._route)
 
     def _route(self, route):
@@ -155,15 +158,34 @@ class Watch:
             route.abort()
 
 
+# The script run is over (Streamlit's own run state on the app's root, so not merely a status
+# widget that has not shown yet), nothing is left stale from a rerun, every chart in view holds
+# its drawn plot, and the fonts are loaded: what a screenshot or a measure needs.
+SETTLED_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return !!app && app.dataset.testScriptState === 'notRunning'
+        && !document.querySelector('[data-testid="stStatusWidget"]')
+        && !document.querySelector('[data-stale="true"]')
+        && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+            .filter(c => c.offsetParent !== null
+                && c.getBoundingClientRect().top < window.innerHeight)
+            .every(c => c.querySelector('.js-plotly-plot .main-svg'))
+        && document.fonts.status === 'loaded';
+}"""
+
+
+def wait_settled(page, timeout: float = 60_000) -> None:
+    """Wait until the page is drawn and its script idle (SETTLED_JS), then one more frame."""
+    page.wait_for_function(SETTLED_JS, timeout=timeout)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
 def open_page(browser, url: str, title: str, name: str):
     page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="fr-FR")
     watch = Watch(page)
     page.goto(url)
     page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=30_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
-    )
-    page.wait_for_timeout(1500)
+    wait_settled(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     return page, watch
@@ -227,13 +249,8 @@ def open_viewport(browser, url: str, title: str, size: tuple[int, int]):
     page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=60_000)
     # The script has finished, nothing is left stale from a rerun, and the app's global
     # accessibility script (dashboard/templates/a11y.js) has added its stylesheet.
-    page.wait_for_function(
-        """() => !document.querySelector('[data-testid="stStatusWidget"]')
-            && !document.querySelector('[data-stale="true"]')
-            && document.getElementById('pilotage-a11y')""",
-        timeout=60_000,
-    )
-    page.wait_for_timeout(1500)
+    page.wait_for_function("() => document.getElementById('pilotage-a11y')", timeout=60_000)
+    wait_settled(page)
     return page
 
 

@@ -1,7 +1,11 @@
-"""Shared fixtures: the demo warehouse is built once from the real demo sources and reference."""
+"""Shared fixtures: the demo warehouse is built once per test run from the real demo sources and
+reference (shared by the pytest-xdist workers), one Streamlit server and one Chromium per worker
+serve the browser tests that only read it."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import shutil
 from pathlib import Path
 
@@ -16,12 +20,56 @@ FIXTURES = Path(__file__).parent / "fixtures"
 VALID_MINI = FIXTURES / "valid" / "mini"
 
 
+def run_root(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The temporary folder every worker of this run sees (its own one without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    return base if worker_id == "master" else base.parent
+
+
+@contextlib.contextmanager
+def run_lock(path: Path):
+    """An exclusive lock between the workers of a run (the kernel frees it if one dies)."""
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
-def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """data/sources + data/reference built by the real ETL into a temporary file."""
-    output = tmp_path_factory.mktemp("demo") / "warehouse.duckdb"
-    pipeline.run_build(pipeline.SOURCES_DIR, pipeline.REFERENCE_DIR, output)
+def demo_warehouse(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """data/sources + data/reference built by the real ETL into a temporary file, once per run:
+    the first worker builds it, the others wait for it. Tests only read it (a test that writes
+    works on a copy)."""
+    root = run_root(tmp_path_factory, worker_id)
+    output = root / "demo" / "warehouse.duckdb"
+    with run_lock(root / "demo.lock"):
+        if not output.exists():
+            output.parent.mkdir(exist_ok=True)
+            pipeline.run_build(pipeline.SOURCES_DIR, pipeline.REFERENCE_DIR, output)
     return output
+
+
+@pytest.fixture(scope="session", autouse=True)
+def writable_state(tmp_path_factory: pytest.TempPathFactory):
+    """What the app writes (journal, sign-ins, favourites, digest preferences, publications) goes
+    to this worker's temporary folder, never to the repository's data/: parallel workers do not
+    share it, and a test run leaves the checkout as it found it. Tests that need their own set
+    it again with monkeypatch."""
+    state = tmp_path_factory.mktemp("state")
+    patcher = pytest.MonkeyPatch()
+    for name, file in (
+        ("JOURNAL", "journal.jsonl"),
+        ("SESSIONS", "sessions.sqlite3"),
+        ("SESSION_SECRET_FILE", "session_secret"),
+        ("FAVORITES_DIR", "favorites"),
+        ("DIGEST_PREFERENCES", "digest_preferences.json"),
+        ("PUBLICATIONS", "publications"),
+    ):
+        patcher.setenv(f"PILOTAGE_{name}", str(state / file))
+    yield state
+    patcher.undo()
 
 
 @pytest.fixture(scope="session")
@@ -83,16 +131,23 @@ def tampered_db(tampered_warehouse: Path):
     con.close()
 
 
-@pytest.fixture(scope="module")
-def server(demo_warehouse: Path):
-    """The app served on loopback against the demo warehouse (one per browser test module)."""
-    with running_app(demo_warehouse) as base:
+@pytest.fixture(scope="session")
+def server_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The journal and favourites of `server`, this worker's own."""
+    return tmp_path_factory.mktemp("server")
+
+
+@pytest.fixture(scope="session")
+def server(demo_warehouse: Path, server_files: Path):
+    """The app served on loopback against the demo warehouse, one per worker for every browser
+    test that only reads it."""
+    with running_app(demo_warehouse, files=server_files) as base:
         yield base
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser(server: str):
-    """Headless Chromium, warmed up on `server`."""
+    """Headless Chromium, warmed up on `server`, one per worker."""
     with chromium(server) as instance:
         yield instance
 

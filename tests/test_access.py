@@ -152,7 +152,27 @@ def test_sign_in_is_journalled_and_sets_the_session_cookie(import_env):
     assert not at.sidebar.get("html")
 
 
-def test_wrong_passwords_are_throttled_and_journalled(import_env):
+class Clock:
+    """The sign-in store's clock, moved by the test instead of slept through."""
+
+    def __init__(self):
+        self.now = time.time()
+
+    def time(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(sessions, "time", fake)
+    return fake
+
+
+def test_wrong_passwords_are_throttled_and_journalled(import_env, clock):
     at = start()
     for _ in range(2):
         at = sign_in(at, EDITOR[0], "pas-le-bon-mot-de-passe")
@@ -163,7 +183,7 @@ def test_wrong_passwords_are_throttled_and_journalled(import_env):
             f"Identifiant ou mot de passe incorrect. Prochain essai possible dans {wait} s."
         ]
         if wait < 8:
-            time.sleep(wait + 0.1)
+            clock.advance(wait)
     at = sign_in(at, *EDITOR)  # the right password, too soon: refused without being checked
     assert "local_user" not in at.session_state
     assert "Trop de tentatives" in at.sidebar.error[0].value
@@ -173,11 +193,11 @@ def test_wrong_passwords_are_throttled_and_journalled(import_env):
     ]
 
 
-def test_an_idle_sign_in_ends_and_sign_out_ends_it_everywhere(import_env, monkeypatch):
+def test_an_idle_sign_in_ends_and_sign_out_ends_it_everywhere(import_env, monkeypatch, clock):
     monkeypatch.setenv("PILOTAGE_SESSION_IDLE_MINUTES", "0.02")  # 1,2 s
     at = sign_in(start(), *READER)
     assert any("Connecté" in c.value for c in at.sidebar.caption)
-    time.sleep(1.5)
+    clock.advance(1.5)
     at.run()
     assert "local_user" not in at.session_state
     assert "sans activité" in at.sidebar.warning[0].value

@@ -66,7 +66,7 @@ def test_territory_link_opens_the_same_territory(server, browser):
         page.close()
 
 
-def test_shared_filtered_link_shows_the_same_rows(server, browser, demo_db, demo_warehouse):
+def test_shared_filtered_link_shows_the_same_rows(server, browser, demo_db, server_files):
     expected = {
         r[0]
         for r in demo_db.execute(
@@ -84,7 +84,7 @@ def test_shared_filtered_link_shows_the_same_rows(server, browser, demo_db, demo
         assert {line.split(";")[0] for line in rows[1:]} == expected
         assert "element=P1" in page.url
         assert watch.outside == []
-        exports = journal.read(demo_warehouse.parent / "journal.jsonl")
+        exports = journal.read(server_files / "journal.jsonl")
         assert exports[-1]["event"] == "export"
         assert exports[-1]["file"].endswith(".csv")
         assert exports[-1]["territory"] == "200068666"

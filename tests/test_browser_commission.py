@@ -8,17 +8,14 @@ import re
 
 import pytest
 
-from tests.browser_support import SCREENSHOTS, open_page
+from tests.browser_support import SCREENSHOTS, open_page, wait_settled
 
 pytestmark = pytest.mark.browser
 
 
 def settle(page) -> None:
     """Wait until the script run is over: a key pressed during a rerun can be lost."""
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
-    )
-    page.wait_for_timeout(500)
+    wait_settled(page)
 
 
 def main_title(page) -> str:

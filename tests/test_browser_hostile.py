@@ -52,11 +52,8 @@ def hostile_browser(hostile_server):
 def test_hostile_text_never_runs_or_renders_as_html(hostile_server, hostile_browser, path):
     url = f"{hostile_server}/{path}?territoire={SIREN}&action=H1"
     page, watch = open_page(hostile_browser, url, PAGES[path], f"hostile-{path or 'accueil'}")
-    dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     try:
-        page.wait_for_timeout(500)
-        assert dialogs == []
+        assert watch.dialogs == []  # watched from the first load, not after it
         # No injected element in the page or in any frame (map, components).
         for frame in page.frames:
             assert frame.locator("img[src='x']").count() == 0
