@@ -158,26 +158,39 @@ class Watch:
             route.abort()
 
 
-# The script run is over (Streamlit's own run state on the app's root, so not merely a status
+# The script run is over (Streamlit's own run state on the app's root, not merely a status
 # widget that has not shown yet), nothing is left stale from a rerun, every chart in view holds
-# its drawn plot, and the fonts are loaded: what a screenshot or a measure needs.
+# its drawn plot, the fonts are loaded. Returns what the page holds (null while not settled),
+# so that a second look can tell that nothing arrived since.
 SETTLED_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
-    return !!app && app.dataset.testScriptState === 'notRunning'
+    const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+    const settled = !!app && app.dataset.testScriptState === 'notRunning'
         && !document.querySelector('[data-testid="stStatusWidget"]')
         && !document.querySelector('[data-stale="true"]')
-        && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-            .filter(c => c.offsetParent !== null
+        && charts.filter(c => c.offsetParent !== null
                 && c.getBoundingClientRect().top < window.innerHeight)
             .every(c => c.querySelector('.js-plotly-plot .main-svg'))
         && document.fonts.status === 'loaded';
+    if (!settled) return null;
+    return [document.querySelectorAll('[data-testid="stElementContainer"]').length,
+            charts.length, document.querySelectorAll('.js-plotly-plot').length,
+            document.querySelectorAll('iframe').length].join(' ');
 }"""
+QUIET_MS = 400  # how long a settled page must stay the same (a rerun the first run asked for)
 
 
 def wait_settled(page, timeout: float = 60_000) -> None:
-    """Wait until the page is drawn and its script idle (SETTLED_JS), then one more frame."""
-    page.wait_for_function(SETTLED_JS, timeout=timeout)
-    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    """Wait until the page is drawn and its script idle (SETTLED_JS), and still the same
+    QUIET_MS later."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        first = page.wait_for_function(SETTLED_JS, timeout=timeout).json_value()
+        page.wait_for_timeout(QUIET_MS)
+        if page.evaluate(SETTLED_JS) == first:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("la page ne se stabilise pas")
 
 
 def open_page(browser, url: str, title: str, name: str):

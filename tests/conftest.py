@@ -1,6 +1,6 @@
 """Shared fixtures: the demo warehouse is built once per test run from the real demo sources and
-reference (shared by the pytest-xdist workers), one Streamlit server and one Chromium per worker
-serve the browser tests that only read it."""
+reference (shared by the pytest-xdist workers), one Streamlit server per worker serves the
+browser tests that only read it."""
 
 from __future__ import annotations
 
@@ -145,9 +145,11 @@ def server(demo_warehouse: Path, server_files: Path):
         yield base
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(server: str):
-    """Headless Chromium, warmed up on `server`, one per worker."""
+    """Headless Chromium, warmed up on `server`, one per module: Playwright's sync API runs an
+    event loop in the test thread while it is open, which a later test's asyncio.run (the
+    deployment's websocket check) or another Playwright would trip over."""
     with chromium(server) as instance:
         yield instance
 
