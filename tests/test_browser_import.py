@@ -10,7 +10,7 @@ import pytest
 
 from etl import pipeline, publish
 from tests import import_support as wb
-from tests.browser_support import SCREENSHOTS, Watch, chromium, running_app
+from tests.browser_support import SCREENSHOTS, Watch, chromium, running_app, wait_settled
 from tests.conftest import EDITOR, READER
 
 pytestmark = pytest.mark.browser
@@ -36,10 +36,7 @@ def env(tmp_path_factory, demo_warehouse, accounts_file):
 
 
 def settle(page) -> None:
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=300_000
-    )
-    page.wait_for_timeout(800)
+    wait_settled(page, timeout=300_000)
 
 
 def signed_in(env, account, size=(1600, 1000)):
@@ -150,7 +147,7 @@ def test_quality_page_screenshots(env):
         page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=120_000)
         page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=120_000)
         page.get_by_role("tab", name="Par service pilote").click()
-        page.wait_for_timeout(1500)
+        wait_settled(page)
         assert page.locator('[data-testid="stException"]').count() == 0
         page.screenshot(path=str(SHOTS / f"qualite-{size_name}.png"))
         page.get_by_text("Provenance", exact=True).scroll_into_view_if_needed()

@@ -101,28 +101,39 @@
   // « Page not found » dialog above the right page. When the page asked for is one of the
   // navigation's, the dialog is wrong and is closed; a mistyped address keeps it, in French.
   const NOT_FOUND = /Page not found|Page introuvable/;
-  const dismissWrongNotFound = (dialog, attempt = 0) => {
-    const asked = root.location.pathname.replace(/\/+$/, "").split("/").pop();
-    const links = [...doc.querySelectorAll("[data-testid='stSidebarNavLink']")];
-    if (!links.length && 300 > attempt) {  // up to 30 s: a loaded server is slow to send the navigation
-      root.setTimeout(() => dismissWrongNotFound(dialog, attempt + 1), 100);
-      return;
+  const asked = () => root.location.pathname.replace(/\/+$/, "").split("/").pop();
+  const isKnownPage = (name) =>
+    [...doc.querySelectorAll("[data-testid='stSidebarNavLink']")].some(
+      (link) => new URL(link.href).pathname.split("/").pop() === name,
+    );
+  // Each wrong dialog is closed as soon as the navigation says the page exists; the click is
+  // repeated until the dialog is gone (its text, its close button and the navigation may each
+  // arrive late on a loaded server), for up to 30 s after the dialog was first seen.
+  const pending = new Map();
+  const seen = new WeakSet();
+  const dismissWrongNotFound = () => {
+    for (const dialog of doc.querySelectorAll("[role='dialog']")) {
+      if (seen.has(dialog) || !NOT_FOUND.test(dialog.textContent)) continue;
+      seen.add(dialog);
+      pending.set(dialog, Date.now());
     }
-    const known = links.some((link) => new URL(link.href).pathname.split("/").pop() === asked);
-    const close = dialog.querySelector("button[aria-label='Close'], button[aria-label='Fermer']");
-    if (asked && known && close) close.click();
+    for (const [dialog, since] of pending) {
+      const close = dialog.querySelector("button[aria-label='Close'], button[aria-label='Fermer']");
+      if (!dialog.isConnected || Date.now() - since > 30000) pending.delete(dialog);
+      else if (asked() && isKnownPage(asked()) && close) close.click();
+    }
+    if (pending.size) root.setTimeout(dismissWrongNotFound, 100);
   };
-  const watchDialogs = (node) => {
-    if (node.nodeType !== Node.ELEMENT_NODE) return;
-    const dialogs = node.matches("[role='dialog']") ? [node] : node.querySelectorAll("[role='dialog']");
-    for (const dialog of dialogs) if (NOT_FOUND.test(dialog.textContent)) dismissWrongNotFound(dialog);
+  let dialogCheck = 0;
+  const watchDialogs = () => {
+    if (!dialogCheck) dialogCheck = root.setTimeout(() => { dialogCheck = 0; dismissWrongNotFound(); }, 0);
   };
 
   fixTree(doc.body);
-  watchDialogs(doc.body);
+  watchDialogs();
   new MutationObserver((mutations) => {
+    watchDialogs();
     for (const mutation of mutations) {
-      if (mutation.type === "childList") mutation.addedNodes.forEach(watchDialogs);
       if (mutation.type === "characterData") fixTree(mutation.target);
       else if (mutation.type === "attributes") fixElement(mutation.target);
       else mutation.addedNodes.forEach(fixTree);
