@@ -40,8 +40,9 @@ check: $(VENV)/.installed
 # One pytest run, one report: a worker per core (pytest-xdist), each test module on one worker
 # so that its fixtures are built once (docs/testing.md).
 TEST_WORKERS ?= auto
+PYTEST_ARGS ?=
 test: lint browser nginx office axe
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

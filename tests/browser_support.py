@@ -180,14 +180,20 @@ SETTLED_JS = """() => {
 QUIET_MS = 400  # how long a settled page must stay the same (a rerun the first run asked for)
 
 
-def wait_settled(page, timeout: float = 60_000) -> None:
+def wait_settled(page, timeout: float = 60_000, also: str | None = None) -> None:
     """Wait until the page is drawn and its script idle (SETTLED_JS), and still the same
-    QUIET_MS later."""
+    QUIET_MS later; `also`, a JavaScript function, adds what else must stay the same (e.g. the
+    boxes of a chart that lays itself out again)."""
     deadline = time.monotonic() + timeout / 1000
+
+    def look():
+        return page.evaluate(SETTLED_JS), page.evaluate(also) if also else None
+
     while True:
-        first = page.wait_for_function(SETTLED_JS, timeout=timeout).json_value()
+        page.wait_for_function(SETTLED_JS, timeout=timeout)
+        first = look()
         page.wait_for_timeout(QUIET_MS)
-        if page.evaluate(SETTLED_JS) == first:
+        if first[0] is not None and look() == first:
             return
         if time.monotonic() > deadline:
             raise AssertionError("la page ne se stabilise pas")

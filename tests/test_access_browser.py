@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import journal
-from tests.browser_support import chromium, running_app
+from tests.browser_support import chromium, running_app, wait_settled
 from tests.conftest import EDITOR, READER
 
 IDLE_MINUTES = 0.25  # 15 s: long enough for a reload under load, short enough to wait out
@@ -116,7 +116,7 @@ def test_wrong_passwords_wait_longer_each_time(signed_server):
         if wait and wait < 8:
             time.sleep(wait + 0.3)  # counted from the failure, which the message follows
         elif not wait:
-            page.wait_for_timeout(500)  # the same message again: let the rerun finish
+            wait_settled(page)  # the same message again: the rerun is over first
     submit(page, *EDITOR)  # the right password, during the 8 s: refused unchecked
     sidebar.get_by_text(re.compile(r"Trop de tentatives .* réessayez dans \d+ s")).wait_for(
         timeout=30_000

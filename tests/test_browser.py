@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from dashboard import journal
-from tests.browser_support import PAGES, SCREENSHOTS, click_download, open_page
+from tests.browser_support import PAGES, SCREENSHOTS, click_download, open_page, wait_settled
+
+SANKEY_BOXES = """() => [...document.querySelectorAll('g.sankey-node')]
+    .map(node => JSON.stringify(node.getBoundingClientRect())).join()"""
 
 pytestmark = pytest.mark.browser
 
@@ -104,7 +107,8 @@ def test_funding_page_shows_the_sankey_and_its_tables(server, browser):
         assert nodes.filter(has_text="Europe").count() == 1
         panel = page.get_by_role("tabpanel", name="Flux")
         assert panel.locator('[data-testid="stDataFrame"]').count() == 1
-        page.wait_for_timeout(1500)  # the Sankey re-lays itself out once its tab is shown
+        # The Sankey lays itself out again once its tab is shown: its nodes stay put first.
+        wait_settled(page, also=SANKEY_BOXES)
         page.screenshot(path=str(SCREENSHOTS / "financements-flux.png"))
         for tab in ("Par financeur", "Effet de levier", "Budget (PPI)", "Portefeuille"):
             page.get_by_role("tab", name=tab).click()

@@ -119,7 +119,7 @@ def settle_drawn(page) -> None:
         if layout == previous:
             return
         previous = layout
-        page.wait_for_timeout(600)
+        page.wait_for_timeout(300)  # the layout must stay the same for this long
     raise AssertionError("l'écran ne se stabilise pas")
 
 

@@ -87,7 +87,7 @@ def test_invalid_upload_shows_errors_and_publishes_nothing(env):
         assert watch.outside == []
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.locator('[data-testid="stDataFrame"]').first.scroll_into_view_if_needed()
-        page.wait_for_timeout(500)
+        wait_settled(page)  # what scrolled into view is drawn
         page.screenshot(path=str(SHOTS / f"import-erreurs-{size_name}.png"))
         page.close()
     assert (wb.folder_digest(env["sources"] / wb.TERRITORY), wb.digest(env["warehouse"])) == before
@@ -104,7 +104,7 @@ def test_valid_upload_preview_publish_and_restore(env):
     assert metric(page, "Actions supprimées") == "1"
     assert metric(page, "Actions modifiées") == "1"
     page.get_by_text("Ce qui changera").scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
+    wait_settled(page)  # what scrolled into view is drawn
     page.screenshot(path=str(SHOTS / "import-apercu-1366x768.png"))
     assert wb.NEW_CODE not in wb.action_codes(env["warehouse"])
 
@@ -151,6 +151,6 @@ def test_quality_page_screenshots(env):
         assert page.locator('[data-testid="stException"]').count() == 0
         page.screenshot(path=str(SHOTS / f"qualite-{size_name}.png"))
         page.get_by_text("Provenance", exact=True).scroll_into_view_if_needed()
-        page.wait_for_timeout(800)
+        wait_settled(page)  # what scrolled into view is drawn
         page.screenshot(path=str(SHOTS / f"qualite-provenance-{size_name}.png"))
         page.close()
