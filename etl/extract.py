@@ -113,9 +113,17 @@ class RawSheet:
     columns: dict[str, list[str]] = field(default_factory=dict)
     row_numbers: list[int] = field(default_factory=list)
     header_row: int = 1
+    # Spreadsheet column number (A is 1) of each header, as the file holds it.
+    positions: dict[str, int] = field(default_factory=dict)
 
     def where(self) -> tuple[str, str]:
         return self.file, self.name
+
+    def cell(self, name: str, index: int) -> str | None:
+        """The reference a spreadsheet shows (`J3`) of data row `index` of column `name`; None for
+        a column the file does not hold (added by the update journal)."""
+        position = self.positions.get(name)
+        return f"{_letter(position)}{self.row_numbers[index]}" if position else None
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -237,12 +245,15 @@ def _build_sheet(
     header_row, header_cells = records[0]
     headers = [normalize_header(h) for h in header_cells]
     seen: set[str] = set()
+    positions: dict[str, int] = {}
     for position, header in enumerate(headers):
         if header and header in seen:
             issues.error(label, name, header_row, header, None, "colonne présente deux fois")
         seen.add(header)
         if not header:
             headers[position] = f"_colonne_{position + 1}"
+        else:
+            positions[header] = position + 1  # the last of twins, as its cells
     if len(records) - 1 > MAX_SHEET_ROWS:
         message = (
             f"{len(records) - 1:_} lignes de données : au plus {MAX_SHEET_ROWS:_} lignes par "
@@ -304,7 +315,7 @@ def _build_sheet(
                 f"{where} sans en-tête mais remplie : donnez-lui un nom de colonne du modèle "
                 "ou videz-la",
             )
-    return RawSheet(name, label, is_csv, headers, columns, numbers, header_row)
+    return RawSheet(name, label, is_csv, headers, columns, numbers, header_row, positions)
 
 
 def _letter(column: int) -> str:
@@ -670,10 +681,7 @@ def _sheet_records(workbook, worksheet, label: str, issues: IssueList):
                             text = cell_to_text(value)
                     elif kind == "e":
                         text = ""
-                        message = (
-                            f"cellule {_letter(column)}{number} en erreur ({raw}) : corrigez la "
-                            "formule ou saisissez la valeur"
-                        )
+                        message = excel_error_message(raw, f"{_letter(column)}{number}")
                         found.append((number, column, raw, message))
                     elif kind == "b":
                         text = cell_to_text(bool(int(raw)))
@@ -698,10 +706,31 @@ def _sheet_records(workbook, worksheet, label: str, issues: IssueList):
     return records, merged, found
 
 
+# A workbook stores a cell's error value in English (t="e"); a French Excel shows it, exports it
+# to CSV and pastes it as text in French (#SPILL! was #EPARS! before #PROPAGATION!).
 EXCEL_ERRORS = (
     "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
     "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!",
 )  # fmt: skip
+EXCEL_ERRORS_FRENCH = (
+    "#NUL!", "#DIV/0!", "#VALEUR!", "#REF!", "#NOM?", "#NOMBRE!", "#N/A", "#PROPAGATION!",
+    "#EPARS!", "#CALC!",
+)  # fmt: skip
+_EXCEL_ERROR_TEXTS = frozenset(EXCEL_ERRORS + EXCEL_ERRORS_FRENCH)
+
+
+def is_excel_error(text: str) -> bool:
+    """`#N/A`, `#VALEUR!`, `#value !`: an Excel error value written as text, English or French."""
+    return text[:1] == "#" and "".join(text.split()).upper() in _EXCEL_ERROR_TEXTS
+
+
+def excel_error_message(value: str, cell: str | None) -> str:
+    """What a cell holding an Excel error value is told, in a workbook or a CSV alike."""
+    where = f"cellule {cell} : " if cell else ""
+    return (
+        f"{where}valeur d'erreur Excel {value} (résultat d'une formule en erreur) : corrigez la "
+        "formule ou saisissez la vraie valeur"
+    )
 
 
 def read_territory_folder(folder: Path, issues: IssueList) -> TerritorySource:

@@ -15,7 +15,13 @@ from itertools import pairwise
 import pandas as pd
 
 from etl import parsing
-from etl.extract import EXCEL_ERRORS, RawSheet, TerritorySource, nearest_name
+from etl.extract import (
+    RawSheet,
+    TerritorySource,
+    excel_error_message,
+    is_excel_error,
+    nearest_name,
+)
 from etl.issues import ERROR, WARNING, IssueList
 from etl.schema import DONE_STATUSES, KEY_FIGURES, SHEETS_BY_NAME, Column, Sheet
 
@@ -33,7 +39,6 @@ PARSERS: dict[str, Callable[[str], object]] = {
 }
 # Bidirectional controls reorder what a reader sees (« txt.exe » shown as « exe.txt »): removed.
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-EXCEL_ERROR_TEXTS = frozenset(EXCEL_ERRORS)
 
 
 def _invisible(text: str) -> bool:
@@ -103,16 +108,24 @@ FORMULA_KINDS = ("text", "list", "code")
 
 
 def _parse_column(
-    column: Column, texts: list[str], present: bool, room: int = 1 << 30
+    column: Column,
+    texts: list[str],
+    present: bool,
+    room: int = 1 << 30,
+    cell: Callable[[int], str | None] = lambda index: None,
 ) -> tuple[list[object], list[tuple[int, str, str | None, str]], dict[str, int]]:
     """Typed values of one column (lists as tuples), its first `room` findings (row index,
-    severity, value, message) and the number of findings of each severity.
+    severity, value, message) and the number of findings of each severity. `cell`: the
+    spreadsheet reference (`J3`) of a row index, named by the message on an Excel error value.
 
     Each distinct text is parsed once (and remembered across sheets): plans repeat their
     statuses, dates and amounts. Only rows holding a doubtful text are looked at one by one."""
-    is_list = column.kind == "list"
-    lookup: dict[str, object] = {"": () if is_list else None}
+    # A refused cell reads as an empty one (a list column's is an empty list), so the checks
+    # after this one still run and report everything else.
+    missing = () if column.kind == "list" else None
+    lookup: dict[str, object] = {"": missing}
     doubtful: dict[str, list[tuple[str, str | None, str]]] = {}
+    excel_errors: set[str] = set()  # their message names the cell, so it is written row by row
     counts = Counter(texts)
     for text in counts:
         if not text:
@@ -121,10 +134,10 @@ def _parse_column(
             continue
         found = []
         clean = text
-        if text[0] == "#" and text.upper() in EXCEL_ERROR_TEXTS:
-            lookup[text] = None
-            message = "valeur d'erreur Excel (formule cassée) : saisissez la vraie valeur"
-            doubtful[text] = [("error", text, message)]
+        if is_excel_error(text):
+            lookup[text] = missing
+            excel_errors.add(text)
+            doubtful[text] = [("error", text, "")]
             continue
         if not text.isascii():
             if BIDI_CONTROLS.search(text):
@@ -132,7 +145,7 @@ def _parse_column(
                 message = "caractères de contrôle de direction (U+202E…) retirés du texte"
                 found.append(("warn", clean, message))
             if _invisible(clean):
-                lookup[text] = None
+                lookup[text] = missing
                 message = "texte invisible (espaces ou caractères sans largeur seulement)"
                 doubtful[text] = [("error", text.encode("unicode_escape").decode(), message)]
                 continue
@@ -141,7 +154,7 @@ def _parse_column(
         try:
             lookup[text] = _parse_text(column.kind, column.choices, clean)
         except ValueError as exc:
-            lookup[text] = None
+            lookup[text] = missing
             found.append(("error", text, str(exc)))
         if found:
             doubtful[text] = found
@@ -158,6 +171,8 @@ def _parse_column(
             found = doubtful.get(text)
             if found is None:
                 continue
+            if text in excel_errors:
+                found = [("error", text, excel_error_message(text, cell(index)))]
             findings += [(index, *finding) for finding in found]
             if len(findings) >= room:
                 break
@@ -194,7 +209,13 @@ def parse_sheet(raw: RawSheet, spec: Sheet, issues: IssueList) -> pd.DataFrame:
     room = max(issues.room(ERROR), issues.room(WARNING))
     for position, column in enumerate(spec.columns):
         present = column.name in raw.headers
-        values, found, counts = _parse_column(column, raw.column(column.name), present, room)
+        values, found, counts = _parse_column(
+            column,
+            raw.column(column.name),
+            present,
+            room,
+            functools.partial(raw.cell, column.name),
+        )
         data[column.name] = values
         findings += [(index, position, column.name, *rest) for index, *rest in found]
         for severity, n in counts.items():

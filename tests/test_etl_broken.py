@@ -353,3 +353,110 @@ def test_killed_cache_write_leaves_no_temporary_file(tmp_path):
     pipeline.remove_stale_cache_temps(cache)
     assert not leftover.exists()
     assert mine.exists()  # a build still running keeps its file
+
+
+# --- Excel error values: refused in every column, with their cell, never stored as text ------
+
+# What a spreadsheet leaves in a cell whose formula failed: English in a workbook's error cells,
+# French in what a French Excel exports to CSV or pastes as text.
+FRENCH_ERROR_VALUES = ("#N/A", "#REF!", "#VALEUR!", "#DIV/0!", "#NOM?", "#NUL!", "#NOMBRE!")
+ENGLISH_ERROR_VALUES = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!")
+
+
+def pilot_cells(case: str) -> list[tuple[int, str, str]]:
+    """(row, value, cell type) of the service_pilote cells holding an error value in a case."""
+    folder = BROKEN / case
+    if (folder / "plan.xlsx").exists():
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(folder / "plan.xlsx").active
+        column = [cell.value for cell in sheet[1]].index("service_pilote") + 1
+        cells = [sheet.cell(row, column) for row in range(2, sheet.max_row + 1)]
+        found = [(cell.row, str(cell.value), cell.data_type) for cell in cells]
+    else:
+        import csv
+
+        with (folder / "actions.csv").open(encoding="cp1252", newline="") as handle:
+            rows = list(csv.DictReader(handle, delimiter=";"))
+        found = [(number, row["service_pilote"], "s") for number, row in enumerate(rows, 2)]
+    return [(row, value, kind) for row, value, kind in found if value.startswith("#")]
+
+
+@pytest.mark.parametrize("case", ["error_values_in_pilot_csv", "error_values_in_pilot_xlsx"])
+def test_every_error_value_of_a_text_column_is_refused_with_its_cell(case, mini_sources):
+    cells = pilot_cells(case)
+    values = {value for _, value, _ in cells}
+    assert set(FRENCH_ERROR_VALUES) | set(ENGLISH_ERROR_VALUES) <= values
+    if case.endswith("xlsx"):  # error cells (t="e") and the same values typed as text
+        assert {kind for _, value, kind in cells if value in ENGLISH_ERROR_VALUES} == {"e", "s"}
+    apply_case(mini_sources, case)
+    result = pipeline.run_check(mini_sources)
+    refused = {
+        (issue.row, issue.value)
+        for issue in result.issues.errors
+        if issue.column == "service_pilote"
+        and issue.message.startswith(f"cellule J{issue.row} : valeur d'erreur Excel {issue.value}")
+    }
+    assert refused == {(row, value) for row, value, _ in cells}
+
+
+def fill_row_with(path: Path, value: str) -> list[str]:
+    """Write `value` in every cell of a CSV's first data row; its headers."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    headers = lines[0].split(";")
+    path.write_text("\n".join([lines[0], ";".join([value] * len(headers)), *lines[2:]]) + "\n")
+    return headers
+
+
+def error_value_findings(sources: Path) -> set[tuple[str, int, str, str]]:
+    return {
+        (issue.file, issue.row, issue.column, issue.message.split(" (", 1)[0])
+        for issue in pipeline.run_check(sources).issues.errors
+    }
+
+
+def test_an_error_value_is_refused_in_every_column_of_every_csv(mini_sources):
+    """`#NOM?` in every cell of a row of each file: codes, texts, statuses, lists, dates,
+    amounts, years alike, each with its cell as a spreadsheet names it."""
+    from openpyxl.utils import get_column_letter
+
+    expected = set()
+    for path in sorted((mini_sources / "mini").glob("*.csv")):
+        headers = fill_row_with(path, "#NOM?")
+        expected |= {
+            (
+                f"mini/{path.name}",
+                2,
+                header,
+                f"cellule {get_column_letter(i)}2 : valeur d'erreur Excel #NOM?",
+            )
+            for i, header in enumerate(headers, 1)
+        }
+    assert len(expected) > 40
+    assert expected <= error_value_findings(mini_sources)
+
+
+@pytest.mark.parametrize(("value", "kind"), [("#VALEUR!", "s"), ("#NAME?", "s"), ("#N/A", "e")])
+def test_an_error_value_is_refused_in_every_column_of_a_workbook(value, kind, mini_sources):
+    """Typed as text (French or English) or an error cell (t="e"): refused in every column."""
+    from openpyxl import load_workbook
+
+    path = workbook_case(mini_sources, "renamed_sheet")
+    workbook = load_workbook(path)
+    sheet = workbook.active
+    sheet.title = "actions"
+    for cell in sheet[3]:
+        cell.value = value
+        cell.data_type = kind
+    workbook.save(path)
+    expected = {
+        (
+            "mini/plan.xlsx",
+            3,
+            header.value,
+            f"cellule {header.column_letter}3 : valeur d'erreur Excel {value}",
+        )
+        for header in sheet[1]
+    }
+    assert len(expected) == 15
+    assert expected <= error_value_findings(mini_sources)

@@ -1,4 +1,5 @@
-"""Write the broken .xlsx fixtures of tests/fixtures/broken from the valid mini territory.
+"""Write the broken .xlsx fixtures of tests/fixtures/broken from the valid mini territory, and the
+CSV ones that hold Excel error values.
 
     .venv/bin/python tools/make_broken_workbooks.py
 
@@ -26,8 +27,10 @@ ACTIONS = FIXTURES / "valid" / "mini" / "actions.csv"
 BROKEN = FIXTURES / "broken"
 
 
-def build_actions_workbook(title: str = "actions") -> Workbook:
-    frame = pd.read_csv(ACTIONS, sep=";", dtype=str, keep_default_na=False)
+def build_actions_workbook(title: str = "actions", frame: pd.DataFrame | None = None) -> Workbook:
+    """The `actions` sheet of the mini territory (or `frame`), dates and numbers as cells."""
+    if frame is None:
+        frame = pd.read_csv(ACTIONS, sep=";", dtype=str, keep_default_na=False)
     workbook = Workbook()
     worksheet = workbook.active
     worksheet.title = title
@@ -58,6 +61,49 @@ def rewrite_member(path: Path, member: str, change) -> None:
 
 
 SHEET_XML = "xl/worksheets/sheet1.xml"
+
+
+# Error values a spreadsheet leaves in cells: English in a workbook, French in what a French
+# Excel exports or pastes as text.
+ENGLISH_ERRORS = (
+    "#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#SPILL!", "#CALC!",
+    "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!", "#GETTING_DATA",
+)  # fmt: skip
+FRENCH_ERRORS = ("#VALEUR!", "#N/A", "#REF!", "#DIV/0!", "#NOM?", "#NUL!", "#NOMBRE!")
+PILOT_COLUMN = "service_pilote"
+
+
+def actions_with_error_values(values: list[str]) -> pd.DataFrame:
+    """The mini territory's actions, then one more action per value, holding it as its pilot."""
+    frame = pd.read_csv(ACTIONS, sep=";", dtype=str, keep_default_na=False)
+    extra = pd.DataFrame([frame.iloc[-1]] * len(values)).reset_index(drop=True)
+    extra["code"] = [f"A{number}" for number in range(10, 10 + len(values))]
+    extra[PILOT_COLUMN] = values
+    return pd.concat([frame, extra], ignore_index=True)
+
+
+def write_error_value_cases() -> None:
+    """A text column holding every error value: a CSV as a French Excel exports it (`;`,
+    Windows-1252, CRLF), and a workbook holding error cells (t="e") and the same values typed as
+    text."""
+    frame = actions_with_error_values([*FRENCH_ERRORS, *ENGLISH_ERRORS])
+    folder = BROKEN / "error_values_in_pilot_csv"
+    folder.mkdir(exist_ok=True)
+    frame.to_csv(
+        folder / "actions.csv", sep=";", index=False, encoding="cp1252", lineterminator="\r\n"
+    )
+
+    texts = [*FRENCH_ERRORS, *ENGLISH_ERRORS]
+    frame = actions_with_error_values([*ENGLISH_ERRORS, *texts])
+    workbook = build_actions_workbook(frame=frame)
+    worksheet = workbook.active
+    column = list(frame.columns).index(PILOT_COLUMN) + 1
+    first_error_row = worksheet.max_row - len(texts) - len(ENGLISH_ERRORS) + 1
+    cells = worksheet.iter_rows(min_row=first_error_row, min_col=column, max_col=column)
+    for number, (cell,) in enumerate(cells):
+        # Error cells first (openpyxl only knows the oldest seven), then the values as text.
+        cell.data_type = "e" if number < len(ENGLISH_ERRORS) else "s"
+    write_case("error_values_in_pilot_xlsx", workbook)
 
 
 def write_damaged_cases() -> None:
@@ -146,6 +192,7 @@ def main() -> None:
     write_case("csv_and_workbook", build_actions_workbook(), remove=False)
 
     write_damaged_cases()
+    write_error_value_cases()
 
 
 if __name__ == "__main__":
