@@ -48,6 +48,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Every request to another host goes to a closed port (loopback is never proxied): the
+    # tests and benchmarks stay offline, and Watch records such a request as outside and failed.
+    "--proxy-server=http://127.0.0.1:9",
 ]
 LOCAL_HOSTS = {"localhost", "127.0.0.1"}
 
@@ -122,24 +125,48 @@ def running_app(warehouse: Path, files: Path | None = None) -> Iterator[str]:
             process.wait(timeout=20)
 
 
+# The French-locale context each browser's pages share, by browser (see new_page).
+_SHARED_CONTEXTS: dict[int, tuple[object, object]] = {}
+
+
 @contextlib.contextmanager
 def chromium(server: str) -> Iterator:
     """Headless Debian Chromium, warmed up on `server`."""
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         # Upstream streamlit#8860: the first session of a fresh headless server that opens a deep
-        # link gets a "Page not found" notice; one visit of the root page first avoids it.
-        page = instance.new_page()
+        # link gets a "Page not found" notice; one visit of the root page first avoids it (and
+        # fills the shared context's cache with the app's static files).
+        page = new_page(instance)
         page.goto(server)
         page.locator("h1").first.wait_for(timeout=60_000)
         page.close()
-        yield instance
-        instance.close()
+        try:
+            yield instance
+        finally:
+            _SHARED_CONTEXTS.pop(id(instance), None)
+            instance.close()
+
+
+def new_page(browser, size: tuple[int, int] = (1600, 1000)):
+    """A French-locale page of `size` in the context this browser's pages share. Each page is
+    its own Streamlit session, as in a new context; what they share is the HTTP cache, so the
+    app's JavaScript is fetched and compiled once per browser instead of once per page (a new
+    context starts empty). Tests of cookies (sign-ins) make their own contexts."""
+    _browser, context = _SHARED_CONTEXTS.get(id(browser), (None, None))
+    if context is None:
+        context = browser.new_context(locale="fr-FR")
+        _SHARED_CONTEXTS[id(browser)] = (browser, context)
+    page = context.new_page()
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    return page
 
 
 class Watch:
-    """Records failed requests and blocks (and records) any request to another host; records
-    (and dismisses) every dialog a script opens, from the page's first load."""
+    """Records failed requests and any request to another host (which Chromium cannot reach:
+    CHROMIUM_ARGS send it to a closed proxy port); records (and dismisses) every dialog a script
+    opens, from the page's first load. Requests are watched, not routed: routing a page would
+    turn its HTTP cache off."""
 
     def __init__(self, page):
         self.failed: list[str] = []
@@ -147,15 +174,12 @@ class Watch:
         self.dialogs: list[str] = []
         page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
         page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        page.route("**/*", self._route)
+        page.on("request", self._seen)
 
-    def _route(self, route):
-        host = urlparse(route.request.url).hostname
-        if route.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            self.outside.append(route.request.url)
-            route.abort()
+    def _seen(self, request):
+        url = request.url
+        if not url.startswith(("data:", "blob:")) and urlparse(url).hostname not in LOCAL_HOSTS:
+            self.outside.append(url)
 
 
 # The script run is over (Streamlit's own run state on the app's root, not merely a status
@@ -200,7 +224,7 @@ def wait_settled(page, timeout: float = 60_000, also: str | None = None) -> None
 
 
 def open_page(browser, url: str, title: str, name: str):
-    page = browser.new_page(viewport={"width": 1600, "height": 1000}, locale="fr-FR")
+    page = new_page(browser)
     watch = Watch(page)
     page.goto(url)
     page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=30_000)
@@ -263,7 +287,7 @@ AXE_RUN = """async (tags) => {
 def open_viewport(browser, url: str, title: str, size: tuple[int, int]):
     """A French-locale page of `size` on `url`, once its `title` heading shows and the script
     has finished running."""
-    page = browser.new_page(viewport={"width": size[0], "height": size[1]}, locale="fr-FR")
+    page = new_page(browser, size)
     page.goto(url)
     page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=60_000)
     # The script has finished, nothing is left stale from a rerun, and the app's global

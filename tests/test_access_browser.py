@@ -1,10 +1,12 @@
 """Local sign-ins in headless Chromium: a reload keeps them, idle time ends them, sign-out ends
-them on the server, wrong passwords wait longer each time."""
+them on the server, wrong passwords wait longer each time. Time passes by changing the server's
+sign-in store (as the clock would), never by sleeping: no step races a limit."""
 
 from __future__ import annotations
 
+import contextlib
 import re
-import time
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from dashboard import journal
 from tests.browser_support import chromium, running_app, wait_settled
 from tests.conftest import EDITOR, READER
 
-IDLE_MINUTES = 0.25  # 15 s: long enough for a reload under load, short enough to wait out
+IDLE_MINUTES = 30  # the default: no step of a test races it; idle time is made by ageing the store
 SIGNED_IN = "Connecté : Lecteur de test (lecteur)"
 
 
@@ -50,6 +52,13 @@ def session_cookie(context) -> dict | None:
     return next((c for c in context.cookies() if c["name"] == "pilotage_session"), None)
 
 
+def in_store(tmp: Path, sql: str, *params) -> None:
+    """Change the server's sign-in store as time would (the server reads it at each request):
+    the test moves time instead of sleeping through it."""
+    with contextlib.closing(sqlite3.connect(tmp / "sessions.sqlite3")) as con, con:
+        con.execute(sql, params)
+
+
 def wait_signed_out(page) -> None:
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_text("Connexion", exact=True).wait_for(timeout=60_000)
@@ -78,7 +87,11 @@ def test_a_sign_in_survives_a_reload_and_ends_after_the_idle_time(signed_server)
     other.goto(f"{base}/carte?territoire=200068666")
     other.get_by_text(SIGNED_IN).wait_for(timeout=60_000)
     other.close()
-    time.sleep(IDLE_MINUTES * 60 + 3)
+    # Idle time passes: every sign-in as if last used IDLE_MINUTES and a second ago.
+    idle = IDLE_MINUTES * 60 + 1
+    in_store(
+        tmp, "update sessions set last_seen = last_seen - ?, created = created - ?", idle, idle
+    )
     page.reload()
     wait_signed_out(page)
     page.wait_for_function("() => !document.cookie.includes('pilotage_session=')")
@@ -113,11 +126,13 @@ def test_wrong_passwords_wait_longer_each_time(signed_server):
             f" Prochain essai possible dans {wait} s." if wait else ""
         )
         sidebar.get_by_text(expected, exact=True).wait_for(timeout=30_000)
-        if wait and wait < 8:
-            time.sleep(wait + 0.3)  # counted from the failure, which the message follows
-        elif not wait:
-            wait_settled(page)  # the same message again: the rerun is over first
-    submit(page, *EDITOR)  # the right password, during the 8 s: refused unchecked
+        wait_settled(page)  # the rerun is over before the next attempt
+        if wait and wait < 8:  # the announced wait passes: failures as if `wait` s older
+            in_store(tmp, "update failures set last = last - ?", wait)
+    # The right password during a wait is refused unchecked: the wait is made long enough (as
+    # after 6 more failures) that no machine is slow enough to submit after its end.
+    in_store(tmp, "update failures set count = count + 6 where key = ?", f"account:{EDITOR[0]}")
+    submit(page, *EDITOR)
     sidebar.get_by_text(re.compile(r"Trop de tentatives .* réessayez dans \d+ s")).wait_for(
         timeout=30_000
     )
